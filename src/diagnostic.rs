@@ -1,0 +1,258 @@
+//! One diagnostic type for every stage, the table of stable rule ids, and the structured
+//! status codes of REFERENCE.md. Rendering lives in `render.rs`.
+
+use crate::span::Span;
+use serde::Serialize;
+
+/// The structured result codes shared with the original Python tools (REFERENCE.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Code {
+    Success,
+    GenericFailure,
+    ParseError,
+    RuntimeError,
+    SignatureError,
+    TimeoutError,
+    UnsupportedFeature,
+    ValidationError,
+    IoError,
+    InternalError,
+}
+
+impl Code {
+    pub const ALL: [Code; 10] = [
+        Code::Success,
+        Code::GenericFailure,
+        Code::ParseError,
+        Code::RuntimeError,
+        Code::SignatureError,
+        Code::TimeoutError,
+        Code::UnsupportedFeature,
+        Code::ValidationError,
+        Code::IoError,
+        Code::InternalError,
+    ];
+
+    pub fn number(self) -> i32 {
+        match self {
+            Code::Success => 0,
+            Code::GenericFailure => 1,
+            Code::ParseError => 20,
+            Code::RuntimeError => 21,
+            Code::SignatureError => 22,
+            Code::TimeoutError => 23,
+            Code::UnsupportedFeature => 24,
+            Code::ValidationError => 25,
+            Code::IoError => 26,
+            Code::InternalError => 27,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::Success => "SUCCESS",
+            Code::GenericFailure => "GENERIC_FAILURE",
+            Code::ParseError => "PARSE_ERROR",
+            Code::RuntimeError => "RUNTIME_ERROR",
+            Code::SignatureError => "SIGNATURE_ERROR",
+            Code::TimeoutError => "TIMEOUT_ERROR",
+            Code::UnsupportedFeature => "UNSUPPORTED_FEATURE",
+            Code::ValidationError => "VALIDATION_ERROR",
+            Code::IoError => "IO_ERROR",
+            Code::InternalError => "INTERNAL_ERROR",
+        }
+    }
+
+    /// Precedence when several codes apply to one file: IO > PARSE > SIGNATURE > VALIDATION.
+    pub fn precedence(self) -> u8 {
+        match self {
+            Code::InternalError => 6,
+            Code::IoError => 5,
+            Code::ParseError => 4,
+            Code::SignatureError => 3,
+            Code::ValidationError => 2,
+            Code::Success => 0,
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A documented rule: stable id, kebab-case name, the structured code it maps to and its
+/// explanation (`aether explain ID|NAME`). Ids never change meaning once published.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub code: Code,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! rules {
+    ($($konst:ident = $id:literal $name:literal $code:ident $sev:ident $summary:literal $doc:literal;)*) => {
+        pub mod rules {
+            use super::*;
+            $(pub static $konst: Rule = Rule {
+                id: $id, name: $name, code: Code::$code, severity: Severity::$sev,
+                summary: $summary, doc: $doc,
+            };)*
+            pub static ALL: &[&Rule] = &[$(&$konst),*];
+        }
+    };
+}
+
+rules! {
+    SYNTAX = "P001" "syntax-error" ParseError Error
+        "The file does not follow the grammar."
+        "A token appeared where the grammar does not allow it. The message names what was \
+found and, where it is short, what was expected there. The parser recovers at the next \
+statement, so every such error in a file is reported.";
+    UNCLOSED_DELIMITER = "P002" "unclosed-delimiter" ParseError Error
+        "A bracket or block was opened and never closed."
+        "A `(`, `[` or `{` has no matching closer before the end of the file or before the \
+closer of an enclosing bracket. The error is reported where the closer was expected, with a \
+second label at the opener.";
+    UNEXPECTED_CLOSER = "P003" "unexpected-closing-delimiter" ParseError Error
+        "A closing bracket has no matching opener."
+        "A `)`, `]` or `}` appears where no bracket of its kind is open. A common cause is \
+mixing block styles: a `try:` suite (colon and indentation) cannot be continued by \
+`} catch (e) {`; write the whole statement in one style.";
+    UNTERMINATED_STRING = "P004" "unterminated-string" ParseError Error
+        "A string literal is not closed."
+        "A `\"`, `'` or `\"\"\"` string has no closing quote. Plain strings end on their line; \
+only triple-quoted strings span lines.";
+    INVALID_CHARACTER = "P005" "invalid-character" ParseError Error
+        "A character that no token starts with."
+        "Outside strings and comments, only ASCII identifiers, numbers, operators and `\u{2192}` \
+are tokens. Free text after `goal:` or `name:` may hold any character; elsewhere put such \
+text in a string.";
+    FOREIGN_SYNTAX = "P006" "foreign-syntax" ParseError Error
+        "The file contains shell, Python or JavaScript syntax."
+        "Files named `.aether` are sometimes bash scripts, Python modules or JavaScript. \
+Constructs such as `def f():`, `class C:`, `[[ ... ]]`, `; then`, `fi`, `done`, `export { }`, \
+`const x =` and `===` are not Aether, and the first of them is reported.";
+    STRAY_END = "P007" "stray-end" ParseError Error
+        "An `end` line closes nothing."
+        "`end` closes an indented block (`define`, `if`, `when`, `for`, `while`, `simulate` ...) \
+and must stand at the column of that block's header, right after the block.";
+    BAD_INDENT = "P008" "inconsistent-indentation" ParseError Error
+        "An indented block appears where no statement can own it."
+        "An indented line must belong to the line above it (a `:` header, a block header or a \
+statement with an attached body).";
+    INVALID_INTERPOLATION = "W001" "invalid-interpolation" ParseError Warning
+        "A `{...}` inside a string is not an expression; it is kept as text."
+        "Double-quoted strings interpolate `{expr}`. When the text between the braces does not \
+parse as an expression it is kept verbatim and this warning is shown. Use `{{name}}` for a \
+template placeholder or a single-quoted string for literal braces.";
+    IO_ERROR = "I001" "io-error" IoError Error
+        "The file cannot be read."
+        "The path does not exist, is a directory, or cannot be opened.";
+    INVALID_UTF8 = "I002" "invalid-utf8" IoError Error
+        "The file is not valid UTF-8."
+        ".aether files are UTF-8 (a byte-order mark is allowed). The message gives the byte \
+offset of the first invalid sequence.";
+    INTERNAL = "X001" "internal-error" InternalError Error
+        "A bug in aether."
+        "The tool itself failed (a caught panic). This is never caused by bad input; please \
+report it with the file that triggered it.";
+}
+
+pub fn find_rule(key: &str) -> Option<&'static Rule> {
+    rules::ALL
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// Text for the primary label; empty means "use the message".
+    pub label: String,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static Rule, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: rule.severity,
+            message: message.into(),
+            span,
+            label: String::new(),
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    pub fn code(&self) -> Code {
+        self.rule.code
+    }
+}
+
+/// Sort diagnostics by position (then severity, errors first) and drop exact duplicates,
+/// which backtracking alternatives can produce.
+pub fn normalize(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        (a.span.start, std::cmp::Reverse(a.severity), a.span.end)
+            .cmp(&(b.span.start, std::cmp::Reverse(b.severity), b.span.end))
+    });
+    diags.dedup_by(|a, b| a.span == b.span && a.message == b.message);
+}
+
+/// The structured code a list of diagnostics amounts to (highest precedence wins).
+pub fn overall_code(diags: &[Diagnostic]) -> Code {
+    diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code())
+        .max_by_key(|c| c.precedence())
+        .unwrap_or(Code::Success)
+}

@@ -1,0 +1,5 @@
+pub mod diagnostic;
+pub mod layout;
+pub mod lexer;
+pub mod span;
+pub mod token;
