@@ -241,8 +241,11 @@ impl Diagnostic {
 /// which backtracking alternatives can produce.
 pub fn normalize(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| {
-        (a.span.start, std::cmp::Reverse(a.severity), a.span.end)
-            .cmp(&(b.span.start, std::cmp::Reverse(b.severity), b.span.end))
+        (a.span.start, std::cmp::Reverse(a.severity), a.span.end).cmp(&(
+            b.span.start,
+            std::cmp::Reverse(b.severity),
+            b.span.end,
+        ))
     });
     diags.dedup_by(|a, b| a.span == b.span && a.message == b.message);
 }

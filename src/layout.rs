@@ -192,7 +192,10 @@ impl<'s> State<'_, 's> {
 
     /// The first token of a new physical line in a significant frame.
     fn line_start(&mut self, tok: Token<'s>, span: Span) {
-        let nl = self.pending_newline.take().unwrap_or(Span::empty(span.start as usize));
+        let nl = self
+            .pending_newline
+            .take()
+            .unwrap_or(Span::empty(span.start as usize));
         let last = self.last();
         let joins = match tok {
             Token::Dot | Token::QuestionDot => true,
@@ -224,7 +227,8 @@ impl<'s> State<'_, 's> {
             let header = self.header_of_current_line();
             let frame = &mut self.stack[depth];
             frame.headers.push(header);
-            self.out.push((Token::Indent, Span::empty(span.start as usize)));
+            self.out
+                .push((Token::Indent, Span::empty(span.start as usize)));
             return;
         }
         let mut dedents = 0;
@@ -245,7 +249,8 @@ impl<'s> State<'_, 's> {
             dedents += 1;
         }
         for _ in 0..dedents {
-            self.out.push((Token::Dedent, Span::empty(span.start as usize)));
+            self.out
+                .push((Token::Dedent, Span::empty(span.start as usize)));
         }
     }
 
@@ -275,8 +280,11 @@ impl<'s> State<'_, 's> {
             Token::LParen => self.open(Kind::Paren, tok, span),
             Token::LBracket => self.open(Kind::Bracket, tok, span),
             Token::LBrace => {
-                let kind = if self.brace_is_map() { Kind::Map } else { Kind::Block };
-                self.open(kind, tok, span);
+                if self.brace_is_map() {
+                    self.open(Kind::Map, Token::LMap, span);
+                } else {
+                    self.open(Kind::Block, tok, span);
+                }
             }
             Token::RParen => self.close(&[Kind::Paren], tok, span),
             Token::RBracket => self.close(&[Kind::Bracket], tok, span),
@@ -301,7 +309,8 @@ impl<'s> State<'_, 's> {
         match prev {
             Token::Colon => !matches!(self.line_first, Some(Token::Ident("case" | "default"))),
             Token::FatArrow => false,
-            Token::LBrace => self.top().kind == Kind::Map,
+            Token::LMap => true,
+            Token::LBrace => false,
             Token::Newline | Token::Indent | Token::Dedent | Token::Semi => false,
             Token::Ident(w) => crate::token::is_operator_word(w),
             t => !t.ends_operand(),
@@ -318,32 +327,73 @@ impl<'s> State<'_, 's> {
     }
 
     fn close(&mut self, kinds: &[Kind], tok: Token<'s>, span: Span) {
-        let found = self.stack[1..]
-            .iter()
-            .rposition(|f| kinds.contains(&f.kind))
-            .map(|i| i + 1);
-        let Some(index) = found else {
-            let mut d = Diagnostic::new(
-                &rules::UNEXPECTED_CLOSER,
-                span,
-                format!("unexpected `{}`: no matching opener", tok.punct()),
-            )
-            .with_label("this closer has no opener");
-            if let Some(&header) = self.top().headers.last() {
-                if tok == Token::RBrace {
-                    d = d
-                        .with_secondary(header, "the enclosing block is an indented suite opened here")
-                        .with_help("write the whole statement in one block style: braces or `:` and indentation");
-                }
-            }
-            self.diags.push(d);
+        let top = self.top().kind;
+        if kinds.contains(&top) && top != Kind::File {
+            self.pop_frame();
+            self.out.push((tok, span));
             return;
-        };
-        while self.stack.len() - 1 > index {
-            self.close_unclosed(span.start as usize, Some((tok, span)));
         }
-        self.pop_frame();
-        self.out.push((tok, span));
+        // The nearest matching opener, if no statement block stands in between (inside one
+        // expression, `foo(a, [1, 2)` closes the `[` and then the `(`).
+        let mut index = None;
+        for (i, f) in self.stack.iter().enumerate().skip(1).rev() {
+            if kinds.contains(&f.kind) {
+                index = Some(i);
+                break;
+            }
+            if f.kind == Kind::Block && top != Kind::Block {
+                break;
+            }
+        }
+        if let Some(index) = index {
+            while self.stack.len() - 1 > index {
+                self.close_unclosed(span.start as usize, Some((tok, span)));
+            }
+            self.pop_frame();
+            self.out.push((tok, span));
+            return;
+        }
+        if matches!(top, Kind::Paren | Kind::Bracket | Kind::Map) {
+            // A mismatched closer: take it as the closer of the innermost bracket.
+            let frame = self.top();
+            let (closer, what) = match frame.kind {
+                Kind::Paren => (Token::RParen, "the `(`"),
+                Kind::Bracket => (Token::RBracket, "the `[`"),
+                _ => (Token::RBrace, "the map"),
+            };
+            let open = frame.open;
+            let line = self.lines.line(open.start as usize);
+            self.diags.push(
+                Diagnostic::new(
+                    &rules::UNEXPECTED_CLOSER,
+                    span,
+                    format!(
+                        "mismatched `{}`: expected `{}` to close {what} opened at line {line}",
+                        tok.punct(),
+                        closer.punct()
+                    ),
+                )
+                .with_label(format!("expected `{}`", closer.punct()))
+                .with_secondary(open, "opened here"),
+            );
+            self.pop_frame();
+            self.out.push((closer, span));
+            return;
+        }
+        let mut d = Diagnostic::new(
+            &rules::UNEXPECTED_CLOSER,
+            span,
+            format!("unexpected `{}`: no matching opener", tok.punct()),
+        )
+        .with_label("this closer has no opener");
+        if let Some(&header) = self.top().headers.last() {
+            if tok == Token::RBrace {
+                d = d
+                    .with_secondary(header, "the enclosing block is an indented suite opened here")
+                    .with_help("write the whole statement in one block style: braces or `:` and indentation");
+            }
+        }
+        self.diags.push(d);
     }
 
     /// Pop the top frame after emitting its pending dedents; remembers whether it was a block.
@@ -446,7 +496,10 @@ mod tests {
 
     #[test]
     fn colon_suite_and_end() {
-        assert_eq!(show("if x:\n    a()\nend\n"), "if x : NL IN a ( ) NL DE end NL");
+        assert_eq!(
+            show("if x:\n    a()\nend\n"),
+            "if x : NL IN a ( ) NL DE end NL"
+        );
     }
 
     #[test]
@@ -459,7 +512,10 @@ mod tests {
 
     #[test]
     fn maps_ignore_newlines_and_else_joins_after_block() {
-        assert_eq!(show("x = {\n  a: 1,\n  b: 2\n}\n"), "x = { a : 1 , b : 2 } NL");
+        assert_eq!(
+            show("x = {\n  a: 1,\n  b: 2\n}\n"),
+            "x = { a : 1 , b : 2 } NL"
+        );
         assert_eq!(
             show("if a {\n  b()\n}\nelse {\n  c()\n}\n"),
             "if a { b ( ) NL } else { c ( ) NL } NL"
@@ -470,14 +526,23 @@ mod tests {
     fn continuation_rules() {
         assert_eq!(show("let t = a +\n    b\n"), "let t = a + b NL");
         assert_eq!(show("x\n  .y()\n"), "x . y ( ) NL");
-        assert_eq!(show("where:\n  a > 1\n  or b\n"), "where : NL IN a > 1 or b NL DE");
+        assert_eq!(
+            show("where:\n  a > 1\n  or b\n"),
+            "where : NL IN a > 1 or b NL DE"
+        );
     }
 
     #[test]
     fn unclosed_and_stray() {
         let s = show("fn f() {\n  a(\n");
-        assert!(s.contains("expected `)` to close the `(` opened at line 2"), "{s}");
-        assert!(s.contains("expected `}` to close the block opened at line 1"), "{s}");
+        assert!(
+            s.contains("expected `)` to close the `(` opened at line 2"),
+            "{s}"
+        );
+        assert!(
+            s.contains("expected `}` to close the block opened at line 1"),
+            "{s}"
+        );
         let s = show("try:\n  a()\n} catch (e) {\n  b()\n}\n");
         assert!(s.contains("unexpected `}`"), "{s}");
     }

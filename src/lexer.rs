@@ -50,7 +50,12 @@ pub fn lex(src: &str) -> Vec<RawToken<'_>> {
                 if let Some(len) = scan_regex(&src[range.start..]) {
                     lexer.bump(len - 1);
                     let end = range.start + len;
-                    push(&mut out, Token::Regex(&src[range.start..end]), range.start, end);
+                    push(
+                        &mut out,
+                        Token::Regex(&src[range.start..end]),
+                        range.start,
+                        end,
+                    );
                     prev = Some(Token::Regex(""));
                     continue;
                 }
@@ -58,7 +63,12 @@ pub fn lex(src: &str) -> Vec<RawToken<'_>> {
             Token::Pipe if prev == Some(Token::Colon) && rest_of_line_blank(&src[range.end..]) => {
                 let end = scan_block_scalar(src, range.start);
                 lexer.bump(end - range.end);
-                push(&mut out, Token::BlockScalar(&src[range.start..end]), range.start, end);
+                push(
+                    &mut out,
+                    Token::BlockScalar(&src[range.start..end]),
+                    range.start,
+                    end,
+                );
                 prev = Some(Token::BlockScalar(""));
                 continue;
             }
@@ -74,7 +84,12 @@ pub fn lex(src: &str) -> Vec<RawToken<'_>> {
                     }
                     None => {
                         lexer.bump(src.len() - body_start);
-                        push(&mut out, Token::Unterminated(&src[range.start..]), range.start, src.len());
+                        push(
+                            &mut out,
+                            Token::Unterminated(&src[range.start..]),
+                            range.start,
+                            src.len(),
+                        );
                         prev = Some(Token::StrEnd);
                     }
                 }
@@ -174,11 +189,17 @@ fn scan_block_scalar(src: &str, pipe: usize) -> usize {
     end = end.max(pipe + 1);
     loop {
         // `pos` is at a line terminator; move past it.
-        let next = if src[pos..].starts_with("\r\n") { pos + 2 } else { pos + 1 };
+        let next = if src[pos..].starts_with("\r\n") {
+            pos + 2
+        } else {
+            pos + 1
+        };
         if next >= src.len() {
             return end;
         }
-        let line_end = src[next..].find(['\n', '\r']).map_or(src.len(), |i| next + i);
+        let line_end = src[next..]
+            .find(['\n', '\r'])
+            .map_or(src.len(), |i| next + i);
         let line = &src[next..line_end];
         let trimmed = line.trim();
         if trimmed == "|" {
@@ -199,7 +220,14 @@ fn scan_block_scalar(src: &str, pipe: usize) -> usize {
 
 /// Emit a string literal `src[start..end]`, split into interpolation parts when it has any.
 /// `open` is the length of prefix + opening quote, `close` of the closing quote.
-fn push_string<'s>(out: &mut Vec<RawToken<'s>>, src: &'s str, start: usize, end: usize, open: usize, close: usize) {
+fn push_string<'s>(
+    out: &mut Vec<RawToken<'s>>,
+    src: &'s str,
+    start: usize,
+    end: usize,
+    open: usize,
+    close: usize,
+) {
     let text = &src[start..end];
     let is_f = text.starts_with('f');
     let single = text[usize::from(is_f)..].starts_with('\'');
@@ -217,8 +245,18 @@ fn push_string<'s>(out: &mut Vec<RawToken<'s>>, src: &'s str, start: usize, end:
     push(out, Token::StrStart(&text[..open]), start, base);
     for part in parts {
         match part {
-            Part::Text(a, b) => push(out, Token::StrText(&src[base + a..base + b]), base + a, base + b),
-            Part::Interp { open: o, expr, spec, close: c } => {
+            Part::Text(a, b) => push(
+                out,
+                Token::StrText(&src[base + a..base + b]),
+                base + a,
+                base + b,
+            ),
+            Part::Interp {
+                open: o,
+                expr,
+                spec,
+                close: c,
+            } => {
                 push(out, Token::InterpStart, base + o, base + o + 1);
                 let (ea, eb) = expr;
                 let inner = &src[base + ea..base + eb];
@@ -429,17 +467,23 @@ mod tests {
     fn regex_only_where_an_operand_is_expected() {
         assert_eq!(kinds("a / b / c").len(), 5);
         let k = kinds(r#"t.replace(/[^a-z]+/g, "-")"#);
-        assert!(k.iter().any(|s| s.starts_with("Regex(\"/[^a-z]+/g\")")), "{k:?}");
+        assert!(
+            k.iter().any(|s| s.starts_with("Regex(\"/[^a-z]+/g\")")),
+            "{k:?}"
+        );
     }
 
     #[test]
     fn percent_and_duration_literals() {
-        assert_eq!(kinds("85% 2h 7_days_ago 0x1F"), [
-            "Percent(\"85%\")",
-            "Duration(\"2h\")",
-            "NumWord(\"7_days_ago\")",
-            "Hex(\"0x1F\")"
-        ]);
+        assert_eq!(
+            kinds("85% 2h 7_days_ago 0x1F"),
+            [
+                "Percent(\"85%\")",
+                "Duration(\"2h\")",
+                "NumWord(\"7_days_ago\")",
+                "Hex(\"0x1F\")"
+            ]
+        );
     }
 
     #[test]
@@ -455,11 +499,17 @@ mod tests {
     fn block_scalar_ends_at_pipe_line_or_dedent() {
         let src = "notes: |\n  line one\n  # not a comment\n|\nnext: 1\n";
         let toks = lex(src);
-        let bs = toks.iter().find(|t| matches!(t.token, Token::BlockScalar(_))).unwrap();
+        let bs = toks
+            .iter()
+            .find(|t| matches!(t.token, Token::BlockScalar(_)))
+            .unwrap();
         assert!(src[bs.span.range()].ends_with("comment\n|"));
         let src = "a:\n  notes: |\n    text\n  b: 2\n";
         let toks = lex(src);
-        let bs = toks.iter().find(|t| matches!(t.token, Token::BlockScalar(_))).unwrap();
+        let bs = toks
+            .iter()
+            .find(|t| matches!(t.token, Token::BlockScalar(_)))
+            .unwrap();
         assert!(src[bs.span.range()].ends_with("text"));
     }
 

@@ -1,5 +1,28 @@
+//! aether: the toolchain for the `.aether` scripting language.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! source ─► lexer (logos + contextual scans) ─► layout (Newline/Indent/Dedent, brackets)
+//!        ─► parser (chumsky) ─► ast (typed, spanned) ─► diagnostics ─► render / CLI
+//! ```
+//!
+//! ```
+//! let parsed = aether::syntax::parse("goal: \"Summarize logs\" priority: high\nreflect()\n");
+//! assert!(!parsed.has_errors());
+//! assert_eq!(parsed.file.stmts.len(), 2);
+//! ```
+
+pub mod ast;
+pub mod check;
 pub mod diagnostic;
 pub mod layout;
 pub mod lexer;
+pub mod parser;
+pub mod render;
+pub mod source;
 pub mod span;
+pub mod stats;
+pub mod syntax;
+pub mod timestamp;
 pub mod token;

@@ -1,1 +1,450 @@
-fn main(){}
+//! The `aether` command line.
+
+use aether::check::{check_path, Outcome};
+use aether::diagnostic::{find_rule, rules, Code, Severity};
+use aether::render;
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "aether",
+    version,
+    about = "Parser, checker and toolchain for .aether files"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// The script to check (`--check`) or run.
+    file: Option<PathBuf>,
+    /// Parse and validate only; do not run.
+    #[arg(long)]
+    check: bool,
+    /// Print `AETHER_ERROR_CODE:<n>` on stderr.
+    #[arg(long)]
+    emit_error_code: bool,
+    /// Print one JSON status line on stdout.
+    #[arg(long)]
+    json_status: bool,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Check files and directories (parse; `*.aether` files under directories).
+    Check {
+        /// Files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit 0 even when files have errors.
+        #[arg(long)]
+        exit_zero: bool,
+    },
+    /// Print the syntax tree of a file, or count node kinds over many files (`--stats`).
+    Parse {
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = TreeFormat::Json)]
+        format: TreeFormat,
+        /// Count node kinds (generic fallbacks and error nodes on their own lines).
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Print the token stream of a file (after the layout pass, comments included).
+    Tokens { file: PathBuf },
+    /// Explain a diagnostic code by id (`P002`) or name (`unclosed-delimiter`); no argument lists them all.
+    Explain { code: Option<String> },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Concise,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TreeFormat {
+    Json,
+    Debug,
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty()) {
+                true
+            } else {
+                io::stderr().is_terminal()
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = use_color(cli.color);
+    let result = match cli.command {
+        Some(Cmd::Check {
+            paths,
+            format,
+            exit_zero,
+        }) => cmd_check(paths, format, exit_zero, color),
+        Some(Cmd::Parse {
+            paths,
+            format,
+            stats,
+        }) => cmd_parse(paths, format, stats),
+        Some(Cmd::Tokens { file }) => cmd_tokens(&file),
+        Some(Cmd::Explain { code }) => cmd_explain(code.as_deref()),
+        None => {
+            match cli.file {
+                Some(file) if cli.check => Ok(cmd_check_one(
+                    &file,
+                    cli.emit_error_code,
+                    cli.json_status,
+                    color,
+                )),
+                Some(_) => {
+                    eprintln!("error: running scripts is not implemented yet; use `--check` to check a file");
+                    Ok(ExitCode::from(2))
+                }
+                None => {
+                    eprintln!("error: no file given; see `aether --help`");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    };
+    match result {
+        Ok(code) => code,
+        // A closed pipe (`aether ... | head`) is not a failure of the tool.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The JSON status line of REFERENCE.md; key order is part of the contract.
+#[derive(Serialize)]
+struct Status<'a> {
+    ok: bool,
+    code: i32,
+    code_name: &'static str,
+    file: &'a str,
+    phase: &'static str,
+    message: String,
+    line: Option<usize>,
+    timestamp: String,
+    column: Option<usize>,
+    errors: usize,
+    warnings: usize,
+}
+
+fn exit_for(code: Code) -> ExitCode {
+    match code {
+        Code::Success => ExitCode::SUCCESS,
+        Code::InternalError => ExitCode::from(2),
+        _ => ExitCode::from(1),
+    }
+}
+
+fn cmd_check_one(file: &Path, emit_code: bool, json: bool, color: bool) -> ExitCode {
+    let shown = file.to_string_lossy();
+    let outcome = check_path(file);
+    let mut err = io::stderr().lock();
+    let _ = render::human(&mut err, &shown, &outcome.text, &outcome.diagnostics, color);
+    if emit_code {
+        let _ = writeln!(err, "AETHER_ERROR_CODE:{}", outcome.code.number());
+    }
+    if json {
+        let first = outcome.first_error();
+        let (line, column) = match first {
+            Some(d) if d.rule.code != Code::InternalError => {
+                let (l, c) = outcome.lines.line_col(&outcome.text, d.span.start as usize);
+                (Some(l), Some(c))
+            }
+            _ => (None, None),
+        };
+        let phase = match outcome.code {
+            Code::IoError => "read",
+            _ => "parse",
+        };
+        let status = Status {
+            ok: outcome.code == Code::Success,
+            code: outcome.code.number(),
+            code_name: outcome.code.name(),
+            file: &shown,
+            phase,
+            message: first.map_or_else(|| "parse ok".to_string(), |d| d.message.clone()),
+            line,
+            timestamp: aether::timestamp::now_utc(),
+            column,
+            errors: count(&outcome, Severity::Error),
+            warnings: count(&outcome, Severity::Warning),
+        };
+        let line = serde_json::to_string(&status).unwrap_or_default();
+        let _ = writeln!(io::stdout().lock(), "{line}");
+    }
+    exit_for(outcome.code)
+}
+
+fn count(o: &Outcome, sev: Severity) -> usize {
+    o.diagnostics.iter().filter(|d| d.severity == sev).count()
+}
+
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+];
+
+/// `*.aether` files under the given paths (explicit files always included), sorted.
+fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for root in paths {
+        if !root.is_dir() {
+            files.push(root.clone());
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root).follow_links(false).into_iter();
+        for entry in walker.filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        }) {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    if e.path().extension().is_some_and(|x| x == "aether") {
+                        files.push(e.into_path());
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    if let Some(p) = e.path() {
+                        files.push(p.to_path_buf());
+                    }
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
+fn cmd_check(
+    paths: Vec<PathBuf>,
+    format: Format,
+    exit_zero: bool,
+    color: bool,
+) -> io::Result<ExitCode> {
+    use rayon::prelude::*;
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    };
+    let start = std::time::Instant::now();
+    let files = discover(&paths);
+    let outcomes: Vec<(PathBuf, Outcome)> = files
+        .into_par_iter()
+        .map(|p| {
+            let o = check_path(&p);
+            (p, o)
+        })
+        .collect();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let (mut errors, mut warnings, mut failed) = (0, 0, 0);
+    let mut json = Vec::new();
+    for (path, o) in &outcomes {
+        let shown = path.to_string_lossy();
+        errors += count(o, Severity::Error);
+        warnings += count(o, Severity::Warning);
+        if o.code != Code::Success {
+            failed += 1;
+        }
+        match format {
+            Format::Human => render::human(&mut out, &shown, &o.text, &o.diagnostics, color)?,
+            Format::Concise => {
+                render::concise(&mut out, &shown, &o.text, &o.lines, &o.diagnostics)?
+            }
+            Format::Json => json.push(serde_json::json!({
+                "path": shown,
+                "ok": o.code == Code::Success,
+                "code": o.code.number(),
+                "code_name": o.code.name(),
+                "diagnostics": o.diagnostics.iter()
+                    .map(|d| render::json_diagnostic(d, &o.text, &o.lines))
+                    .collect::<Vec<_>>(),
+            })),
+        }
+    }
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    eprintln!(
+        "checked {} files: {} failed, {} errors, {} warnings in {:.2}s",
+        outcomes.len(),
+        failed,
+        errors,
+        warnings,
+        start.elapsed().as_secs_f64()
+    );
+    let worst = outcomes
+        .iter()
+        .map(|(_, o)| o.code)
+        .max_by_key(|c| c.precedence())
+        .unwrap_or(Code::Success);
+    Ok(if exit_zero && worst != Code::InternalError {
+        ExitCode::SUCCESS
+    } else {
+        exit_for(worst)
+    })
+}
+
+fn read_text(path: &Path) -> io::Result<String> {
+    match aether::source::load(path) {
+        aether::source::Loaded::Text(t) => Ok(t),
+        aether::source::Loaded::Failed { diagnostic, .. } => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            diagnostic.message,
+        )),
+    }
+}
+
+fn cmd_parse(paths: Vec<PathBuf>, format: TreeFormat, stats: bool) -> io::Result<ExitCode> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if stats {
+        let files = discover(&paths);
+        let s = aether::stats::collect(&files);
+        s.write(&mut out)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let [path] = paths.as_slice() else {
+        eprintln!("error: `aether parse` takes one file (or many with `--stats`)");
+        return Ok(ExitCode::from(2));
+    };
+    let text = read_text(path)?;
+    let parsed = aether::syntax::parse(&text);
+    match format {
+        TreeFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &parsed.file)?;
+            writeln!(out)?;
+        }
+        TreeFormat::Debug => writeln!(out, "{:#?}", parsed.file)?,
+    }
+    out.flush()?;
+    let shown = path.to_string_lossy();
+    render::human(
+        &mut io::stderr().lock(),
+        &shown,
+        &text,
+        &parsed.diagnostics,
+        false,
+    )?;
+    Ok(exit_for(aether::diagnostic::overall_code(
+        &parsed.diagnostics,
+    )))
+}
+
+fn cmd_tokens(path: &Path) -> io::Result<ExitCode> {
+    let text = read_text(path)?;
+    let parsed = aether::syntax::parse(&text);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut comments = parsed.comments.iter().peekable();
+    for (tok, span) in &parsed.tokens {
+        while let Some(c) = comments.next_if(|c| c.start <= span.start) {
+            let (l, col) = parsed.lines.line_col(&text, c.start as usize);
+            writeln!(
+                out,
+                "{l}:{col}\t{}..{}\tComment\t{:?}",
+                c.start,
+                c.end,
+                &text[c.range()]
+            )?;
+        }
+        let (l, col) = parsed.lines.line_col(&text, span.start as usize);
+        writeln!(
+            out,
+            "{l}:{col}\t{}..{}\t{}\t{:?}",
+            span.start,
+            span.end,
+            tok.kind_name(),
+            &text[span.range()]
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_explain(code: Option<&str>) -> io::Result<ExitCode> {
+    let mut out = io::stdout().lock();
+    match code {
+        None => {
+            for r in rules::ALL {
+                writeln!(
+                    out,
+                    "{}  {:<30} {:<18} {}",
+                    r.id,
+                    r.name,
+                    r.code.name(),
+                    r.summary
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(key) => match find_rule(key) {
+            Some(r) => {
+                writeln!(
+                    out,
+                    "{} {} ({}, code {} {})\n",
+                    r.id,
+                    r.name,
+                    if r.severity == Severity::Error {
+                        "error"
+                    } else {
+                        "warning"
+                    },
+                    r.code.number(),
+                    r.code.name()
+                )?;
+                writeln!(out, "{}\n\n{}", r.summary, r.doc)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!("error: unknown code `{key}`; `aether explain` lists them all");
+                Ok(ExitCode::from(2))
+            }
+        },
+    }
+}

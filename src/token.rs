@@ -65,6 +65,8 @@ pub enum Token<'s> {
     BlockScalar(&'s str),
 
     // Layout tokens.
+    /// A `{` that opens a map literal (the layout pass decides; LANGUAGE.md section 2).
+    LMap,
     Indent,
     Dedent,
 
@@ -213,7 +215,7 @@ impl Token<'_> {
             Token::RParen => ")",
             Token::LBracket => "[",
             Token::RBracket => "]",
-            Token::LBrace => "{",
+            Token::LBrace | Token::LMap => "{",
             Token::RBrace => "}",
             Token::Comma => ",",
             Token::Semi => ";",

@@ -1,0 +1,722 @@
+//! The typed, spanned AST shared by every dialect.
+//!
+//! Nodes are `Spanned<T>`; children are boxed or in vectors; `Error` variants stand where the
+//! parser recovered. Names borrow from the source (`&'s str`); only cooked string text is
+//! owned. Generic fallbacks (`Command`, `Value::Text`) exist for open-ended phrases and are
+//! counted separately by `aether parse --stats`, so grammar coverage stays measurable.
+
+use crate::span::Span;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Spanned<T> {
+    #[serde(flatten)]
+    pub node: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(node: T, span: Span) -> Self {
+        Spanned { node, span }
+    }
+}
+
+/// A spanned scalar (a name, a module path): `{ "value": ..., "span": ... }`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Leaf<T> {
+    #[serde(rename = "value")]
+    pub node: T,
+    pub span: Span,
+}
+
+impl<T> Leaf<T> {
+    pub fn new(node: T, span: Span) -> Self {
+        Leaf { node, span }
+    }
+}
+
+pub type Name<'s> = Leaf<&'s str>;
+pub type Stmt<'s> = Spanned<StmtKind<'s>>;
+pub type Expr<'s> = Spanned<ExprKind<'s>>;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct File<'s> {
+    pub stmts: Vec<Stmt<'s>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum BlockStyle {
+    /// `{ ... }`
+    Brace,
+    /// `:` or a header line, then an indented suite (optionally closed by `end`).
+    Indent,
+    /// `if x: stmt` on one line.
+    Inline,
+    /// `key:` followed by `- item` lines at the key's own column (YAML).
+    List,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Block<'s> {
+    pub style: BlockStyle,
+    pub stmts: Vec<Stmt<'s>>,
+    pub span: Span,
+    /// The `end` line that closed an indented block, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum DirectiveKind {
+    Goal,
+    Intent,
+    Agent,
+    Memory,
+    Remember,
+    Model,
+    Assistant,
+    LocalAi,
+    Identity,
+    Consciousness,
+    Meta,
+    Plugin,
+}
+
+impl DirectiveKind {
+    pub fn from_key(key: &str) -> Option<Self> {
+        Some(match key {
+            "goal" => Self::Goal,
+            "intent" => Self::Intent,
+            "agent" => Self::Agent,
+            "memory" => Self::Memory,
+            "remember" => Self::Remember,
+            "model" => Self::Model,
+            "assistant" => Self::Assistant,
+            "local_ai" => Self::LocalAi,
+            "identity" => Self::Identity,
+            "consciousness" => Self::Consciousness,
+            "meta" => Self::Meta,
+            "plugin" => Self::Plugin,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SectionKind {
+    Meta,
+    Policy,
+    Require,
+    Parallel,
+    OnError,
+    Transaction,
+}
+
+impl SectionKind {
+    pub fn from_key(key: &str) -> Option<Self> {
+        Some(match key {
+            "meta" => Self::Meta,
+            "policy" => Self::Policy,
+            "require" => Self::Require,
+            "parallel" => Self::Parallel,
+            "on_error" => Self::OnError,
+            "transaction" => Self::Transaction,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TriggerKind {
+    On,
+    Every,
+    Monitor,
+    Simulate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FnSpelling {
+    Fn,
+    Function,
+    Define,
+    /// `export name(...) { }` with no keyword.
+    Bare,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LetKind {
+    Let,
+    Var,
+    /// `define buffer as []`
+    DefineAs,
+}
+
+/// The key of an entry: a word or a string.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum Key<'s> {
+    Word { name: &'s str },
+    Str { value: String },
+}
+
+/// A `key: value` line: directive, entry, colon assignment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeyValue<'s> {
+    pub key: Spanned<Key<'s>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value<'s>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<Pair<'s>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Block<'s>>,
+}
+
+/// The value of an entry or option.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum Value<'s> {
+    Expr {
+        expr: Expr<'s>,
+    },
+    /// Free text to the end of the line (or to the first trailing option).
+    Text {
+        text: &'s str,
+        span: Span,
+    },
+    /// `key: |` and the indented lines below.
+    BlockScalar {
+        text: String,
+        span: Span,
+    },
+}
+
+impl Value<'_> {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Expr { expr } => expr.span,
+            Value::Text { span, .. } | Value::BlockScalar { span, .. } => *span,
+        }
+    }
+}
+
+/// `k: v` or `k=v` (options, keyword arguments in commands).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pair<'s> {
+    pub key: Name<'s>,
+    pub value: Value<'s>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Param<'s> {
+    pub name: Name<'s>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ty: Option<TypeExpr<'s>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Expr<'s>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rest: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TypeExpr<'s> {
+    pub name: Name<'s>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<TypeExpr<'s>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Catch<'s> {
+    /// `except Timeout` / `except Exception as e`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Expr<'s>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<Name<'s>>,
+    pub body: Block<'s>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Case<'s> {
+    /// Empty for `default:`.
+    pub patterns: Vec<Expr<'s>>,
+    pub body: Block<'s>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IfBranch<'s> {
+    pub cond: Expr<'s>,
+    pub body: Block<'s>,
+}
+
+/// One word, expression or `k: v` pair of a command phrase.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum Part<'s> {
+    Expr {
+        expr: Expr<'s>,
+    },
+    Pair {
+        pair: Pair<'s>,
+    },
+    /// A keyword or operator among the words: `for`, `if`, `->`, `,`.
+    Word {
+        word: &'s str,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Command<'s> {
+    pub verb: Name<'s>,
+    pub parts: Vec<Part<'s>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Block<'s>>,
+}
+
+/// The right-hand side of an assignment: an expression or a command used as a value
+/// (`hits = pattern frequency "timeout"`, `key = remember findings as "t"`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum AssignValue<'s> {
+    Expr { expr: Expr<'s> },
+    Stmt { stmt: Box<Stmt<'s>> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum AssignOp {
+    Set,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum StmtKind<'s> {
+    Expr {
+        expr: Expr<'s>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body: Option<Block<'s>>,
+    },
+    Let {
+        let_kind: LetKind,
+        name: Name<'s>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ty: Option<TypeExpr<'s>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<AssignValue<'s>>,
+    },
+    Assign {
+        target: Expr<'s>,
+        op: AssignOp,
+        value: AssignValue<'s>,
+    },
+    /// `flags: List[Finding] = scan(x)`
+    TypedAssign {
+        name: Name<'s>,
+        ty: TypeExpr<'s>,
+        value: Expr<'s>,
+    },
+    /// `goal:`, `agent:`, `memory:`, `intent:` ... at statement level.
+    Directive {
+        directive: DirectiveKind,
+        #[serde(flatten)]
+        kv: KeyValue<'s>,
+    },
+    /// `key: value`, `key:` + suite: colon assignment and mapping entry alike.
+    Entry {
+        #[serde(flatten)]
+        kv: KeyValue<'s>,
+    },
+    /// v1.1 `meta:`, `policy:`, `require:`, `parallel:`, `on_error:`, `transaction:`.
+    Section {
+        section: SectionKind,
+        key: Span,
+        body: Block<'s>,
+    },
+    Await {
+        names: Vec<Expr<'s>>,
+    },
+    ListItem {
+        item: Box<Stmt<'s>>,
+    },
+    /// `1. mount_memory()`
+    Step {
+        number: u32,
+        stmt: Box<Stmt<'s>>,
+    },
+    If {
+        branches: Vec<IfBranch<'s>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        else_body: Option<Block<'s>>,
+    },
+    /// A condition line with no body inside a mapping: `if inbox.has("new")`.
+    Guard {
+        cond: Expr<'s>,
+    },
+    For {
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        each: bool,
+        vars: Vec<Name<'s>>,
+        iter: Expr<'s>,
+        body: Block<'s>,
+    },
+    While {
+        cond: Expr<'s>,
+        body: Block<'s>,
+    },
+    Try {
+        body: Block<'s>,
+        catches: Vec<Catch<'s>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        finally: Option<Block<'s>>,
+    },
+    Match {
+        subject: Expr<'s>,
+        cases: Vec<Case<'s>>,
+    },
+    Return {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<Expr<'s>>,
+    },
+    Break,
+    Continue,
+    Throw {
+        value: Expr<'s>,
+    },
+    Wait {
+        duration: Expr<'s>,
+    },
+    Import {
+        path: Leaf<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        alias: Option<Name<'s>>,
+    },
+    Use {
+        path: Leaf<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        alias: Option<Name<'s>>,
+    },
+    Log {
+        value: Expr<'s>,
+    },
+    Think {
+        value: Expr<'s>,
+    },
+    Function {
+        spelling: FnSpelling,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        export: bool,
+        name: Name<'s>,
+        params: Vec<Param<'s>>,
+        body: Block<'s>,
+    },
+    Plugin {
+        name: Spanned<Key<'s>>,
+        body: Block<'s>,
+    },
+    /// `on_run { }`, `init() { }`, `goal("ship") { }`, `workflow Nightly { }`.
+    NamedBlock {
+        name: Name<'s>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        label: Option<Name<'s>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<Vec<Arg<'s>>>,
+        body: Block<'s>,
+    },
+    When {
+        cond: Expr<'s>,
+        body: Block<'s>,
+    },
+    /// `on event "x":`, `every 5 minutes:`, `monitor changes:`, `simulate agent for 12h`.
+    Trigger {
+        trigger: TriggerKind,
+        head: Vec<Part<'s>>,
+        body: Block<'s>,
+    },
+    Behavior {
+        name: Name<'s>,
+        body: Block<'s>,
+    },
+    /// `remember(x) as "tags"`, `remember x as "tags" { ... }`
+    Remember {
+        value: Expr<'s>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tags: Option<Expr<'s>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body: Option<Block<'s>>,
+    },
+    /// `recall tag: "cache"`, `recall "today" -> $log`
+    Recall {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key: Option<Name<'s>>,
+        value: Expr<'s>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        into: Option<Expr<'s>>,
+    },
+    /// The generic verb phrase: the fallback for a line no specific form claims.
+    Command {
+        #[serde(flatten)]
+        command: Command<'s>,
+    },
+    /// Shell, Python or JavaScript syntax; reported as an error.
+    Foreign {
+        language: &'s str,
+    },
+    Error,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum BinOp {
+    Or,
+    And,
+    Coalesce,
+    Eq,
+    NotEq,
+    Lt,
+    Gt,
+    LtEq,
+    GtEq,
+    In,
+    NotIn,
+    /// `text contains "x"` (English dialect)
+    Contains,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Pow,
+    BitOr,
+    BitAnd,
+    BitXor,
+    Shl,
+    Shr,
+    Range,
+    /// `->` and `→`: `recall "today" → $log`, `expose_command "x" -> f`
+    Arrow,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum UnOp {
+    Neg,
+    Plus,
+    Not,
+    BitNot,
+    PreInc,
+    PreDec,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PostOp {
+    Inc,
+    Dec,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum StrKind {
+    Double,
+    Single,
+    FString,
+    Triple,
+    FTriple,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum StrPart<'s> {
+    Text {
+        text: String,
+    },
+    Interp {
+        expr: Expr<'s>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        spec: Option<&'s str>,
+    },
+    /// `{...}` that does not parse: kept verbatim, with a warning.
+    Raw {
+        text: &'s str,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum Arg<'s> {
+    Positional { value: Expr<'s> },
+    Keyword { name: Name<'s>, value: Expr<'s> },
+    Spread { value: Expr<'s> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum MapEntry<'s> {
+    Pair {
+        key: Expr<'s>,
+        value: Expr<'s>,
+    },
+    Spread {
+        value: Expr<'s>,
+    },
+    /// `{ a, b }`
+    Shorthand {
+        name: Name<'s>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum LambdaBody<'s> {
+    Expr { expr: Box<Expr<'s>> },
+    Block { block: Block<'s> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum ExprKind<'s> {
+    Null,
+    Bool {
+        value: bool,
+    },
+    Int {
+        value: i64,
+    },
+    Float {
+        value: f64,
+    },
+    Percent {
+        value: f64,
+    },
+    Duration {
+        value: f64,
+        unit: &'s str,
+    },
+    Str {
+        str_kind: StrKind,
+        parts: Vec<StrPart<'s>>,
+    },
+    Regex {
+        pattern: &'s str,
+    },
+    Name {
+        name: &'s str,
+    },
+    /// `$name`
+    Var {
+        name: &'s str,
+    },
+    /// `{{name}}`
+    Placeholder {
+        name: &'s str,
+    },
+    List {
+        items: Vec<Expr<'s>>,
+    },
+    /// `key: value` inside list brackets: `[ curious: 0.8 ]`
+    ListPair {
+        key: Box<Expr<'s>>,
+        value: Box<Expr<'s>>,
+    },
+    Map {
+        entries: Vec<MapEntry<'s>>,
+    },
+    Tuple {
+        items: Vec<Expr<'s>>,
+    },
+    Paren {
+        expr: Box<Expr<'s>>,
+    },
+    Unary {
+        op: UnOp,
+        expr: Box<Expr<'s>>,
+    },
+    Postfix {
+        op: PostOp,
+        expr: Box<Expr<'s>>,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr<'s>>,
+        rhs: Box<Expr<'s>>,
+    },
+    /// `c ? a : b` and Python's `a if c else b`
+    Conditional {
+        cond: Box<Expr<'s>>,
+        then: Box<Expr<'s>>,
+        otherwise: Box<Expr<'s>>,
+    },
+    Call {
+        callee: Box<Expr<'s>>,
+        args: Vec<Arg<'s>>,
+    },
+    Member {
+        object: Box<Expr<'s>>,
+        name: Name<'s>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        optional: bool,
+    },
+    Index {
+        object: Box<Expr<'s>>,
+        index: Box<Expr<'s>>,
+    },
+    Slice {
+        object: Box<Expr<'s>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        start: Option<Box<Expr<'s>>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        end: Option<Box<Expr<'s>>>,
+    },
+    Lambda {
+        params: Vec<Param<'s>>,
+        body: LambdaBody<'s>,
+    },
+    /// `function(x) { }`, `fn(x) { }`
+    FnExpr {
+        params: Vec<Param<'s>>,
+        body: Block<'s>,
+    },
+    New {
+        callee: Box<Expr<'s>>,
+        args: Vec<Arg<'s>>,
+    },
+    IfExpr {
+        cond: Box<Expr<'s>>,
+        then: Block<'s>,
+        otherwise: Box<Expr<'s>>,
+    },
+    /// The block of an if-expression's `else { }`.
+    BlockExpr {
+        block: Block<'s>,
+    },
+    /// `call sys/agents.spawn(x)`
+    CallPath {
+        path: Leaf<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<Vec<Arg<'s>>>,
+    },
+    /// `x for x in xs if c` (generator arguments, list comprehensions)
+    Comprehension {
+        element: Box<Expr<'s>>,
+        vars: Vec<Name<'s>>,
+        iter: Box<Expr<'s>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cond: Option<Box<Expr<'s>>>,
+    },
+    /// English conditions: `buffer exists`, `buffer not empty`, `queue is empty`.
+    Predicate {
+        expr: Box<Expr<'s>>,
+        predicate: &'static str,
+    },
+    /// Assignment as a lambda body: `() => done = true`
+    Assign {
+        target: Box<Expr<'s>>,
+        op: AssignOp,
+        value: Box<Expr<'s>>,
+    },
+    Error,
+}

@@ -1,0 +1,65 @@
+//! Checking one file: read, parse (and later validate), with panics caught as INTERNAL_ERROR.
+
+use crate::diagnostic::{self, rules, Code, Diagnostic};
+use crate::source::{self, Loaded};
+use crate::span::{LineIndex, Span};
+use std::path::Path;
+
+pub struct Outcome {
+    pub code: Code,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text the diagnostics point into (lossy for invalid UTF-8).
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl Outcome {
+    pub fn first_error(&self) -> Option<&Diagnostic> {
+        // The first error of the deciding code, so the JSON message matches `code`.
+        self.diagnostics
+            .iter()
+            .find(|d| d.is_error() && d.code() == self.code)
+    }
+}
+
+pub fn check_path(path: &Path) -> Outcome {
+    match source::load(path) {
+        Loaded::Text(text) => check_text(text),
+        Loaded::Failed { diagnostic, text } => Outcome {
+            code: diagnostic.code(),
+            lines: LineIndex::new(&text),
+            diagnostics: vec![diagnostic],
+            text,
+        },
+    }
+}
+
+pub fn check_text(text: String) -> Outcome {
+    let result = std::panic::catch_unwind(|| {
+        let parsed = crate::syntax::parse(&text);
+        parsed.diagnostics
+    });
+    let diagnostics = match result {
+        Ok(d) => d,
+        Err(payload) => vec![internal_error(payload)],
+    };
+    Outcome {
+        code: diagnostic::overall_code(&diagnostics),
+        lines: LineIndex::new(&text),
+        diagnostics,
+        text,
+    }
+}
+
+pub fn internal_error(payload: Box<dyn std::any::Any + Send>) -> Diagnostic {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Diagnostic::new(
+        &rules::INTERNAL,
+        Span::empty(0),
+        format!("internal error: {msg}"),
+    )
+}

@@ -1,0 +1,2062 @@
+//! The chumsky parser: layout tokens -> typed AST, with statement-level recovery.
+//!
+//! One production per function-like `let` binding below, named as in `grammar/aether.ebnf`.
+//! Keywords are contextual: every word is an `Ident` token and each form checks the words it
+//! needs, so `goal.done = true`, `for log in logs` and `plugin("a")` all work. Specific forms
+//! are tried before the generic fallbacks (entry text, expression statement, command), and a
+//! specific keyword form only applies when it consumes the whole line.
+
+use crate::ast::*;
+use crate::diagnostic::{rules, Rule};
+use crate::span::Span;
+use crate::token::Token;
+use chumsky::input::{InputRef, ValueInput};
+use chumsky::label::LabelError;
+use chumsky::pratt::{infix, left, postfix, prefix, right};
+use chumsky::prelude::{
+    choice, custom, end, extra, just, none_of, one_of, recursive, via_parser, IterParser, Parser,
+    Recursive, Rich, SimpleSpan,
+};
+use chumsky::{select, Boxed};
+
+pub type Error<'t, 's> = Rich<'t, Token<'s>, SimpleSpan>;
+type Extra<'t, 's> = extra::Err<Error<'t, 's>>;
+type P<'t, 's, I, O> = Boxed<'t, 't, I, O, Extra<'t, 's>>;
+
+/// Errors raised with a specific rule carry it in their message behind this marker;
+/// `decode_rule` takes it back out when the error becomes a `Diagnostic`.
+const RULE_MARK: char = '\u{1}';
+
+pub fn encode_rule(rule: &Rule, message: &str) -> String {
+    format!("{RULE_MARK}{}{RULE_MARK}{message}", rule.id)
+}
+
+pub fn decode_rule(message: &str) -> Option<(&'static Rule, &str)> {
+    let rest = message.strip_prefix(RULE_MARK)?;
+    let (id, msg) = rest.split_once(RULE_MARK)?;
+    crate::diagnostic::find_rule(id).map(|r| (r, msg))
+}
+
+fn sp(s: SimpleSpan) -> Span {
+    Span::new(s.start, s.end)
+}
+
+/// Words that cannot be expression names (they would make expressions ambiguous).
+fn reserved_in_expr(w: &str) -> bool {
+    matches!(
+        w,
+        "if" | "else"
+            | "elif"
+            | "for"
+            | "in"
+            | "and"
+            | "or"
+            | "not"
+            | "while"
+            | "return"
+            | "break"
+            | "continue"
+            | "let"
+            | "then"
+            | "try"
+            | "catch"
+            | "finally"
+            | "case"
+            | "except"
+    )
+}
+
+/// Words that cannot start a generic command or name a block: a failed `if ...` is an error
+/// about the `if`, not a command called `if`.
+fn reserved_verb(w: &str) -> bool {
+    reserved_in_expr(w)
+        || matches!(
+            w,
+            "var"
+                | "const"
+                | "fn"
+                | "function"
+                | "def"
+                | "class"
+                | "define"
+                | "export"
+                | "import"
+                | "when"
+                | "end"
+                | "fi"
+                | "done"
+                | "do"
+                | "esac"
+                | "match"
+                | "throw"
+                | "raise"
+        )
+}
+
+fn kw<'t, 's: 't, I>(w: &'static str) -> impl Parser<'t, I, Span, Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    select! { Token::Ident(s) = e if s == w => sp(e.span()) }.labelled(w)
+}
+
+/// Any word, keywords included (declaration names, keys, parameters).
+fn word<'t, 's: 't, I>() -> impl Parser<'t, I, Name<'s>, Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    select! {
+        Token::Ident(s) = e => Name::new(s, sp(e.span())),
+        Token::NumWord(s) = e => Name::new(s, sp(e.span())),
+    }
+    .labelled("name")
+}
+
+fn cook(text: &str, fstring: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('0') => out.push('\0'),
+                Some(c @ ('"' | '\'' | '\\' | '{' | '}')) => out.push(c),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '{' if fstring && chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if fstring && chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn str_kind(open: &str) -> StrKind {
+    match (
+        open.starts_with('f'),
+        open.trim_start_matches('f').len() == 3,
+    ) {
+        (true, true) => StrKind::FTriple,
+        (false, true) => StrKind::Triple,
+        (true, false) => StrKind::FString,
+        (false, false) if open.ends_with('\'') => StrKind::Single,
+        _ => StrKind::Double,
+    }
+}
+
+fn simple_string(lit: &str) -> ExprKind<'_> {
+    let open_len = if lit.starts_with('f') { 2 } else { 1 };
+    let open = &lit[..open_len];
+    let body = &lit[open_len..lit.len() - 1];
+    let kind = str_kind(open);
+    let f = matches!(kind, StrKind::FString);
+    ExprKind::Str {
+        str_kind: kind,
+        parts: if body.is_empty() {
+            vec![]
+        } else {
+            vec![StrPart::Text {
+                text: cook(body, f),
+            }]
+        },
+    }
+}
+
+fn number(tok: Token<'_>) -> ExprKind<'_> {
+    match tok {
+        Token::Int(s) => match s.parse::<i64>() {
+            Ok(v) => ExprKind::Int { value: v },
+            Err(_) => ExprKind::Float {
+                value: s.parse().unwrap_or(f64::INFINITY),
+            },
+        },
+        Token::Float(s) => ExprKind::Float {
+            value: s.parse().unwrap_or(0.0),
+        },
+        Token::Hex(s) => ExprKind::Int {
+            value: i64::from_str_radix(&s[2..], 16).unwrap_or(i64::MAX),
+        },
+        Token::Percent(s) => ExprKind::Percent {
+            value: s[..s.len() - 1].parse().unwrap_or(0.0),
+        },
+        Token::Duration(s) => {
+            let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+            ExprKind::Duration {
+                value: s[..split].parse().unwrap_or(0.0),
+                unit: &s[split..],
+            }
+        }
+        _ => ExprKind::Error,
+    }
+}
+
+fn block_scalar_text(raw: &str) -> String {
+    // `raw` starts at the `|`; the text is the lines after it, dedented by their common
+    // indentation, without a closing `|` line.
+    let mut lines: Vec<&str> = raw.lines().skip(1).collect();
+    if lines.last().is_some_and(|l| l.trim() == "|") {
+        lines.pop();
+    }
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(l.get(indent..).unwrap_or("").trim_end_matches('\r'));
+    }
+    out
+}
+
+fn boxed<'s>(e: Expr<'s>) -> Box<Expr<'s>> {
+    Box::new(e)
+}
+
+/// Entries inside a mapping body are data: `goal:` there is a key, not a directive.
+fn demote_directives<'s>(block: &mut Block<'s>) {
+    for stmt in &mut block.stmts {
+        if let StmtKind::Directive { kv, .. } = &mut stmt.node {
+            let kv = std::mem::replace(
+                kv,
+                KeyValue {
+                    key: Spanned::new(Key::Word { name: "" }, Span::default()),
+                    value: None,
+                    options: vec![],
+                    body: None,
+                },
+            );
+            stmt.node = StmtKind::Entry { kv };
+        }
+    }
+}
+
+fn classify_entry<'s>(kv: KeyValue<'s>) -> StmtKind<'s> {
+    let Key::Word { name } = kv.key.node else {
+        return StmtKind::Entry { kv };
+    };
+    if kv.value.is_none() && kv.options.is_empty() {
+        if let (Some(section), Some(_)) = (SectionKind::from_key(name), &kv.body) {
+            let Some(body) = kv.body else { unreachable!() };
+            return StmtKind::Section {
+                section,
+                key: kv.key.span,
+                body,
+            };
+        }
+    }
+    if name == "behavior" {
+        if let (Some(Value::Expr { expr }), Some(_)) = (&kv.value, &kv.body) {
+            if let ExprKind::Name { name: bname } = expr.node {
+                let name = Name::new(bname, expr.span);
+                let Some(body) = kv.body else { unreachable!() };
+                return StmtKind::Behavior { name, body };
+            }
+        }
+    }
+    match DirectiveKind::from_key(name) {
+        Some(directive) => StmtKind::Directive { directive, kv },
+        None => StmtKind::Entry { kv },
+    }
+}
+
+#[derive(Clone)]
+struct Foreign {
+    language: &'static str,
+    what: String,
+    help: &'static str,
+}
+
+/// The parser for a whole file.
+pub fn file_parser<'t, 's: 't, I>(src: &'s str) -> P<'t, 's, I, Vec<Stmt<'s>>>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    let mut expr =
+        Recursive::<chumsky::recursive::Indirect<'t, 't, I, Expr<'s>, Extra<'t, 's>>>::declare();
+    let mut stmt =
+        Recursive::<chumsky::recursive::Indirect<'t, 't, I, Stmt<'s>, Extra<'t, 's>>>::declare();
+
+    // ---- layout-level pieces -------------------------------------------------------------
+    let line_end: P<'t, 's, I, ()> = choice((
+        one_of([
+            Token::Newline,
+            Token::Semi,
+            Token::RBrace,
+            Token::Dedent,
+            Token::InterpEnd,
+        ])
+        .ignored()
+        .rewind(),
+        end(),
+    ))
+    .boxed();
+    let term: P<'t, 's, I, ()> = choice((
+        just(Token::Semi)
+            .repeated()
+            .at_least(1)
+            .then(just(Token::Newline).or_not())
+            .ignored(),
+        just(Token::Newline).ignored(),
+        one_of([Token::RBrace, Token::Dedent]).ignored().rewind(),
+        end(),
+    ))
+    .labelled("end of line")
+    .boxed();
+
+    let stmts: P<'t, 's, I, Vec<Stmt<'s>>> = choice((
+        one_of([Token::Newline, Token::Semi]).to(None),
+        stmt.clone().map(Some),
+    ))
+    .repeated()
+    .collect::<Vec<_>>()
+    .map(|v| v.into_iter().flatten().collect())
+    .boxed();
+
+    let brace_block: P<'t, 's, I, Block<'s>> = just(Token::LBrace)
+        .ignore_then(stmts.clone())
+        .then_ignore(just(Token::RBrace))
+        .map_with(|stmts, e| Block {
+            style: BlockStyle::Brace,
+            stmts,
+            span: sp(e.span()),
+            end: None,
+        })
+        .boxed();
+    let end_line: P<'t, 's, I, Span> = kw("end").then_ignore(term.clone()).boxed();
+    let indent_block: P<'t, 's, I, Block<'s>> = just(Token::Newline)
+        .ignore_then(just(Token::Indent))
+        .ignore_then(stmts.clone())
+        .then_ignore(just(Token::Dedent))
+        .map_with(|stmts, e| Block {
+            style: BlockStyle::Indent,
+            stmts,
+            span: sp(e.span()),
+            end: None,
+        })
+        .then(end_line.clone().or_not())
+        .map(|(mut b, end)| {
+            b.end = end;
+            b
+        })
+        .labelled("indented block")
+        .boxed();
+    // The body of a compound statement: `{ }`, `:` or a header line + indented suite, or
+    // `: stmt` on the same line.
+    let body: P<'t, 's, I, Block<'s>> = choice((
+        just(Token::Colon).or_not().ignore_then(brace_block.clone()),
+        just(Token::Colon)
+            .or_not()
+            .ignore_then(indent_block.clone()),
+        just(Token::Colon)
+            .ignore_then(stmt.clone())
+            .map_with(|s, e| Block {
+                style: BlockStyle::Inline,
+                stmts: vec![s],
+                span: sp(e.span()),
+                end: None,
+            }),
+    ))
+    .labelled("block")
+    .boxed();
+    let after_compound: P<'t, 's, I, ()> = term.clone().or_not().ignored().boxed();
+
+    // ---- expressions -----------------------------------------------------------------------
+    let name_expr: P<'t, 's, I, Name<'s>> = select! {
+        Token::Ident(s) = e if !reserved_in_expr(s) => Name::new(s, sp(e.span())),
+        Token::NumWord(s) = e => Name::new(s, sp(e.span())),
+    }
+    .labelled("name")
+    .boxed();
+
+    let type_expr: P<'t, 's, I, TypeExpr<'s>> = recursive(|ty| {
+        word()
+            .then(
+                ty.separated_by(just(Token::Comma))
+                    .collect::<Vec<_>>()
+                    .delimited_by(just(Token::LBracket), just(Token::RBracket))
+                    .or_not(),
+            )
+            .map_with(|(name, args), e| TypeExpr {
+                name,
+                args: args.unwrap_or_default(),
+                span: sp(e.span()),
+            })
+    })
+    .labelled("type")
+    .boxed();
+
+    let param: P<'t, 's, I, Param<'s>> = just(Token::Ellipsis)
+        .or_not()
+        .then(word())
+        .then(just(Token::Colon).ignore_then(type_expr.clone()).or_not())
+        .then(just(Token::Eq).ignore_then(expr.clone()).or_not())
+        .map(|(((rest, name), ty), default)| Param {
+            name,
+            ty,
+            default,
+            rest: rest.is_some(),
+        })
+        .boxed();
+    let params: P<'t, 's, I, Vec<Param<'s>>> = param
+        .clone()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .labelled("parameter list")
+        .boxed();
+
+    // `x for x in xs if c` after an element.
+    let comprehension_tail = kw("for")
+        .ignore_then(
+            word()
+                .separated_by(just(Token::Comma))
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        )
+        .then_ignore(kw("in"))
+        .then(expr.clone())
+        .then(kw("if").ignore_then(expr.clone()).or_not())
+        .boxed();
+    let element: P<'t, 's, I, Expr<'s>> = expr
+        .clone()
+        .then(comprehension_tail.clone().or_not())
+        .map_with(|(element, tail), e| match tail {
+            None => element,
+            Some(((vars, iter), cond)) => Expr::new(
+                ExprKind::Comprehension {
+                    element: boxed(element),
+                    vars,
+                    iter: boxed(iter),
+                    cond: cond.map(boxed),
+                },
+                sp(e.span()),
+            ),
+        })
+        .boxed();
+
+    let arg: P<'t, 's, I, Arg<'s>> = choice((
+        just(Token::Ellipsis)
+            .ignore_then(expr.clone())
+            .map(|value| Arg::Spread { value }),
+        word()
+            .then_ignore(one_of([Token::Eq, Token::Colon]))
+            .then(expr.clone())
+            .map(|(name, value)| Arg::Keyword { name, value }),
+        element.clone().map(|value| Arg::Positional { value }),
+    ))
+    .boxed();
+    let args: P<'t, 's, I, Vec<Arg<'s>>> = arg
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .labelled("arguments")
+        .boxed();
+
+    let string: P<'t, 's, I, Expr<'s>> = {
+        let text_part = select! { Token::StrText(t) => t };
+        let interp = just(Token::InterpStart)
+            .ignore_then(expr.clone())
+            .then(select! { Token::InterpSpec(s) => s }.or_not())
+            .then_ignore(just(Token::InterpEnd))
+            .map(|(expr, spec)| StrPart::Interp { expr, spec });
+        let raw = just(Token::InterpStart)
+            .ignore_then(none_of([Token::InterpEnd]).repeated())
+            .then_ignore(just(Token::InterpEnd))
+            .map_with(move |_, e| {
+                let span = sp(e.span());
+                StrPart::Raw {
+                    text: &src[span.range()],
+                    span,
+                }
+            })
+            .validate(|part, _, emitter| {
+                if let StrPart::Raw { span, .. } = &part {
+                    emitter.emit(Rich::custom(
+                        SimpleSpan::from(span.range()),
+                        encode_rule(
+                            &rules::INVALID_INTERPOLATION,
+                            "this interpolation is not an expression; it is kept as text",
+                        ),
+                    ));
+                }
+                part
+            });
+        choice((
+            select! { Token::Str(s) = e => Expr::new(simple_string(s), sp(e.span())) },
+            select! { Token::StrStart(open) => open }
+                .then(
+                    choice((
+                        text_part.map(|t| (Some(t), None)),
+                        interp.map(|p| (None, Some(p))),
+                        raw.map(|p| (None, Some(p))),
+                    ))
+                    .repeated()
+                    .collect::<Vec<_>>(),
+                )
+                .then_ignore(just(Token::StrEnd))
+                .map_with(|(open, parts), e| {
+                    let kind = str_kind(open);
+                    let f = matches!(kind, StrKind::FString | StrKind::FTriple);
+                    let parts = parts
+                        .into_iter()
+                        .map(|p| match p {
+                            (Some(t), _) => StrPart::Text { text: cook(t, f) },
+                            (_, Some(p)) => p,
+                            _ => StrPart::Text {
+                                text: String::new(),
+                            },
+                        })
+                        .collect();
+                    Expr::new(
+                        ExprKind::Str {
+                            str_kind: kind,
+                            parts,
+                        },
+                        sp(e.span()),
+                    )
+                }),
+        ))
+        .labelled("string")
+        .boxed()
+    };
+
+    // `sys/agents.spawn`: a module path with `/` and `.` separators.
+    let path: P<'t, 's, I, Leaf<String>> = word()
+        .separated_by(one_of([Token::Slash, Token::Dot]))
+        .at_least(1)
+        .collect::<Vec<_>>()
+        .map_with(move |_, e| {
+            let span = sp(e.span());
+            Leaf::new(src[span.range()].to_string(), span)
+        })
+        .labelled("module path")
+        .boxed();
+
+    let lambda_body: P<'t, 's, I, LambdaBody<'s>> = choice((
+        brace_block.clone().map(|block| LambdaBody::Block { block }),
+        expr.clone()
+            .then(select! {
+                Token::Eq => AssignOp::Set, Token::PlusEq => AssignOp::Add,
+                Token::MinusEq => AssignOp::Sub,
+            })
+            .then(expr.clone())
+            .map_with(|((target, op), value), e| LambdaBody::Expr {
+                expr: boxed(Expr::new(
+                    ExprKind::Assign {
+                        target: boxed(target),
+                        op,
+                        value: boxed(value),
+                    },
+                    sp(e.span()),
+                )),
+            }),
+        expr.clone().map(|x| LambdaBody::Expr { expr: boxed(x) }),
+    ))
+    .boxed();
+
+    let if_expr = recursive(|if_expr| {
+        kw("if")
+            .ignore_then(expr.clone())
+            .then(brace_block.clone())
+            .then_ignore(kw("else"))
+            .then(choice((
+                if_expr,
+                brace_block
+                    .clone()
+                    .map_with(|block, e| Expr::new(ExprKind::BlockExpr { block }, sp(e.span()))),
+            )))
+            .map_with(|((cond, then), otherwise), e| {
+                Expr::new(
+                    ExprKind::IfExpr {
+                        cond: boxed(cond),
+                        then,
+                        otherwise: boxed(otherwise),
+                    },
+                    sp(e.span()),
+                )
+            })
+    })
+    .boxed();
+
+    let list_item: P<'t, 's, I, Expr<'s>> = choice((
+        just(Token::Ellipsis)
+            .ignore_then(expr.clone())
+            .map_with(|x, e| {
+                Expr::new(
+                    ExprKind::Unary {
+                        op: UnOp::Plus,
+                        expr: boxed(x),
+                    },
+                    sp(e.span()),
+                )
+            }),
+        choice((
+            word().map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
+            string.clone(),
+        ))
+        .then_ignore(just(Token::Colon))
+        .then(expr.clone())
+        .map_with(|(key, value), e| {
+            Expr::new(
+                ExprKind::ListPair {
+                    key: boxed(key),
+                    value: boxed(value),
+                },
+                sp(e.span()),
+            )
+        }),
+        element.clone(),
+    ))
+    .boxed();
+
+    let map_key: P<'t, 's, I, Expr<'s>> = choice((
+        word().map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
+        string.clone(),
+        select! {
+            Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
+            Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
+            Token::DollarIdent(s) = e => Expr::new(ExprKind::Var { name: s }, sp(e.span())),
+        },
+        expr.clone()
+            .delimited_by(just(Token::LBracket), just(Token::RBracket)),
+    ))
+    .boxed();
+    let map_entry: P<'t, 's, I, MapEntry<'s>> = choice((
+        just(Token::Ellipsis)
+            .ignore_then(expr.clone())
+            .map(|value| MapEntry::Spread { value }),
+        map_key
+            .then_ignore(just(Token::Colon))
+            .then(expr.clone())
+            .map(|(key, value)| MapEntry::Pair { key, value }),
+        word()
+            .then_ignore(one_of([Token::Comma, Token::RBrace]).rewind())
+            .map(|name| MapEntry::Shorthand { name }),
+    ))
+    .boxed();
+    let map: P<'t, 's, I, Expr<'s>> = choice((
+        // `{{name}}`: a template placeholder used as a value.
+        just(Token::LMap)
+            .ignore_then(just(Token::LMap))
+            .ignore_then(word())
+            .then_ignore(just(Token::RBrace))
+            .then_ignore(just(Token::RBrace))
+            .map_with(|n, e| Expr::new(ExprKind::Placeholder { name: n.node }, sp(e.span()))),
+        map_entry
+            .then_ignore(just(Token::Comma).repeated())
+            .repeated()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LMap), just(Token::RBrace))
+            .map_with(|entries, e| Expr::new(ExprKind::Map { entries }, sp(e.span()))),
+    ))
+    .labelled("map")
+    .boxed();
+
+    let atom: P<'t, 's, I, Expr<'s>> = choice((
+        select! {
+            Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
+            Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
+            Token::Hex(s) = e => Expr::new(number(Token::Hex(s)), sp(e.span())),
+            Token::Percent(s) = e => Expr::new(number(Token::Percent(s)), sp(e.span())),
+            Token::Duration(s) = e => Expr::new(number(Token::Duration(s)), sp(e.span())),
+            Token::Regex(s) = e => Expr::new(ExprKind::Regex { pattern: s }, sp(e.span())),
+            Token::DollarIdent(s) = e => Expr::new(ExprKind::Var { name: s }, sp(e.span())),
+            Token::Ident("true") = e => Expr::new(ExprKind::Bool { value: true }, sp(e.span())),
+            Token::Ident("false") = e => Expr::new(ExprKind::Bool { value: false }, sp(e.span())),
+            Token::Ident("null") = e => Expr::new(ExprKind::Null, sp(e.span())),
+            Token::Ident("undefined") = e => Expr::new(ExprKind::Null, sp(e.span())),
+        },
+        string.clone(),
+        // Lambdas: `x => e`, `(a, b) => { }`, `lambda r: r.score`, `function(x) { }`.
+        word()
+            .then_ignore(just(Token::FatArrow))
+            .then(lambda_body.clone())
+            .map_with(|(p, body), e| {
+                Expr::new(
+                    ExprKind::Lambda {
+                        params: vec![Param {
+                            name: p,
+                            ty: None,
+                            default: None,
+                            rest: false,
+                        }],
+                        body,
+                    },
+                    sp(e.span()),
+                )
+            }),
+        params
+            .clone()
+            .then_ignore(just(Token::FatArrow))
+            .then(lambda_body.clone())
+            .map_with(|(params, body), e| {
+                Expr::new(ExprKind::Lambda { params, body }, sp(e.span()))
+            }),
+        kw("lambda")
+            .ignore_then(
+                word()
+                    .map(|name| Param {
+                        name,
+                        ty: None,
+                        default: None,
+                        rest: false,
+                    })
+                    .separated_by(just(Token::Comma))
+                    .collect::<Vec<_>>(),
+            )
+            .then_ignore(just(Token::Colon))
+            .then(expr.clone())
+            .map_with(|(params, body), e| {
+                Expr::new(
+                    ExprKind::Lambda {
+                        params,
+                        body: LambdaBody::Expr { expr: boxed(body) },
+                    },
+                    sp(e.span()),
+                )
+            }),
+        choice((kw("function"), kw("fn")))
+            .ignore_then(params.clone())
+            .then(brace_block.clone())
+            .map_with(|(params, body), e| {
+                Expr::new(ExprKind::FnExpr { params, body }, sp(e.span()))
+            }),
+        if_expr,
+        kw("call")
+            .ignore_then(path.clone())
+            .then(args.clone().or_not())
+            .map_with(|(path, args), e| Expr::new(ExprKind::CallPath { path, args }, sp(e.span()))),
+        kw("new")
+            .ignore_then(name_expr.clone())
+            .then(args.clone().or_not())
+            .map_with(|(callee, args), e| {
+                Expr::new(
+                    ExprKind::New {
+                        callee: boxed(Expr::new(ExprKind::Name { name: callee.node }, callee.span)),
+                        args: args.unwrap_or_default(),
+                    },
+                    sp(e.span()),
+                )
+            }),
+        name_expr
+            .clone()
+            .map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
+        // `( )`, `(e)`, `(a, b)`
+        element
+            .clone()
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .then(just(Token::Comma).or_not())
+            .delimited_by(just(Token::LParen), just(Token::RParen))
+            .map_with(|(mut items, _), e| {
+                let span = sp(e.span());
+                if items.len() == 1 {
+                    let only = items.remove(0);
+                    Expr::new(ExprKind::Paren { expr: boxed(only) }, span)
+                } else {
+                    Expr::new(ExprKind::Tuple { items }, span)
+                }
+            }),
+        list_item
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .map_with(|items, e| Expr::new(ExprKind::List { items }, sp(e.span()))),
+        map,
+        select! { Token::Error = e => e.span(), Token::Unterminated(_) = e => e.span() }.validate(
+            |span, e, emitter| {
+                let text = &src[sp(span).range()];
+                let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
+                    (
+                        &rules::UNTERMINATED_STRING,
+                        "unterminated string literal".to_string(),
+                    )
+                } else {
+                    (
+                        &rules::INVALID_CHARACTER,
+                        format!("invalid character `{}`", text.escape_debug()),
+                    )
+                };
+                emitter.emit(Rich::custom(span, encode_rule(rule, &msg)));
+                Expr::new(ExprKind::Error, sp(e.span()))
+            },
+        ),
+    ))
+    .labelled("expression")
+    .boxed();
+
+    #[derive(Clone)]
+    enum Post<'s> {
+        Call(Vec<Arg<'s>>),
+        Member(Name<'s>, bool),
+        Index(Expr<'s>),
+        Slice(Option<Expr<'s>>, Option<Expr<'s>>),
+        Inc,
+        Dec,
+    }
+    let postfix_op: P<'t, 's, I, Post<'s>> = choice((
+        args.clone().map(Post::Call),
+        just(Token::Dot)
+            .ignore_then(choice((
+                word(),
+                select! { Token::Int(s) = e => Name::new(s, sp(e.span())) },
+            )))
+            .map(|n| Post::Member(n, false)),
+        just(Token::QuestionDot)
+            .ignore_then(word())
+            .map(|n| Post::Member(n, true)),
+        expr.clone()
+            .or_not()
+            .then_ignore(just(Token::Colon))
+            .then(expr.clone().or_not())
+            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .map(|(a, b)| Post::Slice(a, b)),
+        expr.clone()
+            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .map(Post::Index),
+        just(Token::PlusPlus).to(Post::Inc),
+        just(Token::MinusMinus).to(Post::Dec),
+    ))
+    .boxed();
+    let postfixed: P<'t, 's, I, Expr<'s>> = atom
+        .foldl_with(postfix_op.repeated(), |object, op, e| {
+            let span = sp(e.span());
+            let node = match op {
+                Post::Call(args) => ExprKind::Call {
+                    callee: boxed(object),
+                    args,
+                },
+                Post::Member(name, optional) => ExprKind::Member {
+                    object: boxed(object),
+                    name,
+                    optional,
+                },
+                Post::Index(index) => ExprKind::Index {
+                    object: boxed(object),
+                    index: boxed(index),
+                },
+                Post::Slice(start, end) => ExprKind::Slice {
+                    object: boxed(object),
+                    start: start.map(boxed),
+                    end: end.map(boxed),
+                },
+                Post::Inc => ExprKind::Postfix {
+                    op: PostOp::Inc,
+                    expr: boxed(object),
+                },
+                Post::Dec => ExprKind::Postfix {
+                    op: PostOp::Dec,
+                    expr: boxed(object),
+                },
+            };
+            Expr::new(node, span)
+        })
+        .boxed();
+
+    let bin = |l: Expr<'s>, op: BinOp, r: Expr<'s>, span: Span| {
+        Expr::new(
+            ExprKind::Binary {
+                op,
+                lhs: boxed(l),
+                rhs: boxed(r),
+            },
+            span,
+        )
+    };
+    let operators: P<'t, 's, I, Expr<'s>> = postfixed
+        .pratt((
+            infix(
+                left(1),
+                select! { Token::Arrow => BinOp::Arrow, Token::UnicodeArrow => BinOp::Arrow },
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            infix(
+                left(2),
+                just(Token::QuestionQuestion).to(BinOp::Coalesce),
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            infix(
+                left(3),
+                choice((just(Token::OrOr).ignored(), kw("or").ignored())).to(BinOp::Or),
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            infix(
+                left(4),
+                choice((just(Token::AndAnd).ignored(), kw("and").ignored())).to(BinOp::And),
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            prefix(5, kw("not"), |_, x, e| {
+                Expr::new(
+                    ExprKind::Unary {
+                        op: UnOp::Not,
+                        expr: boxed(x),
+                    },
+                    sp(e.span()),
+                )
+            }),
+            infix(
+                left(6),
+                choice((
+                    select! {
+                        Token::EqEq => BinOp::Eq, Token::NotEq => BinOp::NotEq,
+                        Token::Lt => BinOp::Lt, Token::Gt => BinOp::Gt,
+                        Token::LtEq => BinOp::LtEq, Token::GtEq => BinOp::GtEq,
+                    },
+                    select! { Token::JsEq(op) = e => (op, e.span()) }.validate(|(op, span), _, emitter| {
+                        let aether = if op == "===" { "==" } else { "!=" };
+                        emitter.emit(Rich::custom(
+                            span,
+                            encode_rule(&rules::FOREIGN_SYNTAX, &format!("`{op}` is JavaScript, not Aether"))
+                                + "\u{1}Aether compares with `"
+                                + aether
+                                + "`",
+                        ));
+                        if op == "===" { BinOp::Eq } else { BinOp::NotEq }
+                    }),
+                    kw("in").to(BinOp::In),
+                    kw("contains").to(BinOp::Contains),
+                    kw("not").then(kw("in")).to(BinOp::NotIn),
+                )),
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            postfix(
+                6,
+                choice((
+                    kw("exists").to("exists"),
+                    kw("not").then(kw("empty")).to("not empty"),
+                    kw("is").then(kw("not")).then(kw("empty")).to("not empty"),
+                    kw("is").then(kw("empty")).to("empty"),
+                    kw("empty").to("empty"),
+                )),
+                |x, predicate, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                    Expr::new(
+                        ExprKind::Predicate {
+                            expr: boxed(x),
+                            predicate,
+                        },
+                        sp(e.span()),
+                    )
+                },
+            ),
+            infix(
+                left(7),
+                select! { Token::Pipe => BinOp::BitOr, Token::Caret => BinOp::BitXor, Token::Amp => BinOp::BitAnd },
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            infix(
+                left(8),
+                select! { Token::Shl => BinOp::Shl, Token::Shr => BinOp::Shr },
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            infix(
+                left(9),
+                just(Token::DotDot).to(BinOp::Range),
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            infix(
+                left(10),
+                select! { Token::Plus => BinOp::Add, Token::Minus => BinOp::Sub },
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            infix(
+                left(11),
+                select! { Token::Star => BinOp::Mul, Token::Slash => BinOp::Div, Token::Percent_ => BinOp::Rem },
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            infix(
+                right(12),
+                just(Token::StarStar).to(BinOp::Pow),
+                move |l, op, r, e| bin(l, op, r, sp(e.span())),
+            ),
+            prefix(
+                13,
+                select! {
+                    Token::Minus => UnOp::Neg, Token::Plus => UnOp::Plus, Token::Bang => UnOp::Not,
+                    Token::Tilde => UnOp::BitNot, Token::PlusPlus => UnOp::PreInc,
+                    Token::MinusMinus => UnOp::PreDec,
+                },
+                |op, x, e| {
+                    Expr::new(
+                        ExprKind::Unary {
+                            op,
+                            expr: boxed(x),
+                        },
+                        sp(e.span()),
+                    )
+                },
+            ),
+        ))
+        .boxed();
+
+    // `c ? a : b`, then Python's `a if c else b` (lowest precedence).
+    let ternary: P<'t, 's, I, Expr<'s>> = operators
+        .clone()
+        .then(
+            just(Token::Question)
+                .ignore_then(expr.clone())
+                .then_ignore(just(Token::Colon))
+                .then(expr.clone())
+                .or_not(),
+        )
+        .map_with(|(cond, rest), e| match rest {
+            None => cond,
+            Some((then, otherwise)) => Expr::new(
+                ExprKind::Conditional {
+                    cond: boxed(cond),
+                    then: boxed(then),
+                    otherwise: boxed(otherwise),
+                },
+                sp(e.span()),
+            ),
+        })
+        .boxed();
+    expr.define(
+        ternary
+            .clone()
+            .then(
+                kw("if")
+                    .ignore_then(ternary.clone())
+                    .then_ignore(kw("else"))
+                    .then(expr.clone())
+                    .or_not(),
+            )
+            .map_with(|(then, rest), e| match rest {
+                None => then,
+                Some((cond, otherwise)) => Expr::new(
+                    ExprKind::Conditional {
+                        cond: boxed(cond),
+                        then: boxed(then),
+                        otherwise: boxed(otherwise),
+                    },
+                    sp(e.span()),
+                ),
+            })
+            .labelled("expression"),
+    );
+
+    // ---- phrases, values and entries ------------------------------------------------------
+    // One token or a balanced bracket group; phrases are sequences of these.
+    let token_tree = recursive(|tt| {
+        let group = |open: Token<'s>, close: Token<'s>| {
+            just(open)
+                .then(tt.clone().repeated())
+                .then(just(close))
+                .ignored()
+        };
+        choice((
+            group(Token::LParen, Token::RParen),
+            group(Token::LBracket, Token::RBracket),
+            group(Token::LBrace, Token::RBrace),
+            group(Token::LMap, Token::RBrace),
+            group(Token::Indent, Token::Dedent),
+            none_of([
+                Token::LParen,
+                Token::RParen,
+                Token::LBracket,
+                Token::RBracket,
+                Token::LBrace,
+                Token::LMap,
+                Token::RBrace,
+                Token::Indent,
+                Token::Dedent,
+            ])
+            .ignored(),
+        ))
+    })
+    .boxed();
+    let option_start = word().then(just(Token::Colon)).ignored().boxed();
+    let phrase_token = none_of([
+        Token::Newline,
+        Token::Semi,
+        Token::Indent,
+        Token::Dedent,
+        Token::RBrace,
+        Token::RParen,
+        Token::RBracket,
+    ])
+    .rewind()
+    .ignore_then(token_tree.clone())
+    .boxed();
+    let text = move |span: SimpleSpan| {
+        let span = sp(span);
+        Value::Text {
+            text: &src[span.range()],
+            span,
+        }
+    };
+    // Free text up to the end of the line or the first `key:` option.
+    let phrase: P<'t, 's, I, Value<'s>> = phrase_token
+        .clone()
+        .and_is(option_start.clone().not())
+        .repeated()
+        .at_least(1)
+        .map_with(move |_, e| text(e.span()))
+        .labelled("text")
+        .boxed();
+    let option_value: P<'t, 's, I, Value<'s>> = choice((
+        expr.clone()
+            .then_ignore(choice((line_end.clone(), option_start.clone().rewind())))
+            .map(|expr| Value::Expr { expr }),
+        phrase.clone(),
+    ))
+    .boxed();
+    let options: P<'t, 's, I, Vec<Pair<'s>>> = word()
+        .then_ignore(just(Token::Colon))
+        .then(option_value.clone())
+        .map(|(key, value)| Pair { key, value })
+        .repeated()
+        .collect::<Vec<_>>()
+        .boxed();
+    let block_scalar: P<'t, 's, I, Value<'s>> = select! {
+        Token::BlockScalar(s) = e => Value::BlockScalar { text: block_scalar_text(s), span: sp(e.span()) }
+    }
+    .boxed();
+    let value_with_options: P<'t, 's, I, (Value<'s>, Vec<Pair<'s>>)> = choice((
+        block_scalar.clone().map(|v| (v, vec![])),
+        expr.clone()
+            .map(|expr| Value::Expr { expr })
+            .then(options.clone())
+            .then_ignore(line_end.clone()),
+        phrase
+            .clone()
+            .then(options.clone())
+            .then_ignore(line_end.clone()),
+    ))
+    .boxed();
+
+    let key: P<'t, 's, I, Spanned<Key<'s>>> = choice((
+        select! {
+            Token::Ident(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
+            Token::NumWord(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
+            Token::DollarIdent(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
+            Token::Int(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
+        },
+        string.clone().map(|s| {
+            let value = match &s.node {
+                ExprKind::Str { parts, .. } => parts
+                    .iter()
+                    .map(|p| match p {
+                        StrPart::Text { text } => text.as_str(),
+                        _ => "",
+                    })
+                    .collect(),
+                _ => String::new(),
+            };
+            Spanned::new(Key::Str { value }, s.span)
+        }),
+    ))
+    .boxed();
+
+    // `- item` lines: an entry, an expression, or free text.
+    let list_item_stmt: P<'t, 's, I, Stmt<'s>> = recursive(|item| {
+        let entry_line = key
+            .clone()
+            .then_ignore(just(Token::Colon))
+            .then(choice((
+                indent_block.clone().map(|b| (None, vec![], Some(b))),
+                just(Token::Newline)
+                    .ignore_then(item.clone().repeated().at_least(1).collect::<Vec<_>>())
+                    .map_with(|stmts, e| {
+                        (
+                            None,
+                            vec![],
+                            Some(Block {
+                                style: BlockStyle::List,
+                                stmts,
+                                span: sp(e.span()),
+                                end: None,
+                            }),
+                        )
+                    }),
+                value_with_options
+                    .clone()
+                    .then(choice((
+                        indent_block.clone().map(Some),
+                        term.clone().to(None),
+                    )))
+                    .map(|((v, o), b)| (Some(v), o, b)),
+                term.clone().to((None, vec![], None)),
+            )))
+            .map_with(|(key, (value, options, mut body)), e| {
+                if let Some(b) = &mut body {
+                    demote_directives(b);
+                }
+                Stmt::new(
+                    StmtKind::Entry {
+                        kv: KeyValue {
+                            key,
+                            value,
+                            options,
+                            body,
+                        },
+                    },
+                    sp(e.span()),
+                )
+            });
+        let expr_line = expr
+            .clone()
+            .then_ignore(line_end.clone())
+            .then(choice((
+                indent_block.clone().map(Some),
+                term.clone().to(None),
+            )))
+            .map_with(|(expr, body), e| Stmt::new(StmtKind::Expr { expr, body }, sp(e.span())));
+        let text_line = phrase
+            .clone()
+            .then(choice((
+                indent_block.clone().map(Some),
+                term.clone().to(None),
+            )))
+            .map_with(|(v, body), e| {
+                let Value::Text { text, .. } = v else {
+                    unreachable!()
+                };
+                Stmt::new(
+                    StmtKind::Command {
+                        command: Command {
+                            verb: Name::new(text, sp(e.span())),
+                            parts: vec![],
+                            body,
+                        },
+                    },
+                    sp(e.span()),
+                )
+            });
+        just(Token::Minus)
+            .ignore_then(choice((entry_line, expr_line, text_line)))
+            .map_with(|item, e| {
+                Stmt::new(
+                    StmtKind::ListItem {
+                        item: Box::new(item),
+                    },
+                    sp(e.span()),
+                )
+            })
+    })
+    .boxed();
+
+    // `key: value`, `key:` + suite, `key:` + list: entries, directives, sections.
+    let key_value: P<'t, 's, I, Stmt<'s>> = key
+        .clone()
+        .then_ignore(just(Token::Colon))
+        .then(choice((
+            indent_block.clone().map(|b| (None, vec![], Some(b))),
+            just(Token::Newline)
+                .ignore_then(
+                    list_item_stmt
+                        .clone()
+                        .repeated()
+                        .at_least(1)
+                        .collect::<Vec<_>>(),
+                )
+                .map_with(|stmts, e| {
+                    (
+                        None,
+                        vec![],
+                        Some(Block {
+                            style: BlockStyle::List,
+                            stmts,
+                            span: sp(e.span()),
+                            end: None,
+                        }),
+                    )
+                }),
+            value_with_options
+                .clone()
+                .then(choice((
+                    indent_block.clone().map(Some),
+                    term.clone().to(None),
+                )))
+                .map(|((v, o), b)| (Some(v), o, b)),
+            term.clone().to((None, vec![], None)),
+        )))
+        .map_with(|(key, (value, options, mut body)), e| {
+            if let Some(b) = &mut body {
+                demote_directives(b);
+            }
+            Stmt::new(
+                classify_entry(KeyValue {
+                    key,
+                    value,
+                    options,
+                    body,
+                }),
+                sp(e.span()),
+            )
+        })
+        .boxed();
+
+    // ---- commands ---------------------------------------------------------------------------
+    let pair_value: P<'t, 's, I, Value<'s>> = expr.clone().map(|expr| Value::Expr { expr }).boxed();
+    let part: P<'t, 's, I, Part<'s>> = choice((
+        word()
+            .then_ignore(one_of([Token::Eq, Token::Colon]))
+            .then(pair_value)
+            .map(|(key, value)| Part::Pair {
+                pair: Pair { key, value },
+            }),
+        expr.clone().map(|expr| Part::Expr { expr }),
+        select! {
+            Token::Ident(w) = e => Part::Word { word: w, span: sp(e.span()) },
+        },
+        one_of([
+            Token::Comma,
+            Token::Colon,
+            Token::Arrow,
+            Token::UnicodeArrow,
+            Token::FatArrow,
+            Token::Gt,
+            Token::Lt,
+            Token::GtEq,
+            Token::LtEq,
+            Token::EqEq,
+            Token::NotEq,
+            Token::Plus,
+            Token::Minus,
+            Token::Star,
+            Token::Slash,
+            Token::Eq,
+            Token::Question,
+            Token::Bang,
+            Token::Dot,
+            Token::DotDot,
+            Token::Pipe,
+            Token::Amp,
+            Token::At,
+            Token::Percent_,
+        ])
+        .map_with(move |_, e| {
+            let span = sp(e.span());
+            Part::Word {
+                word: &src[span.range()],
+                span,
+            }
+        }),
+    ))
+    .boxed();
+    let verb: P<'t, 's, I, Name<'s>> = select! {
+        Token::Ident(s) = e if !reserved_verb(s) => Name::new(s, sp(e.span())),
+    }
+    .labelled("statement")
+    .boxed();
+    let command: P<'t, 's, I, Stmt<'s>> = verb
+        .clone()
+        .then(part.clone().repeated().collect::<Vec<_>>())
+        .then(choice((
+            brace_block
+                .clone()
+                .then_ignore(after_compound.clone())
+                .map(Some),
+            indent_block.clone().map(Some),
+            term.clone().to(None),
+        )))
+        .map_with(|((verb, parts), body), e| {
+            Stmt::new(
+                StmtKind::Command {
+                    command: Command { verb, parts, body },
+                },
+                sp(e.span()),
+            )
+        })
+        .boxed();
+
+    // ---- statements ---------------------------------------------------------------------------
+    let assign_op: P<'t, 's, I, AssignOp> = select! {
+        Token::Eq => AssignOp::Set, Token::PlusEq => AssignOp::Add, Token::MinusEq => AssignOp::Sub,
+        Token::StarEq => AssignOp::Mul, Token::SlashEq => AssignOp::Div, Token::PercentEq => AssignOp::Rem,
+    }
+    .boxed();
+    let assign_value: P<'t, 's, I, AssignValue<'s>> = choice((
+        expr.clone()
+            .then_ignore(term.clone())
+            .map(|expr| AssignValue::Expr { expr }),
+        stmt.clone()
+            .map(|s| AssignValue::Stmt { stmt: Box::new(s) }),
+    ))
+    .boxed();
+
+    let let_stmt = choice((kw("let").to(LetKind::Let), kw("var").to(LetKind::Var)))
+        .then(word())
+        .then(just(Token::Colon).ignore_then(type_expr.clone()).or_not())
+        .then(choice((
+            just(Token::Eq).ignore_then(assign_value.clone()).map(Some),
+            term.clone().to(None),
+        )))
+        .map(|(((let_kind, name), ty), value)| StmtKind::Let {
+            let_kind,
+            name,
+            ty,
+            value,
+        });
+    let define_as = kw("define")
+        .ignore_then(word())
+        .then_ignore(kw("as"))
+        .then(assign_value.clone())
+        .map(|(name, value)| StmtKind::Let {
+            let_kind: LetKind::DefineAs,
+            name,
+            ty: None,
+            value: Some(value),
+        });
+    let fn_decl = kw("export")
+        .or_not()
+        .then_ignore(kw("async").or_not())
+        .then(choice((
+            kw("fn").to(FnSpelling::Fn),
+            kw("function").to(FnSpelling::Function),
+            kw("define").to(FnSpelling::Define),
+        )))
+        .then(word())
+        .then(params.clone())
+        .then_ignore(
+            choice((just(Token::Arrow), just(Token::Colon)))
+                .then(type_expr.clone())
+                .then(one_of([Token::LBrace, Token::Colon]).rewind())
+                .or_not(),
+        )
+        .then(body.clone())
+        .then_ignore(after_compound.clone())
+        .map(
+            |((((export, spelling), name), params), body)| StmtKind::Function {
+                spelling,
+                export: export.is_some(),
+                name,
+                params,
+                body,
+            },
+        );
+    let export_bare = kw("export")
+        .ignore_then(word())
+        .then(params.clone())
+        .then(body.clone())
+        .then_ignore(after_compound.clone())
+        .map(|((name, params), body)| StmtKind::Function {
+            spelling: FnSpelling::Bare,
+            export: true,
+            name,
+            params,
+            body,
+        });
+    let plugin_decl = kw("plugin")
+        .ignore_then(key.clone())
+        .then(body.clone())
+        .then_ignore(after_compound.clone())
+        .map(|(name, mut body)| {
+            if body.style != BlockStyle::Brace {
+                demote_directives(&mut body);
+            }
+            StmtKind::Plugin { name, body }
+        });
+    let elif = choice((kw("elif").ignored(), kw("else").then(kw("if")).ignored()))
+        .ignore_then(expr.clone())
+        .then(body.clone())
+        .map(|(cond, body)| IfBranch { cond, body });
+    let if_stmt = kw("if")
+        .ignore_then(expr.clone())
+        .then(body.clone())
+        .map(|(cond, body)| IfBranch { cond, body })
+        .then(elif.repeated().collect::<Vec<_>>())
+        .then(kw("else").ignore_then(body.clone()).or_not())
+        .then_ignore(after_compound.clone())
+        .map(|((first, mut rest), else_body)| {
+            rest.insert(0, first);
+            StmtKind::If {
+                branches: rest,
+                else_body,
+            }
+        });
+    let guard = kw("if")
+        .ignore_then(expr.clone())
+        .then_ignore(term.clone())
+        .map(|cond| StmtKind::Guard { cond });
+    let for_stmt = kw("for")
+        .ignore_then(kw("each").or_not())
+        .then(
+            word()
+                .separated_by(just(Token::Comma))
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        )
+        .then_ignore(choice((kw("in"), kw("of"))))
+        .then(expr.clone())
+        .then(body.clone())
+        .then_ignore(after_compound.clone())
+        .map(|(((each, vars), iter), body)| StmtKind::For {
+            each: each.is_some(),
+            vars,
+            iter,
+            body,
+        });
+    let while_stmt = kw("while")
+        .ignore_then(expr.clone())
+        .then(body.clone())
+        .then_ignore(after_compound.clone())
+        .map(|(cond, body)| StmtKind::While { cond, body });
+    let catch = choice((
+        kw("catch")
+            .ignore_then(
+                choice((
+                    word().delimited_by(just(Token::LParen), just(Token::RParen)),
+                    word(),
+                ))
+                .or_not(),
+            )
+            .then(body.clone())
+            .map_with(|(binding, body), e| Catch {
+                exception: None,
+                binding,
+                body,
+                span: sp(e.span()),
+            }),
+        kw("except")
+            .ignore_then(
+                expr.clone()
+                    .then(kw("as").ignore_then(word()).or_not())
+                    .or_not(),
+            )
+            .then(body.clone())
+            .map_with(|(exc, body), e| {
+                let (exception, binding) = match exc {
+                    Some((x, b)) => (Some(x), b),
+                    None => (None, None),
+                };
+                Catch {
+                    exception,
+                    binding,
+                    body,
+                    span: sp(e.span()),
+                }
+            }),
+    ));
+    let try_stmt = kw("try")
+        .ignore_then(body.clone())
+        .then(catch.repeated().collect::<Vec<_>>())
+        .then(kw("finally").ignore_then(body.clone()).or_not())
+        .then_ignore(after_compound.clone())
+        .map(|((body, catches), finally)| StmtKind::Try {
+            body,
+            catches,
+            finally,
+        });
+    let case_body = choice((
+        body.clone().then_ignore(after_compound.clone()),
+        just(Token::FatArrow)
+            .ignore_then(stmt.clone())
+            .map_with(|s, e| Block {
+                style: BlockStyle::Inline,
+                stmts: vec![s],
+                span: sp(e.span()),
+                end: None,
+            }),
+    ));
+    let case = choice((
+        kw("case").ignore_then(
+            expr.clone()
+                .separated_by(just(Token::Comma))
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        ),
+        choice((
+            kw("default"),
+            kw("else"),
+            select! { Token::Ident("_") = e => sp(e.span()) },
+        ))
+        .to(Vec::new()),
+    ))
+    .then(case_body)
+    .map_with(|(patterns, body), e| Case {
+        patterns,
+        body,
+        span: sp(e.span()),
+    });
+    let cases = choice((
+        case.map(Some),
+        one_of([Token::Newline, Token::Semi]).to(None),
+    ))
+    .repeated()
+    .collect::<Vec<_>>()
+    .map(|v| v.into_iter().flatten().collect::<Vec<_>>());
+    let match_stmt = kw("match")
+        .ignore_then(expr.clone())
+        .then(choice((
+            cases
+                .clone()
+                .delimited_by(just(Token::LBrace), just(Token::RBrace)),
+            just(Token::Colon)
+                .or_not()
+                .ignore_then(just(Token::Newline))
+                .ignore_then(cases.delimited_by(just(Token::Indent), just(Token::Dedent))),
+        )))
+        .then_ignore(after_compound.clone())
+        .map(|(subject, cases)| StmtKind::Match { subject, cases });
+
+    let simple = choice((
+        kw("return")
+            .ignore_then(expr.clone().or_not())
+            .then_ignore(term.clone())
+            .map(|value| StmtKind::Return { value }),
+        choice((kw("throw"), kw("raise")))
+            .ignore_then(expr.clone())
+            .then_ignore(term.clone())
+            .map(|value| StmtKind::Throw { value }),
+        kw("break").then_ignore(term.clone()).to(StmtKind::Break),
+        kw("continue")
+            .then_ignore(term.clone())
+            .to(StmtKind::Continue),
+        kw("wait")
+            .ignore_then(expr.clone())
+            .then_ignore(term.clone())
+            .map(|duration| StmtKind::Wait { duration }),
+        kw("import")
+            .ignore_then(choice((
+                string.clone().map(|s| {
+                    let text = match &s.node {
+                        ExprKind::Str { parts, .. } => parts
+                            .iter()
+                            .map(|p| match p {
+                                StrPart::Text { text } => text.as_str(),
+                                _ => "",
+                            })
+                            .collect(),
+                        _ => String::new(),
+                    };
+                    Leaf::new(text, s.span)
+                }),
+                path.clone(),
+            )))
+            .then(kw("as").ignore_then(word()).or_not())
+            .then_ignore(term.clone())
+            .map(|(path, alias)| StmtKind::Import { path, alias }),
+        kw("use")
+            .ignore_then(choice((
+                string.clone().map_with(move |_, e| {
+                    let span = sp(e.span());
+                    Leaf::new(
+                        src[span.range()].trim_matches(['"', '\'']).to_string(),
+                        span,
+                    )
+                }),
+                path.clone(),
+            )))
+            .then(kw("as").ignore_then(word()).or_not())
+            .then_ignore(term.clone())
+            .map(|(path, alias)| StmtKind::Use { path, alias }),
+        kw("log")
+            .ignore_then(expr.clone())
+            .then_ignore(term.clone())
+            .map(|value| StmtKind::Log { value }),
+        kw("think")
+            .ignore_then(expr.clone())
+            .then_ignore(term.clone())
+            .map(|value| StmtKind::Think { value }),
+        kw("await")
+            .ignore_then(
+                expr.clone()
+                    .separated_by(just(Token::Comma))
+                    .at_least(1)
+                    .collect::<Vec<_>>(),
+            )
+            .then_ignore(term.clone())
+            .map(|names| StmtKind::Await { names }),
+    ))
+    .boxed();
+
+    let when_stmt = kw("when")
+        .ignore_then(expr.clone())
+        .then(body.clone())
+        .then_ignore(after_compound.clone())
+        .map(|(cond, body)| StmtKind::When { cond, body });
+    let trigger_stmt = choice((
+        kw("on").to(TriggerKind::On),
+        kw("every").to(TriggerKind::Every),
+        kw("monitor").to(TriggerKind::Monitor),
+        kw("simulate").to(TriggerKind::Simulate),
+    ))
+    .then(part.clone().repeated().collect::<Vec<_>>())
+    .then(body.clone())
+    .then_ignore(after_compound.clone())
+    .map(|((trigger, head), body)| StmtKind::Trigger {
+        trigger,
+        head,
+        body,
+    });
+    let remember_stmt = kw("remember")
+        .ignore_then(expr.clone())
+        .then(kw("as").ignore_then(expr.clone()).or_not())
+        .then(choice((
+            brace_block
+                .clone()
+                .then_ignore(after_compound.clone())
+                .map(Some),
+            indent_block.clone().map(Some),
+            term.clone().to(None),
+        )))
+        .map(|((value, tags), body)| StmtKind::Remember { value, tags, body });
+    let recall_stmt = kw("recall")
+        .ignore_then(word().then_ignore(just(Token::Colon)).or_not())
+        .then(expr.clone())
+        .then_ignore(term.clone())
+        .map(|(key, value)| match value.node {
+            ExprKind::Binary {
+                op: BinOp::Arrow,
+                lhs,
+                rhs,
+            } => StmtKind::Recall {
+                key,
+                value: *lhs,
+                into: Some(*rhs),
+            },
+            node => StmtKind::Recall {
+                key,
+                value: Expr::new(node, value.span),
+                into: None,
+            },
+        });
+    let stray_end = kw("end")
+        .then_ignore(term.clone())
+        .validate(|span, _, emitter| {
+            emitter.emit(Rich::custom(
+                SimpleSpan::from(span.range()),
+                encode_rule(&rules::STRAY_END, "`end` closes nothing here"),
+            ));
+            StmtKind::Error
+        });
+    let step = select! { Token::Int(n) => n }
+        .then_ignore(just(Token::Dot))
+        .then(stmt.clone())
+        .map(|(n, s)| StmtKind::Step {
+            number: n.parse().unwrap_or(0),
+            stmt: Box::new(s),
+        });
+    let typed_assign = word()
+        .then_ignore(just(Token::Colon))
+        .then(type_expr.clone())
+        .then_ignore(just(Token::Eq))
+        .then(expr.clone())
+        .then_ignore(term.clone())
+        .map(|((name, ty), value)| StmtKind::TypedAssign { name, ty, value });
+    let named_block = verb
+        .clone()
+        .then(
+            choice((
+                args.clone().map(|a| (Some(a), None)),
+                word().map(|l| (None, Some(l))),
+            ))
+            .or_not(),
+        )
+        .then(brace_block.clone())
+        .then_ignore(after_compound.clone())
+        .map(|((name, head), body)| {
+            let (args, label) = head.unwrap_or((None, None));
+            StmtKind::NamedBlock {
+                name,
+                label,
+                args,
+                body,
+            }
+        });
+    let expr_stmt = expr
+        .clone()
+        .then(choice((
+            assign_op.clone().then(assign_value.clone()).map(Ok),
+            line_end
+                .clone()
+                .ignore_then(choice((
+                    indent_block.clone().map(Some),
+                    term.clone().to(None),
+                )))
+                .map(Err),
+        )))
+        .map(|(target, rest)| match rest {
+            Ok((op, value)) => StmtKind::Assign { target, op, value },
+            Err(body) => StmtKind::Expr { expr: target, body },
+        });
+
+    // Foreign syntax: reported, then the rest of the line (and any block under it) skipped.
+    let skip_rest = token_tree
+        .clone()
+        .and_is(one_of([Token::Newline, Token::Semi]).not())
+        .repeated()
+        .then(term.clone().or_not())
+        .then(
+            just(Token::Indent)
+                .then(
+                    token_tree
+                        .clone()
+                        .and_is(just(Token::Dedent).not())
+                        .repeated(),
+                )
+                .then(just(Token::Dedent))
+                .or_not(),
+        )
+        .ignored()
+        .boxed();
+    let foreign_head = choice((
+        kw("def")
+            .then(word())
+            .then(just(Token::LParen).rewind())
+            .to(Foreign {
+                language: "Python",
+                what: "`def` function definition".into(),
+                help: "Aether functions are written `fn name(args) { }` or `function name(args):`",
+            }),
+        kw("class")
+            .then(word())
+            .then(one_of([Token::Colon, Token::LParen]).rewind())
+            .to(Foreign {
+                language: "Python",
+                what: "`class` definition".into(),
+                help: "Aether has no classes; use a plugin or functions",
+            }),
+        kw("export")
+            .then(choice((
+                one_of([Token::LBrace, Token::LMap]).ignored().rewind(),
+                kw("default").ignored(),
+            )))
+            .to(Foreign {
+                language: "JavaScript",
+                what: "`export` list".into(),
+                help: "Aether exports a function with `export name(args) { }`",
+            }),
+        kw("import")
+            .then(one_of([Token::LBrace, Token::LMap, Token::Star]).rewind())
+            .to(Foreign {
+                language: "JavaScript",
+                what: "`import { }` statement".into(),
+                help: "Aether imports a module with `import \"path\" as name`",
+            }),
+        kw("const").then(word()).then(just(Token::Eq)).to(Foreign {
+            language: "JavaScript",
+            what: "`const` declaration".into(),
+            help: "Aether declares variables with `let`",
+        }),
+        select! { Token::Ident(w) if matches!(w, "then" | "fi" | "done" | "esac") => w }
+            .then_ignore(just(Token::Colon).not())
+            .map(|w| Foreign {
+                language: "shell",
+                what: format!("`{w}`"),
+                help: "this looks like a shell script",
+            }),
+    ))
+    .map_with(|f, e| (f, e.span()))
+    .then_ignore(skip_rest.clone())
+    .validate(|(f, span), _, emitter| {
+        emitter.emit(Rich::custom(
+            span,
+            encode_rule(
+                &rules::FOREIGN_SYNTAX,
+                &format!("{} is {} syntax, not Aether", f.what, f.language),
+            ) + "\u{1}"
+                + f.help,
+        ));
+        StmtKind::Foreign {
+            language: f.language,
+        }
+    })
+    .boxed();
+    // A line with `[[ ... ]]` or `; then` / `; do` that no Aether form accepted.
+    let foreign_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's>>| {
+        let start = inp.cursor();
+        let checkpoint = inp.save();
+        let mut prev: Option<(Token<'s>, SimpleSpan)> = None;
+        let mut found: Option<(SimpleSpan, &'static str)> = None;
+        let mut depth = 0i32;
+        loop {
+            let before = inp.cursor();
+            let Some(tok) = inp.peek() else { break };
+            if depth == 0
+                && matches!(
+                    tok,
+                    Token::Newline | Token::Indent | Token::Dedent | Token::RBrace
+                )
+            {
+                break;
+            }
+            inp.skip();
+            let span: SimpleSpan = inp.span_since(&before);
+            match tok {
+                Token::LParen | Token::LBracket | Token::LBrace | Token::LMap => depth += 1,
+                Token::RParen | Token::RBracket => depth -= 1,
+                Token::RBrace => depth -= 1,
+                _ => {}
+            }
+            if found.is_none() {
+                match (prev, tok) {
+                    (Some((Token::LBracket, p)), Token::LBracket) if p.end == span.start => {
+                        found = Some((SimpleSpan::from(p.start..span.end), "`[[ ... ]]` test"));
+                    }
+                    (Some((Token::Semi, _)), Token::Ident(w @ ("then" | "do"))) => {
+                        found = Some((span, if w == "then" { "`; then`" } else { "`; do`" }));
+                    }
+                    _ => {}
+                }
+            }
+            prev = Some((tok, span));
+        }
+        match found {
+            Some(f) => Ok(f),
+            None => {
+                // Fail where the line started, so this probe never outranks the real error.
+                inp.rewind(checkpoint);
+                let found = inp.peek();
+                let span = inp.span_since(&start);
+                Err(<Error<'t, 's> as LabelError<
+                    't,
+                    I,
+                    chumsky::DefaultExpected<'t, Token<'s>>,
+                >>::expected_found(
+                    [], found.map(Into::into), span
+                ))
+            }
+        }
+    })
+    .then_ignore(skip_rest.clone())
+    .validate(|(span, what), _, emitter| {
+        emitter.emit(Rich::custom(
+            span,
+            encode_rule(
+                &rules::FOREIGN_SYNTAX,
+                &format!("{what} is shell syntax, not Aether"),
+            ) + "\u{1}this looks like a shell script",
+        ));
+        StmtKind::Foreign { language: "shell" }
+    })
+    .boxed();
+
+    // `else`, `catch` ... with no statement to continue (`else:` stays a mapping key).
+    let orphan_clause = select! {
+        Token::Ident(w) = e if matches!(w, "else" | "elif" | "catch" | "except" | "finally") => (w, e.span())
+    }
+    .then_ignore(just(Token::Colon).not())
+    .then_ignore(skip_rest.clone())
+    .validate(|(w, span), _, emitter| {
+        let owner = match w {
+            "else" | "elif" => "`if`",
+            _ => "`try`",
+        };
+        emitter.emit(Rich::custom(
+            span,
+            encode_rule(
+                &rules::SYNTAX,
+                &format!("`{w}` without a matching {owner} before it"),
+            ) + "\u{1}the statement it continues must end right before it, at the same indentation",
+        ));
+        StmtKind::Error
+    })
+    .boxed();
+
+    let with_span = |p: P<'t, 's, I, StmtKind<'s>>| -> P<'t, 's, I, Stmt<'s>> {
+        p.map_with(|node, e| Stmt::new(node, sp(e.span()))).boxed()
+    };
+
+    // Recovery: skip the rest of the line and any block under it.
+    let skip_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's>>| {
+        let mut depth = 0i32;
+        let mut n = 0usize;
+        loop {
+            let Some(tok) = inp.peek() else { break };
+            match tok {
+                Token::LParen | Token::LBracket | Token::LBrace | Token::LMap | Token::Indent => {
+                    depth += 1
+                }
+                Token::RParen | Token::RBracket | Token::RBrace | Token::Dedent => {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1;
+                    if depth == 0 && tok == Token::Dedent {
+                        inp.skip();
+                        n += 1;
+                        break;
+                    }
+                }
+                Token::Newline | Token::Semi if depth == 0 => {
+                    inp.skip();
+                    n += 1;
+                    if inp.peek() != Some(Token::Indent) {
+                        break;
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            inp.skip();
+            n += 1;
+        }
+        if n == 0 {
+            let before = inp.cursor();
+            Err(Rich::custom(inp.span_since(&before), "nothing to skip"))
+        } else {
+            Ok(StmtKind::Error)
+        }
+    })
+    .map_with(|node, e| Stmt::new(node, sp(e.span())));
+
+    stmt.define(
+        choice((
+            with_span(foreign_head),
+            with_span(orphan_clause),
+            with_span(
+                choice((
+                    let_stmt,
+                    define_as,
+                    fn_decl,
+                    export_bare,
+                    plugin_decl,
+                    if_stmt,
+                    guard,
+                    for_stmt,
+                    while_stmt,
+                    try_stmt,
+                    match_stmt,
+                ))
+                .boxed(),
+            ),
+            with_span(
+                choice((
+                    when_stmt,
+                    trigger_stmt,
+                    remember_stmt,
+                    recall_stmt,
+                    stray_end,
+                ))
+                .or(simple)
+                .boxed(),
+            ),
+            list_item_stmt,
+            with_span(step.boxed()),
+            with_span(typed_assign.boxed()),
+            key_value,
+            with_span(named_block.boxed()),
+            with_span(expr_stmt.boxed()),
+            with_span(foreign_line),
+            command,
+        ))
+        .recover_with(via_parser(skip_line))
+        .labelled("statement")
+        .boxed(),
+    );
+
+    stmts.then_ignore(end()).boxed()
+}

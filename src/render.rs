@@ -1,0 +1,165 @@
+//! Renderers for diagnostics: ariadne reports for people, and the JSON shape for machines.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::span::LineIndex;
+use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Render with ariadne; byte-indexed spans, colour only when asked for.
+pub fn human(
+    out: &mut dyn Write,
+    path: &str,
+    src: &str,
+    diags: &[Diagnostic],
+    color: bool,
+) -> io::Result<()> {
+    let len = src.len();
+    let clamp = |r: std::ops::Range<usize>| {
+        let mut s = r.start.min(len);
+        let mut e = r.end.min(len).max(s);
+        while s > 0 && !src.is_char_boundary(s) {
+            s -= 1;
+        }
+        while e < len && !src.is_char_boundary(e) {
+            e += 1;
+        }
+        s..e
+    };
+    for d in diags {
+        let kind = match d.severity {
+            Severity::Error => ReportKind::Error,
+            Severity::Warning => ReportKind::Warning,
+        };
+        let primary = if d.severity == Severity::Error {
+            Color::Red
+        } else {
+            Color::Yellow
+        };
+        let span = clamp(d.span.range());
+        let mut report = Report::build(kind, (path, span.clone()))
+            .with_config(
+                Config::default()
+                    .with_index_type(IndexType::Byte)
+                    .with_color(color),
+            )
+            .with_code(format!("{} {}", d.rule.id, d.rule.name))
+            .with_message(&d.message)
+            .with_label(
+                Label::new((path, span))
+                    .with_message(if d.label.is_empty() {
+                        &d.message
+                    } else {
+                        &d.label
+                    })
+                    .with_color(primary),
+            );
+        for l in &d.secondary {
+            report = report.with_label(
+                Label::new((path, clamp(l.span.range())))
+                    .with_message(&l.message)
+                    .with_color(Color::Blue),
+            );
+        }
+        for n in &d.notes {
+            report = report.with_note(n);
+        }
+        if let Some(h) = &d.help {
+            report = report.with_help(h);
+        }
+        report
+            .finish()
+            .write((path, Source::from(src)), &mut *out)?;
+    }
+    Ok(())
+}
+
+/// One line per diagnostic: `path:line:col: severity[ID]: message`.
+pub fn concise(
+    out: &mut dyn Write,
+    path: &str,
+    src: &str,
+    lines: &LineIndex,
+    diags: &[Diagnostic],
+) -> io::Result<()> {
+    for d in diags {
+        let (line, col) = lines.line_col(src, d.span.start as usize);
+        let sev = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(
+            out,
+            "{path}:{line}:{col}: {sev}[{}]: {}",
+            d.rule.id, d.message
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub struct JsonLabel {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: String,
+}
+
+/// The machine shape of one diagnostic (`--format json`).
+#[derive(Serialize)]
+pub struct JsonDiagnostic {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub code: i32,
+    pub code_name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub start: u32,
+    pub end: u32,
+    pub labels: Vec<JsonLabel>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+pub fn json_diagnostic(d: &Diagnostic, src: &str, lines: &LineIndex) -> JsonDiagnostic {
+    let (line, column) = lines.line_col(src, d.span.start as usize);
+    let (end_line, end_column) = lines.line_col(src, d.span.end as usize);
+    JsonDiagnostic {
+        id: d.rule.id,
+        name: d.rule.name,
+        code: d.rule.code.number(),
+        code_name: d.rule.code.name(),
+        severity: d.severity,
+        message: d.message.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+        start: d.span.start,
+        end: d.span.end,
+        labels: d
+            .secondary
+            .iter()
+            .map(|l| {
+                let (line, column) = lines.line_col(src, l.span.start as usize);
+                let (end_line, end_column) = lines.line_col(src, l.span.end as usize);
+                JsonLabel {
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    message: l.message.clone(),
+                }
+            })
+            .collect(),
+        notes: d.notes.clone(),
+        help: d.help.clone(),
+    }
+}

@@ -1,0 +1,145 @@
+//! The front end in one call: lex, layout, parse. Always yields a tree and every diagnostic.
+
+use crate::ast::File;
+use crate::diagnostic::{self, rules, Diagnostic};
+use crate::layout::layout;
+use crate::lexer::lex;
+use crate::parser::{decode_rule, file_parser, Error};
+use crate::span::{LineIndex, Span};
+use crate::token::Token;
+use chumsky::error::{RichPattern, RichReason};
+use chumsky::input::Input;
+use chumsky::prelude::*;
+
+pub struct Parsed<'s> {
+    pub file: File<'s>,
+    /// The parser's token stream (layout tokens included), for `aether tokens` and tools.
+    pub tokens: Vec<(Token<'s>, Span)>,
+    pub comments: Vec<Span>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub lines: LineIndex,
+}
+
+impl Parsed<'_> {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+}
+
+pub fn parse(src: &str) -> Parsed<'_> {
+    let lines = LineIndex::new(src);
+    let raw = lex(src);
+    let out = layout(src, &raw, &lines);
+    let mut diagnostics = out.diagnostics;
+    let spanned: Vec<(Token, SimpleSpan)> = out
+        .tokens
+        .iter()
+        .map(|(t, s)| (*t, SimpleSpan::from(s.range())))
+        .collect();
+    let eoi = SimpleSpan::from(src.len()..src.len());
+    let input = spanned.as_slice().split_token_span(eoi);
+    let (stmts, errors) = file_parser(src).parse(input).into_output_errors();
+    diagnostics.extend(errors.iter().map(|e| to_diagnostic(e, src)));
+    diagnostic::normalize(&mut diagnostics);
+    drop_cascades(&mut diagnostics, &lines);
+    let file = File {
+        stmts: stmts.unwrap_or_default(),
+        span: Span::new(0, src.len()),
+    };
+    Parsed {
+        file,
+        tokens: out.tokens,
+        comments: out.comments,
+        diagnostics,
+        lines,
+    }
+}
+
+/// Labels that name a class of thing rather than a word to type.
+const GENERIC_LABELS: &[&str] = &[
+    "expression",
+    "name",
+    "statement",
+    "string",
+    "type",
+    "block",
+    "indented block",
+    "map",
+    "text",
+    "arguments",
+    "parameter list",
+    "module path",
+    "end of line",
+];
+
+/// Keep only the first error of each line: after recovery, a second error on the same line
+/// is nearly always a consequence of the first (a dropped `}` leaves an orphan `catch`).
+fn drop_cascades(diags: &mut Vec<Diagnostic>, lines: &LineIndex) {
+    let mut last_error_line = 0;
+    diags.retain(|d| {
+        if !d.is_error() {
+            return true;
+        }
+        let line = lines.line(d.span.start as usize);
+        let keep = line != last_error_line;
+        last_error_line = line;
+        keep
+    });
+}
+
+fn describe_pattern(p: &RichPattern<'_, Token<'_>>) -> Option<String> {
+    Some(match p {
+        RichPattern::Token(t) => t.describe(),
+        RichPattern::Label(l) if GENERIC_LABELS.contains(&l.as_ref()) => l.to_string(),
+        // Keyword labels (`kw("in")`) read as code.
+        RichPattern::Label(l) => format!("`{l}`"),
+        RichPattern::Identifier(i) => format!("`{i}`"),
+        RichPattern::Any => "something".into(),
+        RichPattern::SomethingElse => return None,
+        RichPattern::EndOfInput => "end of file".into(),
+        _ => return None,
+    })
+}
+
+fn to_diagnostic(e: &Error<'_, '_>, src: &str) -> Diagnostic {
+    let span = Span::new(e.span().start, e.span().end);
+    match e.reason() {
+        RichReason::Custom(msg) => match decode_rule(msg) {
+            Some((rule, rest)) => {
+                let (msg, help) = match rest.split_once('\u{1}') {
+                    Some((m, h)) => (m, Some(h)),
+                    None => (rest, None),
+                };
+                let mut d = Diagnostic::new(rule, span, msg);
+                if let Some(h) = help {
+                    d = d.with_help(h);
+                }
+                d
+            }
+            None => Diagnostic::new(&rules::SYNTAX, span, msg.clone()),
+        },
+        RichReason::ExpectedFound { expected, found } => {
+            let found_text = match found {
+                Some(t) => match **t {
+                    Token::Newline if span.is_empty() || src[span.range()].trim().is_empty() => {
+                        "end of line".to_string()
+                    }
+                    t => t.describe(),
+                },
+                None => "end of file".to_string(),
+            };
+            let mut exp: Vec<String> = expected.iter().filter_map(describe_pattern).collect();
+            exp.sort();
+            exp.dedup();
+            let mut msg = format!("unexpected {found_text}");
+            if !exp.is_empty() && exp.len() <= 6 {
+                let list = match exp.len() {
+                    1 => exp[0].clone(),
+                    n => format!("{} or {}", exp[..n - 1].join(", "), exp[n - 1]),
+                };
+                msg.push_str(&format!(", expected {list}"));
+            }
+            Diagnostic::new(&rules::SYNTAX, span, msg)
+        }
+    }
+}
