@@ -156,7 +156,9 @@ pub enum LetKind {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum Key<'s> {
+    #[serde(rename = "KeyName")]
     Word { name: &'s str },
+    #[serde(rename = "KeyStr")]
     Str { value: String },
 }
 
@@ -176,19 +178,13 @@ pub struct KeyValue<'s> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum Value<'s> {
-    Expr {
-        expr: Expr<'s>,
-    },
+    #[serde(rename = "ExprValue")]
+    Expr { expr: Expr<'s> },
     /// Free text to the end of the line (or to the first trailing option).
-    Text {
-        text: &'s str,
-        span: Span,
-    },
+    #[serde(rename = "Phrase")]
+    Text { text: &'s str, span: Span },
     /// `key: |` and the indented lines below.
-    BlockScalar {
-        text: String,
-        span: Span,
-    },
+    BlockScalar { text: String, span: Span },
 }
 
 impl Value<'_> {
@@ -255,6 +251,7 @@ pub struct IfBranch<'s> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum Part<'s> {
+    #[serde(rename = "ExprPart")]
     Expr {
         expr: Expr<'s>,
     },
@@ -281,7 +278,9 @@ pub struct Command<'s> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum AssignValue<'s> {
+    #[serde(rename = "ExprValue")]
     Expr { expr: Expr<'s> },
+    #[serde(rename = "StmtValue")]
     Stmt { stmt: Box<Stmt<'s>> },
 }
 
@@ -298,6 +297,7 @@ pub enum AssignOp {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum StmtKind<'s> {
+    #[serde(rename = "ExprStmt")]
     Expr {
         expr: Expr<'s>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -459,6 +459,12 @@ pub enum StmtKind<'s> {
         #[serde(skip_serializing_if = "Option::is_none")]
         into: Option<Expr<'s>>,
     },
+    /// A `- item` (or other line) that is free text rather than an expression.
+    Phrase {
+        text: &'s str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body: Option<Block<'s>>,
+    },
     /// The generic verb phrase: the fallback for a line no specific form claims.
     Command {
         #[serde(flatten)]
@@ -530,19 +536,15 @@ pub enum StrKind {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum StrPart<'s> {
-    Text {
-        text: String,
-    },
+    #[serde(rename = "StrText")]
+    Text { text: String },
     Interp {
         expr: Expr<'s>,
         #[serde(skip_serializing_if = "Option::is_none")]
         spec: Option<&'s str>,
     },
     /// `{...}` that does not parse: kept verbatim, with a warning.
-    Raw {
-        text: &'s str,
-        span: Span,
-    },
+    Raw { text: &'s str, span: Span },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -572,7 +574,9 @@ pub enum MapEntry<'s> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum LambdaBody<'s> {
+    #[serde(rename = "ExprBody")]
     Expr { expr: Box<Expr<'s>> },
+    #[serde(rename = "BlockBody")]
     Block { block: Block<'s> },
 }
 

@@ -51,6 +51,21 @@ pub fn check_text(text: String) -> Outcome {
     }
 }
 
+/// Stack size for threads that parse and walk trees: the depth limits of the layout pass
+/// keep trees within what this holds (pages are only committed when touched).
+pub const STACK_SIZE: usize = 256 << 20;
+
+/// Run `f` on a thread with a `STACK_SIZE` stack.
+pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match std::thread::Builder::new().stack_size(STACK_SIZE).spawn(f) {
+        Ok(handle) => match handle.join() {
+            Ok(v) => v,
+            Err(payload) => std::panic::resume_unwind(payload),
+        },
+        Err(e) => panic!("cannot start a thread: {e}"),
+    }
+}
+
 pub fn internal_error(payload: Box<dyn std::any::Any + Send>) -> Diagnostic {
     let msg = payload
         .downcast_ref::<&str>()

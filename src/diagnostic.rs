@@ -147,6 +147,11 @@ and must stand at the column of that block's header, right after the block.";
         "An indented block appears where no statement can own it."
         "An indented line must belong to the line above it (a `:` header, a block header or a \
 statement with an attached body).";
+    TOO_COMPLEX = "P009" "nesting-too-deep" ParseError Error
+        "Brackets, blocks or operators nested beyond the parser's limits."
+        "A file may nest brackets and indented blocks at most 20,000 levels deep and hold at most \
+20,000 operators in one logical line. Such files are generated, not written; the error stops \
+the check before the tree grows too deep to process safely.";
     INVALID_INTERPOLATION = "W001" "invalid-interpolation" ParseError Warning
         "A `{...}` inside a string is not an expression; it is kept as text."
         "Double-quoted strings interpolate `{expr}`. When the text between the braces does not \

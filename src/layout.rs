@@ -52,6 +52,8 @@ pub struct Layout<'s> {
     pub tokens: Vec<(Token<'s>, Span)>,
     pub comments: Vec<Span>,
     pub diagnostics: Vec<Diagnostic>,
+    /// A depth limit was hit and the file was cut short there.
+    pub truncated: bool,
 }
 
 struct State<'a, 's> {
@@ -67,7 +69,16 @@ struct State<'a, 's> {
     line_first_span: Span,
     /// True when the last emitted `}` closed a block (so `} \n else` joins).
     last_closed_block: bool,
+    /// Operator tokens in the current logical line (bounds expression depth).
+    line_operators: usize,
+    /// Set when a limit was hit: the rest of the file is not tokenized.
+    stopped: bool,
 }
+
+/// Limits that keep the tree shallow enough for every later stage (LANGUAGE.md places none;
+/// real files stay far below them). Beyond them the file gets an error, never a crash.
+pub const MAX_NESTING: usize = 20_000;
+pub const MAX_OPERATORS_PER_LINE: usize = 20_000;
 
 pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layout<'s> {
     let mut st = State {
@@ -80,6 +91,8 @@ pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layo
         line_first: None,
         line_first_span: Span::empty(0),
         last_closed_block: false,
+        line_operators: 0,
+        stopped: false,
     };
     let mut comments = Vec::new();
     let mut first_line = true;
@@ -96,6 +109,9 @@ pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layo
                 }
             }
             tok => {
+                if st.stopped {
+                    break;
+                }
                 if st.pending_newline.is_some() || first_line {
                     first_line = false;
                     st.line_start(tok, rt.span);
@@ -109,6 +125,7 @@ pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layo
         tokens: st.out,
         comments,
         diagnostics: st.diags,
+        truncated: st.stopped,
     }
 }
 
@@ -179,6 +196,7 @@ impl<'s> State<'_, 's> {
     }
 
     fn emit_newline(&mut self, span: Span) {
+        self.line_operators = 0;
         if !self.at_boundary() {
             self.out.push((Token::Newline, span));
         }
@@ -223,6 +241,11 @@ impl<'s> State<'_, 's> {
             return;
         };
         if col > top {
+            if frame.indents.len() + self.stack.len() > MAX_NESTING {
+                self.stop(span, "indentation");
+                return;
+            }
+            let frame = &mut self.stack[depth];
             frame.indents.push(col);
             let header = self.header_of_current_line();
             let frame = &mut self.stack[depth];
@@ -294,6 +317,15 @@ impl<'s> State<'_, 's> {
                 self.line_first = None;
             }
             _ => {
+                if !tok.punct().is_empty()
+                    && !matches!(tok, Token::Comma | Token::Colon | Token::Semi)
+                {
+                    self.line_operators += 1;
+                    if self.line_operators > MAX_OPERATORS_PER_LINE {
+                        self.stop(span, "expression");
+                        return;
+                    }
+                }
                 self.last_closed_block = false;
                 self.out.push((tok, span));
             }
@@ -317,7 +349,23 @@ impl<'s> State<'_, 's> {
         }
     }
 
+    fn stop(&mut self, span: Span, what: &str) {
+        self.diags.push(
+            Diagnostic::new(
+                &rules::TOO_COMPLEX,
+                span,
+                format!("{what} too deep: the limit is {MAX_NESTING} levels and {MAX_OPERATORS_PER_LINE} operators per line"),
+            )
+            .with_note("the rest of the file was not checked"),
+        );
+        self.stopped = true;
+    }
+
     fn open(&mut self, kind: Kind, tok: Token<'s>, span: Span) {
+        if self.stack.len() >= MAX_NESTING {
+            self.stop(span, "nesting");
+            return;
+        }
         self.last_closed_block = false;
         self.out.push((tok, span));
         self.stack.push(Frame::new(kind, span));
@@ -453,12 +501,18 @@ impl<'s> State<'_, 's> {
 
     fn finish(&mut self) {
         let end = self.src.len();
-        let at = self.pending_newline.map_or(end, |s| s.start as usize);
+        // Unclosed brackets are reported right after the last token.
+        let at = self.out.last().map_or(0, |t| t.1.end as usize);
         if self.stack.len() > 1 {
             self.emit_newline(Span::empty(at));
         }
+        let reported = self.diags.len();
         while self.stack.len() > 1 {
-            self.close_unclosed(end, None);
+            self.close_unclosed(at, None);
+        }
+        if self.stopped {
+            // Brackets left open by the cut are not the file's fault.
+            self.diags.truncate(reported);
         }
         let nl = self.pending_newline.take().unwrap_or(Span::empty(end));
         self.emit_newline(nl);

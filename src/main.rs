@@ -98,6 +98,10 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn main() -> ExitCode {
+    aether::check::with_big_stack(run)
+}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
     let color = use_color(cli.color);
     let result = match cli.command {
@@ -270,13 +274,19 @@ fn cmd_check(
     };
     let start = std::time::Instant::now();
     let files = discover(&paths);
-    let outcomes: Vec<(PathBuf, Outcome)> = files
-        .into_par_iter()
-        .map(|p| {
-            let o = check_path(&p);
-            (p, o)
-        })
-        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(aether::check::STACK_SIZE)
+        .build()
+        .map_err(io::Error::other)?;
+    let outcomes: Vec<(PathBuf, Outcome)> = pool.install(|| {
+        files
+            .into_par_iter()
+            .map(|p| {
+                let o = check_path(&p);
+                (p, o)
+            })
+            .collect()
+    });
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let (mut errors, mut warnings, mut failed) = (0, 0, 0);

@@ -784,24 +784,27 @@ where
             .delimited_by(just(Token::LBracket), just(Token::RBracket))
             .map_with(|items, e| Expr::new(ExprKind::List { items }, sp(e.span()))),
         map,
-        select! { Token::Error = e => e.span(), Token::Unterminated(_) = e => e.span() }.validate(
-            |span, e, emitter| {
-                let text = &src[sp(span).range()];
-                let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
-                    (
-                        &rules::UNTERMINATED_STRING,
-                        "unterminated string literal".to_string(),
-                    )
-                } else {
-                    (
-                        &rules::INVALID_CHARACTER,
-                        format!("invalid character `{}`", text.escape_debug()),
-                    )
-                };
-                emitter.emit(Rich::custom(span, encode_rule(rule, &msg)));
-                Expr::new(ExprKind::Error, sp(e.span()))
-            },
-        ),
+        select! {
+            Token::Error = e => e.span(),
+            Token::Control = e => e.span(),
+            Token::Unterminated(_) = e => e.span(),
+        }
+        .validate(|span, e, emitter| {
+            let text = &src[sp(span).range()];
+            let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
+                (
+                    &rules::UNTERMINATED_STRING,
+                    "unterminated string literal".to_string(),
+                )
+            } else {
+                (
+                    &rules::INVALID_CHARACTER,
+                    format!("invalid character `{}`", text.escape_debug()),
+                )
+            };
+            emitter.emit(Rich::custom(span, encode_rule(rule, &msg)));
+            Expr::new(ExprKind::Error, sp(e.span()))
+        }),
     ))
     .labelled("expression")
     .boxed();
@@ -1087,6 +1090,7 @@ where
     .boxed();
     let option_start = word().then(just(Token::Colon)).ignored().boxed();
     let phrase_token = none_of([
+        Token::Control,
         Token::Newline,
         Token::Semi,
         Token::Indent,
@@ -1229,19 +1233,11 @@ where
                 term.clone().to(None),
             )))
             .map_with(|(v, body), e| {
-                let Value::Text { text, .. } = v else {
-                    unreachable!()
+                let text = match v {
+                    Value::Text { text, .. } => text,
+                    _ => "",
                 };
-                Stmt::new(
-                    StmtKind::Command {
-                        command: Command {
-                            verb: Name::new(text, sp(e.span())),
-                            parts: vec![],
-                            body,
-                        },
-                    },
-                    sp(e.span()),
-                )
+                Stmt::new(StmtKind::Phrase { text, body }, sp(e.span()))
             });
         just(Token::Minus)
             .ignore_then(choice((entry_line, expr_line, text_line)))

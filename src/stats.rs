@@ -16,7 +16,7 @@ pub struct Stats {
 }
 
 /// Node kinds that are generic fallbacks rather than specific forms.
-pub const FALLBACK_KINDS: &[&str] = &["Command", "Text"];
+pub const FALLBACK_KINDS: &[&str] = &["Command", "Phrase"];
 
 pub fn collect(files: &[PathBuf]) -> Stats {
     let mut s = Stats::default();

@@ -39,7 +39,9 @@ pub fn parse(src: &str) -> Parsed<'_> {
     let eoi = SimpleSpan::from(src.len()..src.len());
     let input = spanned.as_slice().split_token_span(eoi);
     let (stmts, errors) = file_parser(src).parse(input).into_output_errors();
-    diagnostics.extend(errors.iter().map(|e| to_diagnostic(e, src)));
+    if !out.truncated {
+        diagnostics.extend(errors.iter().map(|e| to_diagnostic(e, src)));
+    }
     diagnostic::normalize(&mut diagnostics);
     drop_cascades(&mut diagnostics, &lines);
     let file = File {

@@ -173,6 +173,9 @@ pub enum Token<'s> {
     #[token("@")]
     At,
 
+    /// A control character (NUL and the like): an error everywhere outside strings.
+    #[regex(r"[\x00-\x08\x0E-\x1F\x7F]")]
+    Control,
     /// Any character no other token starts with.
     Error,
 }
@@ -204,6 +207,7 @@ impl Token<'_> {
             Token::Dedent => "end of indented block".into(),
             Token::JsEq(s) => format!("`{s}`"),
             Token::Error => "invalid character".into(),
+            Token::Control => "control character".into(),
             other => format!("`{}`", other.punct()),
         }
     }
@@ -292,6 +296,7 @@ impl Token<'_> {
             Token::Dedent => "Dedent",
             Token::JsEq(_) => "JsEq",
             Token::Error => "Error",
+            Token::Control => "Control",
             _ => "Punct",
         }
     }

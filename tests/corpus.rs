@@ -9,7 +9,8 @@
 
 use aether::diagnostic::Severity;
 use aether::syntax::parse;
-use serde_json::Value;
+mod common;
+use common::check_invariants;
 use std::path::Path;
 
 fn read(path: &Path) -> String {
@@ -31,78 +32,6 @@ fn expectations(src: &str) -> Vec<(String, usize)> {
             (code, line)
         })
         .collect()
-}
-
-fn span_of(v: &Value) -> Option<(u32, u32)> {
-    let s = v.get("span")?.as_str()?;
-    let (a, b) = s.split_once("..")?;
-    Some((a.parse().ok()?, b.parse().ok()?))
-}
-
-/// Every node's span lies inside its nearest spanned ancestor's span.
-fn check_nesting(v: &Value, parent: (u32, u32), path: &str, failures: &mut Vec<String>) {
-    let here = match v {
-        Value::Object(_) => span_of(v),
-        _ => None,
-    };
-    let inner = match here {
-        Some(s) => {
-            if s.0 > s.1 || s.0 < parent.0 || s.1 > parent.1 {
-                failures.push(format!("{path}: span {s:?} not inside parent {parent:?}"));
-            }
-            s
-        }
-        None => parent,
-    };
-    match v {
-        Value::Object(m) => {
-            for (k, c) in m {
-                check_nesting(c, inner, &format!("{path}.{k}"), failures);
-            }
-        }
-        Value::Array(a) => {
-            for (i, c) in a.iter().enumerate() {
-                check_nesting(c, inner, &format!("{path}[{i}]"), failures);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn check_invariants(src: &str) {
-    let parsed = parse(src);
-    let len = src.len() as u32;
-    let mut last = 0;
-    for (tok, span) in &parsed.tokens {
-        assert!(
-            span.start <= span.end && span.end <= len,
-            "{tok:?} {span:?} out of bounds"
-        );
-        assert!(
-            span.start >= last,
-            "{tok:?} at {span:?} out of order (previous ended {last})"
-        );
-        assert!(
-            src.is_char_boundary(span.start as usize) && src.is_char_boundary(span.end as usize),
-            "{tok:?} {span:?} not on char boundaries"
-        );
-        last = span.start;
-    }
-    for d in &parsed.diagnostics {
-        assert!(
-            d.span.end <= len,
-            "diagnostic {:?} out of bounds",
-            d.message
-        );
-    }
-    let tree = serde_json::to_value(&parsed.file).expect("AST serializes");
-    let mut failures = Vec::new();
-    check_nesting(&tree, (0, len), "file", &mut failures);
-    assert!(
-        failures.is_empty(),
-        "span nesting violated:\n{}",
-        failures.join("\n")
-    );
 }
 
 fn concise(path: &Path, src: &str) -> String {

@@ -1,0 +1,251 @@
+//! CLI behaviour, tested by running the real binary.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn aether(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aether"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn status_json(o: &Output) -> Value {
+    let out = stdout(o);
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "exactly one JSON line on stdout: {out:?}"
+    );
+    serde_json::from_str(out.trim_end()).expect("valid JSON")
+}
+
+const KEYS: [&str; 8] = [
+    "ok",
+    "code",
+    "code_name",
+    "file",
+    "phase",
+    "message",
+    "line",
+    "timestamp",
+];
+
+fn assert_key_order(v: &Value) {
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    assert_eq!(&keys[..8], &KEYS, "documented keys first, in order");
+}
+
+#[test]
+fn check_valid_file_json_status_and_error_code() {
+    let path = "corpus/valid/brace/plugin_full.aether";
+    let o = aether(&[path, "--check", "--json-status", "--emit-error-code"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v = status_json(&o);
+    assert_key_order(&v);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["code"], 0);
+    assert_eq!(v["code_name"], "SUCCESS");
+    assert_eq!(v["file"], path);
+    assert_eq!(v["phase"], "parse");
+    assert_eq!(v["message"], "parse ok");
+    assert!(v["line"].is_null());
+    let ts = v["timestamp"].as_str().unwrap();
+    assert!(ts.ends_with("+00:00") && ts.len() == 32, "{ts}");
+    assert_eq!(stderr(&o).trim_end(), "AETHER_ERROR_CODE:0");
+}
+
+#[test]
+fn check_invalid_file_reports_first_error() {
+    let path = "corpus/invalid/unclosed_brace_at_eof.aether";
+    let o = aether(&[
+        path,
+        "--check",
+        "--json-status",
+        "--emit-error-code",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = status_json(&o);
+    assert_key_order(&v);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["code"], 20);
+    assert_eq!(v["code_name"], "PARSE_ERROR");
+    assert_eq!(v["line"], 13);
+    assert_eq!(
+        v["message"],
+        "expected `}` to close the block opened at line 3"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("P002 unclosed-delimiter"), "{err}");
+    assert!(err.contains("opened here"), "{err}");
+    assert!(err.trim_end().ends_with("AETHER_ERROR_CODE:20"), "{err}");
+    assert!(!err.contains('\u{1b}'), "no colour with --color never");
+}
+
+#[test]
+fn check_without_json_prints_nothing_on_stdout() {
+    let o = aether(&["corpus/invalid/two_errors.aether", "--check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert_eq!(
+        err.matches("Error:").count(),
+        2,
+        "both errors reported: {err}"
+    );
+}
+
+#[test]
+fn colour_policy() {
+    let path = "corpus/invalid/two_errors.aether";
+    let always = aether(&[path, "--check", "--color", "always"]);
+    assert!(stderr(&always).contains('\u{1b}'));
+    let never = Command::new(env!("CARGO_BIN_EXE_aether"))
+        .args([path, "--check", "--color", "auto"])
+        .env("FORCE_COLOR", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        !stderr(&never).contains('\u{1b}'),
+        "NO_COLOR wins over FORCE_COLOR"
+    );
+}
+
+#[test]
+fn missing_file_is_io_error_in_read_phase() {
+    let o = aether(&["does/not/exist.aether", "--check", "--json-status"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = status_json(&o);
+    assert_eq!(v["code"], 26);
+    assert_eq!(v["code_name"], "IO_ERROR");
+    assert_eq!(v["phase"], "read");
+    assert_eq!(v["file"], "does/not/exist.aether");
+}
+
+#[test]
+fn invalid_utf8_reports_byte_offset() {
+    let dir = std::env::temp_dir().join(format!("aether-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.aether");
+    std::fs::write(&file, b"goal: \"x\"\n\xc3\x28\n").unwrap();
+    let o = aether(&[file.to_str().unwrap(), "--check", "--json-status"]);
+    let v = status_json(&o);
+    assert_eq!(v["code"], 26);
+    assert_eq!(v["line"], 2);
+    assert!(
+        v["message"].as_str().unwrap().contains("byte offset 10"),
+        "{v}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(aether(&[]).status.code(), Some(2));
+    assert_eq!(aether(&["--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(aether(&["explain", "Z999"]).status.code(), Some(2));
+}
+
+#[test]
+fn explain_by_id_and_by_name() {
+    let by_id = aether(&["explain", "P002"]);
+    let by_name = aether(&["explain", "unclosed-delimiter"]);
+    assert_eq!(by_id.status.code(), Some(0));
+    assert_eq!(stdout(&by_id), stdout(&by_name));
+    assert!(stdout(&by_id).contains("PARSE_ERROR"));
+    let all = stdout(&aether(&["explain"]));
+    for id in [
+        "P001", "P002", "P003", "P004", "P005", "P006", "P007", "I001", "I002", "X001",
+    ] {
+        assert!(all.contains(id), "{id} listed");
+    }
+}
+
+#[test]
+fn parse_dumps_kinds_and_spans() {
+    let o = aether(&["parse", "corpus/valid/neurocode/remember_recall.aether"]);
+    assert_eq!(o.status.code(), Some(0));
+    let tree: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let first = &tree["stmts"][0];
+    assert!(first["kind"].is_string());
+    assert!(first["span"].as_str().unwrap().contains(".."));
+    let text = stdout(&o);
+    assert!(text.contains("\"kind\": \"Remember\""));
+    assert!(text.contains("\"kind\": \"Recall\""));
+}
+
+#[test]
+fn parse_stats_separates_fallbacks_and_errors() {
+    let o = aether(&["parse", "--stats", "corpus/valid", "corpus/invalid"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("generic fallbacks:"));
+    assert!(out.contains("error nodes:"));
+    assert!(out.lines().any(|l| l.trim_start().starts_with("Command")));
+    let files: usize = out
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(files > 90, "{out}");
+}
+
+#[test]
+fn tokens_include_layout_and_comments() {
+    let o = aether(&["tokens", "corpus/valid/layout/end_closed_blocks.aether"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for kind in [
+        "\tIndent\t",
+        "\tDedent\t",
+        "\tNewline\t",
+        "\tComment\t",
+        "\tIdent\t",
+    ] {
+        assert!(out.contains(kind), "{kind} missing");
+    }
+}
+
+#[test]
+fn bulk_check_exit_codes_and_deterministic_order() {
+    let ok = aether(&["check", "corpus/valid", "--format", "concise"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let bad = aether(&["check", "corpus/invalid", "--format", "concise"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let again = aether(&["check", "corpus/invalid", "--format", "concise"]);
+    assert_eq!(stdout(&bad), stdout(&again));
+    let lines: Vec<_> = stdout(&bad).lines().map(String::from).collect();
+    let mut sorted = lines.clone();
+    sorted.sort_by_key(|l| l.split(':').next().unwrap().to_string());
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l.split(':').next().unwrap())
+            .collect::<Vec<_>>(),
+        sorted
+            .iter()
+            .map(|l| l.split(':').next().unwrap())
+            .collect::<Vec<_>>()
+    );
+    let zero = aether(&["check", "corpus/invalid", "--exit-zero"]);
+    assert_eq!(zero.status.code(), Some(0));
+    assert!(Path::new("corpus/invalid").exists());
+}
