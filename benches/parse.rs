@@ -1,1 +1,77 @@
-fn main() {}
+//! Lexer and parser throughput over corpus-shaped input.
+//!
+//! `cargo bench --bench parse` — each case reports bytes per second. The inputs are the
+//! valid corpus files (each parsed on its own, as a bulk check does) and one large file made
+//! by repeating them, so both many-small-files and one-big-file shapes are measured.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use std::path::Path;
+
+fn corpus() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "aether") {
+                out.push(std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/valid")),
+        &mut out,
+    );
+    out
+}
+
+fn benches(c: &mut Criterion) {
+    let files = corpus();
+    let total: usize = files.iter().map(String::len).sum();
+    // One ~1 MB file: the corpus repeated, each copy starting at column 0.
+    let mut big = String::new();
+    while big.len() < 1 << 20 {
+        for f in &files {
+            big.push_str(f.trim_start_matches('\u{FEFF}'));
+            big.push('\n');
+        }
+    }
+
+    let mut g = c.benchmark_group("corpus");
+    g.throughput(Throughput::Bytes(total as u64));
+    g.bench_function("lex", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .map(|f| aether::lexer::lex(f).len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("lex+layout+parse", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .map(|f| aether::syntax::parse(f).file.stmts.len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("one_megabyte_file");
+    g.throughput(Throughput::Bytes(big.len() as u64));
+    g.sample_size(20);
+    g.bench_function("lex", |b| b.iter(|| aether::lexer::lex(&big).len()));
+    g.bench_function("lex+layout+parse", |b| {
+        b.iter(|| aether::syntax::parse(&big).file.stmts.len())
+    });
+    g.finish();
+}
+
+criterion_group!(parse, benches);
+criterion_main!(parse);

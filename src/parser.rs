@@ -7,21 +7,58 @@
 //! specific keyword form only applies when it consumes the whole line.
 
 use crate::ast::*;
-use crate::diagnostic::{rules, Rule};
+use crate::diagnostic::{rules, Diagnostic, Rule};
 use crate::span::Span;
 use crate::token::Token;
 use chumsky::input::{InputRef, ValueInput};
 use chumsky::label::LabelError;
 use chumsky::pratt::{infix, left, postfix, prefix, right};
 use chumsky::prelude::{
-    choice, custom, end, extra, just, none_of, one_of, recursive, via_parser, IterParser, Parser,
-    Recursive, Rich, SimpleSpan,
+    choice, custom, end, extra, just, none_of, one_of, recursive, via_parser, EmptyErr, IterParser,
+    Parser, Recursive, Rich, SimpleSpan,
 };
 use chumsky::{select, Boxed};
 
 pub type Error<'t, 's> = Rich<'t, Token<'s>, SimpleSpan>;
-type Extra<'t, 's> = extra::Err<Error<'t, 's>>;
-type P<'t, 's, I, O> = Boxed<'t, 't, I, O, Extra<'t, 's>>;
+/// Warnings found while parsing.
+pub type Warnings = chumsky::extra::SimpleState<Vec<Diagnostic>>;
+type Extra<E> = extra::Full<E, Warnings, ()>;
+type P<'t, I, E, O> = Boxed<'t, 't, I, O, Extra<E>>;
+
+/// The error types the parser runs with: `EmptyErr` for the fast first pass over (mostly
+/// valid) files, `Rich` for the second pass that builds messages when the first one failed.
+pub trait ParseError<'t, 's: 't, I>:
+    chumsky::error::Error<'t, I>
+    + LabelError<'t, I, chumsky::DefaultExpected<'t, Token<'s>>>
+    + LabelError<'t, I, &'static str>
+    + 't
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    /// Whether labels are worth their cost: only errors that are shown need them.
+    const LABELS: bool;
+    fn custom(span: SimpleSpan, message: String) -> Self;
+}
+
+impl<'t, 's: 't, I> ParseError<'t, 's, I> for Error<'t, 's>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    const LABELS: bool = true;
+    fn custom(span: SimpleSpan, message: String) -> Self {
+        Rich::custom(span, message)
+    }
+}
+
+impl<'t, 's: 't, I> ParseError<'t, 's, I> for EmptyErr
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    const LABELS: bool = false;
+    fn custom(_: SimpleSpan, _: String) -> Self {
+        EmptyErr::default()
+    }
+}
 
 /// Errors raised with a specific rule carry it in their message behind this marker;
 /// `decode_rule` takes it back out when the error becomes a `Diagnostic`.
@@ -93,23 +130,60 @@ fn reserved_verb(w: &str) -> bool {
         )
 }
 
-fn kw<'t, 's: 't, I>(w: &'static str) -> impl Parser<'t, I, Span, Extra<'t, 's>> + Clone
+/// `p.labelled(label)` for the error pass; the bare parser for the fast pass.
+fn label<'t, 's: 't, I, E, O>(
+    p: impl Parser<'t, I, O, Extra<E>> + 't,
+    label: &'static str,
+) -> P<'t, I, E, O>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    E: ParseError<'t, 's, I>,
+{
+    if E::LABELS {
+        p.labelled(label).boxed()
+    } else {
+        p.boxed()
+    }
+}
+
+/// `.lab("x")`: `label` in method position.
+trait Lab<'t, 's: 't, I, E, O>: Parser<'t, I, O, Extra<E>> + Sized + 't
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    E: ParseError<'t, 's, I>,
+{
+    fn lab(self, l: &'static str) -> P<'t, I, E, O> {
+        label(self, l)
+    }
+}
+
+impl<'t, 's: 't, I, E, O, T> Lab<'t, 's, I, E, O> for T
+where
+    T: Parser<'t, I, O, Extra<E>> + Sized + 't,
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    E: ParseError<'t, 's, I>,
+{
+}
+
+fn kw<'t, 's: 't, I, E: ParseError<'t, 's, I>>(w: &'static str) -> P<'t, I, E, Span>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
-    select! { Token::Ident(s) = e if s == w => sp(e.span()) }.labelled(w)
+    label(select! { Token::Ident(s) = e if s == w => sp(e.span()) }, w)
 }
 
 /// Any word, keywords included (declaration names, keys, parameters).
-fn word<'t, 's: 't, I>() -> impl Parser<'t, I, Name<'s>, Extra<'t, 's>> + Clone
+fn word<'t, 's: 't, I, E: ParseError<'t, 's, I>>() -> P<'t, I, E, Name<'s>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
-    select! {
-        Token::Ident(s) = e => Name::new(s, sp(e.span())),
-        Token::NumWord(s) = e => Name::new(s, sp(e.span())),
-    }
-    .labelled("name")
+    label(
+        select! {
+            Token::Ident(s) = e => Name::new(s, sp(e.span())),
+            Token::NumWord(s) = e => Name::new(s, sp(e.span())),
+        },
+        "name",
+    )
 }
 
 fn cook(text: &str, fstring: bool) -> String {
@@ -284,17 +358,19 @@ struct Foreign {
 }
 
 /// The parser for a whole file.
-pub fn file_parser<'t, 's: 't, I>(src: &'s str) -> P<'t, 's, I, Vec<Stmt<'s>>>
+pub fn file_parser<'t, 's: 't, I, E: ParseError<'t, 's, I>>(
+    src: &'s str,
+) -> P<'t, I, E, Vec<Stmt<'s>>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
 {
     let mut expr =
-        Recursive::<chumsky::recursive::Indirect<'t, 't, I, Expr<'s>, Extra<'t, 's>>>::declare();
+        Recursive::<chumsky::recursive::Indirect<'t, 't, I, Expr<'s>, Extra<E>>>::declare();
     let mut stmt =
-        Recursive::<chumsky::recursive::Indirect<'t, 't, I, Stmt<'s>, Extra<'t, 's>>>::declare();
+        Recursive::<chumsky::recursive::Indirect<'t, 't, I, Stmt<'s>, Extra<E>>>::declare();
 
     // ---- layout-level pieces -------------------------------------------------------------
-    let line_end: P<'t, 's, I, ()> = choice((
+    let line_end: P<'t, I, E, ()> = choice((
         one_of([
             Token::Newline,
             Token::Semi,
@@ -307,7 +383,7 @@ where
         end(),
     ))
     .boxed();
-    let term: P<'t, 's, I, ()> = choice((
+    let term: P<'t, I, E, ()> = choice((
         just(Token::Semi)
             .repeated()
             .at_least(1)
@@ -317,10 +393,10 @@ where
         one_of([Token::RBrace, Token::Dedent]).ignored().rewind(),
         end(),
     ))
-    .labelled("end of line")
+    .lab("end of line")
     .boxed();
 
-    let stmts: P<'t, 's, I, Vec<Stmt<'s>>> = choice((
+    let stmts: P<'t, I, E, Vec<Stmt<'s>>> = choice((
         one_of([Token::Newline, Token::Semi]).to(None),
         stmt.clone().map(Some),
     ))
@@ -329,7 +405,7 @@ where
     .map(|v| v.into_iter().flatten().collect())
     .boxed();
 
-    let brace_block: P<'t, 's, I, Block<'s>> = just(Token::LBrace)
+    let brace_block: P<'t, I, E, Block<'s>> = just(Token::LBrace)
         .ignore_then(stmts.clone())
         .then_ignore(just(Token::RBrace))
         .map_with(|stmts, e| Block {
@@ -339,8 +415,8 @@ where
             end: None,
         })
         .boxed();
-    let end_line: P<'t, 's, I, Span> = kw("end").then_ignore(term.clone()).boxed();
-    let indent_block: P<'t, 's, I, Block<'s>> = just(Token::Newline)
+    let end_line: P<'t, I, E, Span> = kw("end").then_ignore(term.clone()).boxed();
+    let indent_block: P<'t, I, E, Block<'s>> = just(Token::Newline)
         .ignore_then(just(Token::Indent))
         .ignore_then(stmts.clone())
         .then_ignore(just(Token::Dedent))
@@ -355,11 +431,11 @@ where
             b.end = end;
             b
         })
-        .labelled("indented block")
+        .lab("indented block")
         .boxed();
     // The body of a compound statement: `{ }`, `:` or a header line + indented suite, or
     // `: stmt` on the same line.
-    let body: P<'t, 's, I, Block<'s>> = choice((
+    let body: P<'t, I, E, Block<'s>> = choice((
         just(Token::Colon).or_not().ignore_then(brace_block.clone()),
         just(Token::Colon)
             .or_not()
@@ -373,19 +449,19 @@ where
                 end: None,
             }),
     ))
-    .labelled("block")
+    .lab("block")
     .boxed();
-    let after_compound: P<'t, 's, I, ()> = term.clone().or_not().ignored().boxed();
+    let after_compound: P<'t, I, E, ()> = term.clone().or_not().ignored().boxed();
 
     // ---- expressions -----------------------------------------------------------------------
-    let name_expr: P<'t, 's, I, Name<'s>> = select! {
+    let name_expr: P<'t, I, E, Name<'s>> = select! {
         Token::Ident(s) = e if !reserved_in_expr(s) => Name::new(s, sp(e.span())),
         Token::NumWord(s) = e => Name::new(s, sp(e.span())),
     }
-    .labelled("name")
+    .lab("name")
     .boxed();
 
-    let type_expr: P<'t, 's, I, TypeExpr<'s>> = recursive(|ty| {
+    let type_expr: P<'t, I, E, TypeExpr<'s>> = recursive(|ty| {
         word()
             .then(
                 ty.separated_by(just(Token::Comma))
@@ -399,10 +475,10 @@ where
                 span: sp(e.span()),
             })
     })
-    .labelled("type")
+    .lab("type")
     .boxed();
 
-    let param: P<'t, 's, I, Param<'s>> = just(Token::Ellipsis)
+    let param: P<'t, I, E, Param<'s>> = just(Token::Ellipsis)
         .or_not()
         .then(word())
         .then(just(Token::Colon).ignore_then(type_expr.clone()).or_not())
@@ -414,13 +490,13 @@ where
             rest: rest.is_some(),
         })
         .boxed();
-    let params: P<'t, 's, I, Vec<Param<'s>>> = param
+    let params: P<'t, I, E, Vec<Param<'s>>> = param
         .clone()
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
         .delimited_by(just(Token::LParen), just(Token::RParen))
-        .labelled("parameter list")
+        .lab("parameter list")
         .boxed();
 
     // `x for x in xs if c` after an element.
@@ -435,7 +511,7 @@ where
         .then(expr.clone())
         .then(kw("if").ignore_then(expr.clone()).or_not())
         .boxed();
-    let element: P<'t, 's, I, Expr<'s>> = expr
+    let element: P<'t, I, E, Expr<'s>> = expr
         .clone()
         .then(comprehension_tail.clone().or_not())
         .map_with(|(element, tail), e| match tail {
@@ -452,7 +528,7 @@ where
         })
         .boxed();
 
-    let arg: P<'t, 's, I, Arg<'s>> = choice((
+    let arg: P<'t, I, E, Arg<'s>> = choice((
         just(Token::Ellipsis)
             .ignore_then(expr.clone())
             .map(|value| Arg::Spread { value }),
@@ -463,15 +539,15 @@ where
         element.clone().map(|value| Arg::Positional { value }),
     ))
     .boxed();
-    let args: P<'t, 's, I, Vec<Arg<'s>>> = arg
+    let args: P<'t, I, E, Vec<Arg<'s>>> = arg
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
         .delimited_by(just(Token::LParen), just(Token::RParen))
-        .labelled("arguments")
+        .lab("arguments")
         .boxed();
 
-    let string: P<'t, 's, I, Expr<'s>> = {
+    let string: P<'t, I, E, Expr<'s>> = {
         let text_part = select! { Token::StrText(t) => t };
         let interp = just(Token::InterpStart)
             .ignore_then(expr.clone())
@@ -481,25 +557,26 @@ where
         let raw = just(Token::InterpStart)
             .ignore_then(none_of([Token::InterpEnd]).repeated())
             .then_ignore(just(Token::InterpEnd))
-            .map_with(move |_, e| {
-                let span = sp(e.span());
-                StrPart::Raw {
-                    text: &src[span.range()],
-                    span,
-                }
-            })
-            .validate(|part, _, emitter| {
-                if let StrPart::Raw { span, .. } = &part {
-                    emitter.emit(Rich::custom(
-                        SimpleSpan::from(span.range()),
-                        encode_rule(
+            .map_with(
+                move |_, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<E>>| {
+                    let span = sp(e.span());
+                    // A warning, not an error: it goes to the parser state, so it neither fails
+                    // the fast pass nor is lost with a backtracked alternative (the string's
+                    // parts are the same whichever statement form finally takes it).
+                    e.state().0.push(
+                        Diagnostic::new(
                             &rules::INVALID_INTERPOLATION,
+                            span,
                             "this interpolation is not an expression; it is kept as text",
-                        ),
-                    ));
-                }
-                part
-            });
+                        )
+                        .with_help("use `{{name}}` for a template placeholder"),
+                    );
+                    StrPart::Raw {
+                        text: &src[span.range()],
+                        span,
+                    }
+                },
+            );
         choice((
             select! { Token::Str(s) = e => Expr::new(simple_string(s), sp(e.span())) },
             select! { Token::StrStart(open) => open }
@@ -535,12 +612,12 @@ where
                     )
                 }),
         ))
-        .labelled("string")
+        .lab("string")
         .boxed()
     };
 
     // `sys/agents.spawn`: a module path with `/` and `.` separators.
-    let path: P<'t, 's, I, Leaf<String>> = word()
+    let path: P<'t, I, E, Leaf<String>> = word()
         .separated_by(one_of([Token::Slash, Token::Dot]))
         .at_least(1)
         .collect::<Vec<_>>()
@@ -548,10 +625,10 @@ where
             let span = sp(e.span());
             Leaf::new(src[span.range()].to_string(), span)
         })
-        .labelled("module path")
+        .lab("module path")
         .boxed();
 
-    let lambda_body: P<'t, 's, I, LambdaBody<'s>> = choice((
+    let lambda_body: P<'t, I, E, LambdaBody<'s>> = choice((
         brace_block.clone().map(|block| LambdaBody::Block { block }),
         expr.clone()
             .then(select! {
@@ -597,7 +674,7 @@ where
     })
     .boxed();
 
-    let list_item: P<'t, 's, I, Expr<'s>> = choice((
+    let list_item: P<'t, I, E, Expr<'s>> = choice((
         just(Token::Ellipsis)
             .ignore_then(expr.clone())
             .map_with(|x, e| {
@@ -628,7 +705,7 @@ where
     ))
     .boxed();
 
-    let map_key: P<'t, 's, I, Expr<'s>> = choice((
+    let map_key: P<'t, I, E, Expr<'s>> = choice((
         word().map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
         string.clone(),
         select! {
@@ -640,7 +717,7 @@ where
             .delimited_by(just(Token::LBracket), just(Token::RBracket)),
     ))
     .boxed();
-    let map_entry: P<'t, 's, I, MapEntry<'s>> = choice((
+    let map_entry: P<'t, I, E, MapEntry<'s>> = choice((
         just(Token::Ellipsis)
             .ignore_then(expr.clone())
             .map(|value| MapEntry::Spread { value }),
@@ -653,7 +730,7 @@ where
             .map(|name| MapEntry::Shorthand { name }),
     ))
     .boxed();
-    let map: P<'t, 's, I, Expr<'s>> = choice((
+    let map: P<'t, I, E, Expr<'s>> = choice((
         // `{{name}}`: a template placeholder used as a value.
         just(Token::LMap)
             .ignore_then(just(Token::LMap))
@@ -668,10 +745,10 @@ where
             .delimited_by(just(Token::LMap), just(Token::RBrace))
             .map_with(|entries, e| Expr::new(ExprKind::Map { entries }, sp(e.span()))),
     ))
-    .labelled("map")
+    .lab("map")
     .boxed();
 
-    let atom: P<'t, 's, I, Expr<'s>> = choice((
+    let atom: P<'t, I, E, Expr<'s>> = choice((
         select! {
             Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
             Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
@@ -802,11 +879,11 @@ where
                     format!("invalid character `{}`", text.escape_debug()),
                 )
             };
-            emitter.emit(Rich::custom(span, encode_rule(rule, &msg)));
+            emitter.emit(E::custom(span, encode_rule(rule, &msg)));
             Expr::new(ExprKind::Error, sp(e.span()))
         }),
     ))
-    .labelled("expression")
+    .lab("expression")
     .boxed();
 
     #[derive(Clone)]
@@ -818,7 +895,7 @@ where
         Inc,
         Dec,
     }
-    let postfix_op: P<'t, 's, I, Post<'s>> = choice((
+    let postfix_op: P<'t, I, E, Post<'s>> = choice((
         args.clone().map(Post::Call),
         just(Token::Dot)
             .ignore_then(choice((
@@ -842,7 +919,7 @@ where
         just(Token::MinusMinus).to(Post::Dec),
     ))
     .boxed();
-    let postfixed: P<'t, 's, I, Expr<'s>> = atom
+    let postfixed: P<'t, I, E, Expr<'s>> = atom
         .foldl_with(postfix_op.repeated(), |object, op, e| {
             let span = sp(e.span());
             let node = match op {
@@ -887,7 +964,7 @@ where
             span,
         )
     };
-    let operators: P<'t, 's, I, Expr<'s>> = postfixed
+    let operators: P<'t, I, E, Expr<'s>> = postfixed
         .pratt((
             infix(
                 left(1),
@@ -928,7 +1005,7 @@ where
                     },
                     select! { Token::JsEq(op) = e => (op, e.span()) }.validate(|(op, span), _, emitter| {
                         let aether = if op == "===" { "==" } else { "!=" };
-                        emitter.emit(Rich::custom(
+                        emitter.emit(E::custom(
                             span,
                             encode_rule(&rules::FOREIGN_SYNTAX, &format!("`{op}` is JavaScript, not Aether"))
                                 + "\u{1}Aether compares with `"
@@ -952,7 +1029,7 @@ where
                     kw("is").then(kw("empty")).to("empty"),
                     kw("empty").to("empty"),
                 )),
-                |x, predicate, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's>>| {
+                |x, predicate, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<E>>| {
                     Expr::new(
                         ExprKind::Predicate {
                             expr: boxed(x),
@@ -1013,7 +1090,7 @@ where
         .boxed();
 
     // `c ? a : b`, then Python's `a if c else b` (lowest precedence).
-    let ternary: P<'t, 's, I, Expr<'s>> = operators
+    let ternary: P<'t, I, E, Expr<'s>> = operators
         .clone()
         .then(
             just(Token::Question)
@@ -1055,7 +1132,7 @@ where
                     sp(e.span()),
                 ),
             })
-            .labelled("expression"),
+            .lab("expression"),
     );
 
     // ---- phrases, values and entries ------------------------------------------------------
@@ -1110,33 +1187,33 @@ where
         }
     };
     // Free text up to the end of the line or the first `key:` option.
-    let phrase: P<'t, 's, I, Value<'s>> = phrase_token
+    let phrase: P<'t, I, E, Value<'s>> = phrase_token
         .clone()
         .and_is(option_start.clone().not())
         .repeated()
         .at_least(1)
         .map_with(move |_, e| text(e.span()))
-        .labelled("text")
+        .lab("text")
         .boxed();
-    let option_value: P<'t, 's, I, Value<'s>> = choice((
+    let option_value: P<'t, I, E, Value<'s>> = choice((
         expr.clone()
             .then_ignore(choice((line_end.clone(), option_start.clone().rewind())))
             .map(|expr| Value::Expr { expr }),
         phrase.clone(),
     ))
     .boxed();
-    let options: P<'t, 's, I, Vec<Pair<'s>>> = word()
+    let options: P<'t, I, E, Vec<Pair<'s>>> = word()
         .then_ignore(just(Token::Colon))
         .then(option_value.clone())
         .map(|(key, value)| Pair { key, value })
         .repeated()
         .collect::<Vec<_>>()
         .boxed();
-    let block_scalar: P<'t, 's, I, Value<'s>> = select! {
+    let block_scalar: P<'t, I, E, Value<'s>> = select! {
         Token::BlockScalar(s) = e => Value::BlockScalar { text: block_scalar_text(s), span: sp(e.span()) }
     }
     .boxed();
-    let value_with_options: P<'t, 's, I, (Value<'s>, Vec<Pair<'s>>)> = choice((
+    let value_with_options: P<'t, I, E, (Value<'s>, Vec<Pair<'s>>)> = choice((
         block_scalar.clone().map(|v| (v, vec![])),
         expr.clone()
             .map(|expr| Value::Expr { expr })
@@ -1149,7 +1226,7 @@ where
     ))
     .boxed();
 
-    let key: P<'t, 's, I, Spanned<Key<'s>>> = choice((
+    let key: P<'t, I, E, Spanned<Key<'s>>> = choice((
         select! {
             Token::Ident(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
             Token::NumWord(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
@@ -1173,7 +1250,7 @@ where
     .boxed();
 
     // `- item` lines: an entry, an expression, or free text.
-    let list_item_stmt: P<'t, 's, I, Stmt<'s>> = recursive(|item| {
+    let list_item_stmt: P<'t, I, E, Stmt<'s>> = recursive(|item| {
         let entry_line = key
             .clone()
             .then_ignore(just(Token::Colon))
@@ -1253,7 +1330,7 @@ where
     .boxed();
 
     // `key: value`, `key:` + suite, `key:` + list: entries, directives, sections.
-    let key_value: P<'t, 's, I, Stmt<'s>> = key
+    let key_value: P<'t, I, E, Stmt<'s>> = key
         .clone()
         .then_ignore(just(Token::Colon))
         .then(choice((
@@ -1304,8 +1381,8 @@ where
         .boxed();
 
     // ---- commands ---------------------------------------------------------------------------
-    let pair_value: P<'t, 's, I, Value<'s>> = expr.clone().map(|expr| Value::Expr { expr }).boxed();
-    let part: P<'t, 's, I, Part<'s>> = choice((
+    let pair_value: P<'t, I, E, Value<'s>> = expr.clone().map(|expr| Value::Expr { expr }).boxed();
+    let part: P<'t, I, E, Part<'s>> = choice((
         word()
             .then_ignore(one_of([Token::Eq, Token::Colon]))
             .then(pair_value)
@@ -1351,12 +1428,12 @@ where
         }),
     ))
     .boxed();
-    let verb: P<'t, 's, I, Name<'s>> = select! {
+    let verb: P<'t, I, E, Name<'s>> = select! {
         Token::Ident(s) = e if !reserved_verb(s) => Name::new(s, sp(e.span())),
     }
-    .labelled("statement")
+    .lab("statement")
     .boxed();
-    let command: P<'t, 's, I, Stmt<'s>> = verb
+    let command: P<'t, I, E, Stmt<'s>> = verb
         .clone()
         .then(part.clone().repeated().collect::<Vec<_>>())
         .then(choice((
@@ -1378,12 +1455,12 @@ where
         .boxed();
 
     // ---- statements ---------------------------------------------------------------------------
-    let assign_op: P<'t, 's, I, AssignOp> = select! {
+    let assign_op: P<'t, I, E, AssignOp> = select! {
         Token::Eq => AssignOp::Set, Token::PlusEq => AssignOp::Add, Token::MinusEq => AssignOp::Sub,
         Token::StarEq => AssignOp::Mul, Token::SlashEq => AssignOp::Div, Token::PercentEq => AssignOp::Rem,
     }
     .boxed();
-    let assign_value: P<'t, 's, I, AssignValue<'s>> = choice((
+    let assign_value: P<'t, I, E, AssignValue<'s>> = choice((
         expr.clone()
             .then_ignore(term.clone())
             .map(|expr| AssignValue::Expr { expr }),
@@ -1732,7 +1809,7 @@ where
     let stray_end = kw("end")
         .then_ignore(term.clone())
         .validate(|span, _, emitter| {
-            emitter.emit(Rich::custom(
+            emitter.emit(E::custom(
                 SimpleSpan::from(span.range()),
                 encode_rule(&rules::STRAY_END, "`end` closes nothing here"),
             ));
@@ -1858,7 +1935,7 @@ where
     .map_with(|f, e| (f, e.span()))
     .then_ignore(skip_rest.clone())
     .validate(|(f, span), _, emitter| {
-        emitter.emit(Rich::custom(
+        emitter.emit(E::custom(
             span,
             encode_rule(
                 &rules::FOREIGN_SYNTAX,
@@ -1872,7 +1949,7 @@ where
     })
     .boxed();
     // A line with `[[ ... ]]` or `; then` / `; do` that no Aether form accepted.
-    let foreign_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's>>| {
+    let foreign_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
         let start = inp.cursor();
         let checkpoint = inp.save();
         let mut prev: Option<(Token<'s>, SimpleSpan)> = None;
@@ -1917,7 +1994,7 @@ where
                 inp.rewind(checkpoint);
                 let found = inp.peek();
                 let span = inp.span_since(&start);
-                Err(<Error<'t, 's> as LabelError<
+                Err(<E as LabelError<
                     't,
                     I,
                     chumsky::DefaultExpected<'t, Token<'s>>,
@@ -1929,7 +2006,7 @@ where
     })
     .then_ignore(skip_rest.clone())
     .validate(|(span, what), _, emitter| {
-        emitter.emit(Rich::custom(
+        emitter.emit(E::custom(
             span,
             encode_rule(
                 &rules::FOREIGN_SYNTAX,
@@ -1951,7 +2028,7 @@ where
             "else" | "elif" => "`if`",
             _ => "`try`",
         };
-        emitter.emit(Rich::custom(
+        emitter.emit(E::custom(
             span,
             encode_rule(
                 &rules::SYNTAX,
@@ -1962,12 +2039,12 @@ where
     })
     .boxed();
 
-    let with_span = |p: P<'t, 's, I, StmtKind<'s>>| -> P<'t, 's, I, Stmt<'s>> {
+    let with_span = |p: P<'t, I, E, StmtKind<'s>>| -> P<'t, I, E, Stmt<'s>> {
         p.map_with(|node, e| Stmt::new(node, sp(e.span()))).boxed()
     };
 
     // Recovery: skip the rest of the line and any block under it.
-    let skip_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's>>| {
+    let skip_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
         let mut depth = 0i32;
         let mut n = 0usize;
         loop {
@@ -2002,7 +2079,7 @@ where
         }
         if n == 0 {
             let before = inp.cursor();
-            Err(Rich::custom(inp.span_since(&before), "nothing to skip"))
+            Err(E::custom(inp.span_since(&before), String::new()))
         } else {
             Ok(StmtKind::Error)
         }
@@ -2050,7 +2127,7 @@ where
             command,
         ))
         .recover_with(via_parser(skip_line))
-        .labelled("statement")
+        .lab("statement")
         .boxed(),
     );
 

@@ -26,6 +26,11 @@ pub fn human(
         }
         s..e
     };
+    if diags.is_empty() {
+        return Ok(());
+    }
+    // Built once per file: ariadne indexes the lines of the source it is given.
+    let source = Source::from(src);
     for d in diags {
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
@@ -67,9 +72,7 @@ pub fn human(
         if let Some(h) = &d.help {
             report = report.with_help(h);
         }
-        report
-            .finish()
-            .write((path, Source::from(src)), &mut *out)?;
+        report.finish().write((path, &source), &mut *out)?;
     }
     Ok(())
 }

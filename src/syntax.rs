@@ -4,12 +4,12 @@ use crate::ast::File;
 use crate::diagnostic::{self, rules, Diagnostic};
 use crate::layout::layout;
 use crate::lexer::lex;
-use crate::parser::{decode_rule, file_parser, Error};
+use crate::parser::{decode_rule, file_parser, Error, Warnings};
 use crate::span::{LineIndex, Span};
 use crate::token::Token;
 use chumsky::error::{RichPattern, RichReason};
 use chumsky::input::Input;
-use chumsky::prelude::*;
+use chumsky::prelude::{EmptyErr, Parser, SimpleSpan};
 
 pub struct Parsed<'s> {
     pub file: File<'s>,
@@ -38,10 +38,23 @@ pub fn parse(src: &str) -> Parsed<'_> {
         .collect();
     let eoi = SimpleSpan::from(src.len()..src.len());
     let input = spanned.as_slice().split_token_span(eoi);
-    let (stmts, errors) = file_parser(src).parse(input).into_output_errors();
-    if !out.truncated {
-        diagnostics.extend(errors.iter().map(|e| to_diagnostic(e, src)));
-    }
+    // Most files are valid: parse with the cheap error type first, and again with `Rich`
+    // only when that pass reports anything (CRAFT.md; measured in benches/parse.rs).
+    let mut warnings = Warnings::from(Vec::new());
+    let fast = file_parser::<_, EmptyErr>(src).parse_with_state(input.clone(), &mut warnings);
+    let stmts = if !fast.has_errors() {
+        fast.into_output()
+    } else {
+        warnings.0.clear();
+        let (stmts, errors) = file_parser::<_, Error>(src)
+            .parse_with_state(input, &mut warnings)
+            .into_output_errors();
+        if !out.truncated {
+            diagnostics.extend(errors.iter().map(|e| to_diagnostic(e, src)));
+        }
+        stmts
+    };
+    diagnostics.append(&mut warnings.0);
     diagnostic::normalize(&mut diagnostics);
     drop_cascades(&mut diagnostics, &lines);
     let file = File {
