@@ -12,7 +12,6 @@ use crate::span::Span;
 use crate::token::Token;
 use chumsky::input::{InputRef, ValueInput};
 use chumsky::label::LabelError;
-use chumsky::pratt::{infix, left, postfix, prefix, right};
 use chumsky::prelude::{
     choice, custom, end, extra, just, none_of, one_of, recursive, via_parser, EmptyErr, IterParser,
     Parser, Recursive, Rich, SimpleSpan,
@@ -78,6 +77,57 @@ fn sp(s: SimpleSpan) -> Span {
     Span::new(s.start, s.end)
 }
 
+/// First words of the keyword-led statement forms (and of foreign markers).
+fn is_statement_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "def"
+            | "class"
+            | "export"
+            | "import"
+            | "const"
+            | "then"
+            | "fi"
+            | "done"
+            | "esac"
+            | "else"
+            | "elif"
+            | "catch"
+            | "except"
+            | "finally"
+            | "let"
+            | "var"
+            | "define"
+            | "async"
+            | "fn"
+            | "function"
+            | "plugin"
+            | "if"
+            | "for"
+            | "while"
+            | "try"
+            | "match"
+            | "when"
+            | "on"
+            | "every"
+            | "monitor"
+            | "simulate"
+            | "remember"
+            | "recall"
+            | "end"
+            | "return"
+            | "throw"
+            | "raise"
+            | "break"
+            | "continue"
+            | "wait"
+            | "use"
+            | "log"
+            | "think"
+            | "await"
+    )
+}
+
 /// Words that cannot be expression names (they would make expressions ambiguous).
 fn reserved_in_expr(w: &str) -> bool {
     matches!(
@@ -128,6 +178,19 @@ fn reserved_verb(w: &str) -> bool {
                 | "throw"
                 | "raise"
         )
+}
+
+/// "Unexpected `t`" with nothing expected: merges with the alternatives' expectations.
+fn unexpected<'t, 's: 't, I, E>(t: Token<'s>, span: SimpleSpan) -> E
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    E: ParseError<'t, 's, I>,
+{
+    <E as LabelError<'t, I, chumsky::DefaultExpected<'t, Token<'s>>>>::expected_found(
+        [],
+        Some(t.into()),
+        span,
+    )
 }
 
 /// `p.labelled(label)` for the error pass; the bare parser for the fast pass.
@@ -355,6 +418,148 @@ struct Foreign {
     language: &'static str,
     what: String,
     help: &'static str,
+}
+
+/// One element of an operator chain, in source order; `fold_chain` builds the tree.
+#[derive(Clone)]
+enum Chain<'s> {
+    Operand(Expr<'s>),
+    Prefix(UnOp, u8, Span),
+    Infix(BinOp, u8, bool),
+    /// `exists`, `not empty`, `is empty`, `is not empty`
+    Predicate(&'static str, u8, Span),
+}
+
+/// Precedence levels, loosest first (LANGUAGE.md section 1 lists the operators).
+const PREC_NOT: u8 = 5;
+const PREC_COMPARE: u8 = 6;
+const PREC_PREFIX: u8 = 13;
+
+fn infix_of(tok: Token<'_>) -> Option<(BinOp, u8, bool)> {
+    let left = |op, prec| Some((op, prec, false));
+    match tok {
+        Token::Arrow | Token::UnicodeArrow => left(BinOp::Arrow, 1),
+        Token::QuestionQuestion => left(BinOp::Coalesce, 2),
+        Token::OrOr | Token::Ident("or") => left(BinOp::Or, 3),
+        Token::AndAnd | Token::Ident("and") => left(BinOp::And, 4),
+        Token::EqEq | Token::JsEq("===") => left(BinOp::Eq, PREC_COMPARE),
+        Token::NotEq | Token::JsEq(_) => left(BinOp::NotEq, PREC_COMPARE),
+        Token::Lt => left(BinOp::Lt, PREC_COMPARE),
+        Token::Gt => left(BinOp::Gt, PREC_COMPARE),
+        Token::LtEq => left(BinOp::LtEq, PREC_COMPARE),
+        Token::GtEq => left(BinOp::GtEq, PREC_COMPARE),
+        Token::Ident("in") => left(BinOp::In, PREC_COMPARE),
+        Token::Ident("contains") => left(BinOp::Contains, PREC_COMPARE),
+        Token::Pipe => left(BinOp::BitOr, 7),
+        Token::Caret => left(BinOp::BitXor, 7),
+        Token::Amp => left(BinOp::BitAnd, 7),
+        Token::Shl => left(BinOp::Shl, 8),
+        Token::Shr => left(BinOp::Shr, 8),
+        Token::DotDot => left(BinOp::Range, 9),
+        Token::Plus => left(BinOp::Add, 10),
+        Token::Minus => left(BinOp::Sub, 10),
+        Token::Star => left(BinOp::Mul, 11),
+        Token::Slash => left(BinOp::Div, 11),
+        Token::Percent_ => left(BinOp::Rem, 11),
+        Token::StarStar => Some((BinOp::Pow, 12, true)),
+        _ => None,
+    }
+}
+
+fn prefix_of(tok: Token<'_>) -> Option<(UnOp, u8)> {
+    Some(match tok {
+        Token::Ident("not") => (UnOp::Not, PREC_NOT),
+        Token::Minus => (UnOp::Neg, PREC_PREFIX),
+        Token::Plus => (UnOp::Plus, PREC_PREFIX),
+        Token::Bang => (UnOp::Not, PREC_PREFIX),
+        Token::Tilde => (UnOp::BitNot, PREC_PREFIX),
+        Token::PlusPlus => (UnOp::PreInc, PREC_PREFIX),
+        Token::MinusMinus => (UnOp::PreDec, PREC_PREFIX),
+        _ => return None,
+    })
+}
+
+/// Shunting-yard over a flat chain: iterative, so long chains cannot exhaust the stack.
+fn fold_chain(chain: Vec<Chain<'_>>) -> Expr<'_> {
+    enum Op {
+        Prefix(UnOp, u8, Span),
+        Infix(BinOp, u8),
+    }
+    fn prec(op: &Op) -> u8 {
+        match op {
+            Op::Prefix(_, p, _) | Op::Infix(_, p) => *p,
+        }
+    }
+    fn apply<'s>(op: Op, out: &mut Vec<Expr<'s>>) {
+        match op {
+            Op::Prefix(op, _, span) => {
+                if let Some(x) = out.pop() {
+                    let span = span.to(x.span);
+                    out.push(Expr::new(
+                        ExprKind::Unary {
+                            op,
+                            expr: Box::new(x),
+                        },
+                        span,
+                    ));
+                }
+            }
+            Op::Infix(op, _) => {
+                if let (Some(rhs), Some(lhs)) = (out.pop(), out.pop()) {
+                    let span = lhs.span.to(rhs.span);
+                    out.push(Expr::new(
+                        ExprKind::Binary {
+                            op,
+                            lhs: Box::new(lhs),
+                            rhs: Box::new(rhs),
+                        },
+                        span,
+                    ));
+                }
+            }
+        }
+    }
+    let mut out: Vec<Expr> = Vec::new();
+    let mut ops: Vec<Op> = Vec::new();
+    for item in chain {
+        match item {
+            Chain::Operand(x) => out.push(x),
+            Chain::Prefix(op, p, span) => ops.push(Op::Prefix(op, p, span)),
+            Chain::Infix(op, p, right) => {
+                while let Some(top) = ops.last() {
+                    let tp = prec(top);
+                    if tp > p || (tp == p && !right) {
+                        let Some(top) = ops.pop() else { break };
+                        apply(top, &mut out);
+                    } else {
+                        break;
+                    }
+                }
+                ops.push(Op::Infix(op, p));
+            }
+            Chain::Predicate(predicate, p, span) => {
+                while ops.last().is_some_and(|top| prec(top) >= p) {
+                    let Some(top) = ops.pop() else { break };
+                    apply(top, &mut out);
+                }
+                if let Some(x) = out.pop() {
+                    let span = x.span.to(span);
+                    out.push(Expr::new(
+                        ExprKind::Predicate {
+                            expr: Box::new(x),
+                            predicate,
+                        },
+                        span,
+                    ));
+                }
+            }
+        }
+    }
+    while let Some(top) = ops.pop() {
+        apply(top, &mut out);
+    }
+    out.pop()
+        .unwrap_or_else(|| Expr::new(ExprKind::Error, Span::default()))
 }
 
 /// The parser for a whole file.
@@ -748,46 +953,12 @@ where
     .lab("map")
     .boxed();
 
-    let atom: P<'t, I, E, Expr<'s>> = choice((
-        select! {
-            Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
-            Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
-            Token::Hex(s) = e => Expr::new(number(Token::Hex(s)), sp(e.span())),
-            Token::Percent(s) = e => Expr::new(number(Token::Percent(s)), sp(e.span())),
-            Token::Duration(s) = e => Expr::new(number(Token::Duration(s)), sp(e.span())),
-            Token::Regex(s) = e => Expr::new(ExprKind::Regex { pattern: s }, sp(e.span())),
-            Token::DollarIdent(s) = e => Expr::new(ExprKind::Var { name: s }, sp(e.span())),
-            Token::Ident("true") = e => Expr::new(ExprKind::Bool { value: true }, sp(e.span())),
-            Token::Ident("false") = e => Expr::new(ExprKind::Bool { value: false }, sp(e.span())),
-            Token::Ident("null") = e => Expr::new(ExprKind::Null, sp(e.span())),
-            Token::Ident("undefined") = e => Expr::new(ExprKind::Null, sp(e.span())),
-        },
-        string.clone(),
-        // Lambdas: `x => e`, `(a, b) => { }`, `lambda r: r.score`, `function(x) { }`.
-        word()
-            .then_ignore(just(Token::FatArrow))
-            .then(lambda_body.clone())
-            .map_with(|(p, body), e| {
-                Expr::new(
-                    ExprKind::Lambda {
-                        params: vec![Param {
-                            name: p,
-                            ty: None,
-                            default: None,
-                            rest: false,
-                        }],
-                        body,
-                    },
-                    sp(e.span()),
-                )
-            }),
-        params
-            .clone()
-            .then_ignore(just(Token::FatArrow))
-            .then(lambda_body.clone())
-            .map_with(|(params, body), e| {
-                Expr::new(ExprKind::Lambda { params, body }, sp(e.span()))
-            }),
+    // Words that start an expression form of their own; checked once before trying them.
+    let keyword_form: P<'t, I, E, Expr<'s>> = select! {
+        Token::Ident(w) if matches!(w, "lambda" | "function" | "fn" | "if" | "call" | "new") => ()
+    }
+    .rewind()
+    .ignore_then(choice((
         kw("lambda")
             .ignore_then(
                 word()
@@ -834,10 +1005,47 @@ where
                     sp(e.span()),
                 )
             }),
-        name_expr
-            .clone()
-            .map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
-        // `( )`, `(e)`, `(a, b)`
+    )))
+    .boxed();
+
+    // `(`: a lambda's parameter list when the matching `)` is followed by `=>`, else a
+    // parenthesised expression or tuple. Looking ahead once avoids parsing the contents twice.
+    let arrow_params_ahead = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+        let start = inp.cursor();
+        let checkpoint = inp.save();
+        let mut depth = 0usize;
+        let mut arrow = false;
+        while let Some(tok) = inp.next() {
+            match tok {
+                Token::LParen | Token::LBracket | Token::LBrace | Token::LMap => depth += 1,
+                Token::RParen | Token::RBracket | Token::RBrace => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        arrow = inp.peek() == Some(Token::FatArrow);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            if depth == 0 {
+                break;
+            }
+        }
+        inp.rewind(checkpoint);
+        if arrow {
+            Ok(())
+        } else {
+            Err(E::custom(inp.span_since(&start), String::new()))
+        }
+    });
+    let paren: P<'t, I, E, Expr<'s>> = choice((
+        arrow_params_ahead
+            .ignore_then(params.clone())
+            .then_ignore(just(Token::FatArrow))
+            .then(lambda_body.clone())
+            .map_with(|(params, body), e| {
+                Expr::new(ExprKind::Lambda { params, body }, sp(e.span()))
+            }),
         element
             .clone()
             .separated_by(just(Token::Comma))
@@ -854,6 +1062,49 @@ where
                     Expr::new(ExprKind::Tuple { items }, span)
                 }
             }),
+    ))
+    .boxed();
+
+    let atom: P<'t, I, E, Expr<'s>> = choice((
+        select! {
+            Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
+            Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
+            Token::Hex(s) = e => Expr::new(number(Token::Hex(s)), sp(e.span())),
+            Token::Percent(s) = e => Expr::new(number(Token::Percent(s)), sp(e.span())),
+            Token::Duration(s) = e => Expr::new(number(Token::Duration(s)), sp(e.span())),
+            Token::Regex(s) = e => Expr::new(ExprKind::Regex { pattern: s }, sp(e.span())),
+            Token::DollarIdent(s) = e => Expr::new(ExprKind::Var { name: s }, sp(e.span())),
+            Token::Ident("true") = e => Expr::new(ExprKind::Bool { value: true }, sp(e.span())),
+            Token::Ident("false") = e => Expr::new(ExprKind::Bool { value: false }, sp(e.span())),
+            Token::Ident("null") = e => Expr::new(ExprKind::Null, sp(e.span())),
+            Token::Ident("undefined") = e => Expr::new(ExprKind::Null, sp(e.span())),
+        },
+        string.clone(),
+        keyword_form,
+        // A name, or a one-parameter lambda `x => e`.
+        name_expr
+            .clone()
+            .then(
+                just(Token::FatArrow)
+                    .ignore_then(lambda_body.clone())
+                    .or_not(),
+            )
+            .map_with(|(name, lambda), e| match lambda {
+                None => Expr::new(ExprKind::Name { name: name.node }, name.span),
+                Some(body) => Expr::new(
+                    ExprKind::Lambda {
+                        params: vec![Param {
+                            name,
+                            ty: None,
+                            default: None,
+                            rest: false,
+                        }],
+                        body,
+                    },
+                    sp(e.span()),
+                ),
+            }),
+        paren,
         list_item
             .separated_by(just(Token::Comma))
             .allow_trailing()
@@ -919,6 +1170,17 @@ where
         just(Token::MinusMinus).to(Post::Dec),
     ))
     .boxed();
+    // One token of lookahead before trying the postfix forms: most operands have none.
+    let postfix_op = one_of([
+        Token::LParen,
+        Token::Dot,
+        Token::QuestionDot,
+        Token::LBracket,
+        Token::PlusPlus,
+        Token::MinusMinus,
+    ])
+    .rewind()
+    .ignore_then(postfix_op);
     let postfixed: P<'t, I, E, Expr<'s>> = atom
         .foldl_with(postfix_op.repeated(), |object, op, e| {
             let span = sp(e.span());
@@ -954,139 +1216,73 @@ where
         })
         .boxed();
 
-    let bin = |l: Expr<'s>, op: BinOp, r: Expr<'s>, span: Span| {
-        Expr::new(
-            ExprKind::Binary {
-                op,
-                lhs: boxed(l),
-                rhs: boxed(r),
-            },
-            span,
-        )
-    };
-    let operators: P<'t, I, E, Expr<'s>> = postfixed
-        .pratt((
-            infix(
-                left(1),
-                select! { Token::Arrow => BinOp::Arrow, Token::UnicodeArrow => BinOp::Arrow },
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            infix(
-                left(2),
-                just(Token::QuestionQuestion).to(BinOp::Coalesce),
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            infix(
-                left(3),
-                choice((just(Token::OrOr).ignored(), kw("or").ignored())).to(BinOp::Or),
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            infix(
-                left(4),
-                choice((just(Token::AndAnd).ignored(), kw("and").ignored())).to(BinOp::And),
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            prefix(5, kw("not"), |_, x, e| {
-                Expr::new(
-                    ExprKind::Unary {
-                        op: UnOp::Not,
-                        expr: boxed(x),
-                    },
-                    sp(e.span()),
-                )
+    // Operators: the chain `prefix* operand (infix prefix* operand | predicate)*` is read
+    // flat, one token of lookahead per operator, and folded by precedence in `fold_chain`.
+    let prefix_op = select! { t = e => (t, e.span()) }.try_map(|(t, span), _| {
+        prefix_of(t)
+            .map(|(op, p)| Chain::Prefix(op, p, sp(span)))
+            .ok_or_else(|| unexpected::<I, E>(t, span))
+    });
+    let predicate_op = choice((
+        kw("exists").to("exists"),
+        kw("empty").to("empty"),
+        kw("not").then(kw("empty")).to("not empty"),
+        kw("is").then(kw("empty")).to("empty"),
+        kw("is").then(kw("not")).then(kw("empty")).to("not empty"),
+    ))
+    .map_with(|p, e| Chain::Predicate(p, PREC_COMPARE, sp(e.span())));
+    let infix_op = choice((
+        kw("not")
+            .then(kw("in"))
+            .to((BinOp::NotIn, PREC_COMPARE, false)),
+        select! { t = e => (t, e.span()) }
+            .try_map(|(t, span), _| {
+                infix_of(t)
+                    .map(|op| (t, op))
+                    .ok_or_else(|| unexpected::<I, E>(t, span))
+            })
+            .validate(|(t, op), e, emitter| {
+                if let Token::JsEq(js) = t {
+                    let aether = if js == "===" { "==" } else { "!=" };
+                    emitter.emit(E::custom(
+                        e.span(),
+                        encode_rule(
+                            &rules::FOREIGN_SYNTAX,
+                            &format!("`{js}` is JavaScript, not Aether"),
+                        ) + "\u{1}Aether compares with `"
+                            + aether
+                            + "`",
+                    ));
+                }
+                op
             }),
-            infix(
-                left(6),
-                choice((
-                    select! {
-                        Token::EqEq => BinOp::Eq, Token::NotEq => BinOp::NotEq,
-                        Token::Lt => BinOp::Lt, Token::Gt => BinOp::Gt,
-                        Token::LtEq => BinOp::LtEq, Token::GtEq => BinOp::GtEq,
-                    },
-                    select! { Token::JsEq(op) = e => (op, e.span()) }.validate(|(op, span), _, emitter| {
-                        let aether = if op == "===" { "==" } else { "!=" };
-                        emitter.emit(E::custom(
-                            span,
-                            encode_rule(&rules::FOREIGN_SYNTAX, &format!("`{op}` is JavaScript, not Aether"))
-                                + "\u{1}Aether compares with `"
-                                + aether
-                                + "`",
-                        ));
-                        if op == "===" { BinOp::Eq } else { BinOp::NotEq }
-                    }),
-                    kw("in").to(BinOp::In),
-                    kw("contains").to(BinOp::Contains),
-                    kw("not").then(kw("in")).to(BinOp::NotIn),
-                )),
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            postfix(
-                6,
-                choice((
-                    kw("exists").to("exists"),
-                    kw("not").then(kw("empty")).to("not empty"),
-                    kw("is").then(kw("not")).then(kw("empty")).to("not empty"),
-                    kw("is").then(kw("empty")).to("empty"),
-                    kw("empty").to("empty"),
-                )),
-                |x, predicate, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<E>>| {
-                    Expr::new(
-                        ExprKind::Predicate {
-                            expr: boxed(x),
-                            predicate,
-                        },
-                        sp(e.span()),
-                    )
-                },
-            ),
-            infix(
-                left(7),
-                select! { Token::Pipe => BinOp::BitOr, Token::Caret => BinOp::BitXor, Token::Amp => BinOp::BitAnd },
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            infix(
-                left(8),
-                select! { Token::Shl => BinOp::Shl, Token::Shr => BinOp::Shr },
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            infix(
-                left(9),
-                just(Token::DotDot).to(BinOp::Range),
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            infix(
-                left(10),
-                select! { Token::Plus => BinOp::Add, Token::Minus => BinOp::Sub },
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            infix(
-                left(11),
-                select! { Token::Star => BinOp::Mul, Token::Slash => BinOp::Div, Token::Percent_ => BinOp::Rem },
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            infix(
-                right(12),
-                just(Token::StarStar).to(BinOp::Pow),
-                move |l, op, r, e| bin(l, op, r, sp(e.span())),
-            ),
-            prefix(
-                13,
-                select! {
-                    Token::Minus => UnOp::Neg, Token::Plus => UnOp::Plus, Token::Bang => UnOp::Not,
-                    Token::Tilde => UnOp::BitNot, Token::PlusPlus => UnOp::PreInc,
-                    Token::MinusMinus => UnOp::PreDec,
-                },
-                |op, x, e| {
-                    Expr::new(
-                        ExprKind::Unary {
-                            op,
-                            expr: boxed(x),
-                        },
-                        sp(e.span()),
-                    )
-                },
-            ),
-        ))
+    ))
+    .map(|(op, p, right)| Chain::Infix(op, p, right));
+    let unit = prefix_op
+        .repeated()
+        .collect::<Vec<_>>()
+        .then(postfixed.clone())
+        .map(|(mut items, x)| {
+            items.push(Chain::Operand(x));
+            items
+        });
+    let operators: P<'t, I, E, Expr<'s>> = unit
+        .clone()
+        .foldl(
+            choice((
+                predicate_op.map(|p| vec![p]),
+                infix_op.then(unit).map(|(op, mut rest)| {
+                    rest.insert(0, op);
+                    rest
+                }),
+            ))
+            .repeated(),
+            |mut chain, more| {
+                chain.extend(more);
+                chain
+            },
+        )
+        .map(fold_chain)
         .boxed();
 
     // `c ? a : b`, then Python's `a if c else b` (lowest precedence).
@@ -2088,41 +2284,46 @@ where
 
     stmt.define(
         choice((
-            with_span(foreign_head),
-            with_span(orphan_clause),
-            with_span(
-                choice((
-                    let_stmt,
-                    define_as,
-                    fn_decl,
-                    export_bare,
-                    plugin_decl,
-                    if_stmt,
-                    guard,
-                    for_stmt,
-                    while_stmt,
-                    try_stmt,
-                    match_stmt,
-                ))
-                .boxed(),
-            ),
-            with_span(
-                choice((
-                    when_stmt,
-                    trigger_stmt,
-                    remember_stmt,
-                    recall_stmt,
-                    stray_end,
-                ))
-                .or(simple)
-                .boxed(),
-            ),
+            // Statements led by a keyword, tried only when the line starts with one.
+            select! { Token::Ident(w) if is_statement_keyword(w) => () }
+                .rewind()
+                .ignore_then(choice((
+                    with_span(foreign_head),
+                    with_span(orphan_clause),
+                    with_span(
+                        choice((
+                            let_stmt,
+                            define_as,
+                            fn_decl,
+                            export_bare,
+                            plugin_decl,
+                            if_stmt,
+                            guard,
+                            for_stmt,
+                            while_stmt,
+                            try_stmt,
+                            match_stmt,
+                        ))
+                        .boxed(),
+                    ),
+                    with_span(
+                        choice((
+                            when_stmt,
+                            trigger_stmt,
+                            remember_stmt,
+                            recall_stmt,
+                            stray_end,
+                        ))
+                        .or(simple)
+                        .boxed(),
+                    ),
+                ))),
             list_item_stmt,
             with_span(step.boxed()),
             with_span(typed_assign.boxed()),
             key_value,
-            with_span(named_block.boxed()),
             with_span(expr_stmt.boxed()),
+            with_span(named_block.boxed()),
             with_span(foreign_line),
             command,
         ))

@@ -147,7 +147,10 @@ fn to_diagnostic(e: &Error<'_, '_>, src: &str) -> Diagnostic {
             exp.sort();
             exp.dedup();
             let mut msg = format!("unexpected {found_text}");
-            if !exp.is_empty() && exp.len() <= 6 {
+            if exp.iter().any(|e| e == "statement") {
+                // At the start of a line the alternatives are every statement form.
+                msg.push_str(", expected a statement");
+            } else if !exp.is_empty() && exp.len() <= 6 {
                 let list = match exp.len() {
                     1 => exp[0].clone(),
                     n => format!("{} or {}", exp[..n - 1].join(", "), exp[n - 1]),
