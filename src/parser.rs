@@ -6,6 +6,16 @@
 //! are tried before the generic fallbacks (entry text, expression statement, command), and a
 //! specific keyword form only applies when it consumes the whole line.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable
+    )
+)]
+
 use crate::ast::*;
 use crate::diagnostic::{rules, Diagnostic, Rule};
 use crate::span::Span;
@@ -388,28 +398,37 @@ fn classify_entry<'s>(kv: KeyValue<'s>) -> StmtKind<'s> {
     let Key::Word { name } = kv.key.node else {
         return StmtKind::Entry { kv };
     };
-    if kv.value.is_none() && kv.options.is_empty() {
-        if let (Some(section), Some(_)) = (SectionKind::from_key(name), &kv.body) {
-            let Some(body) = kv.body else { unreachable!() };
-            return StmtKind::Section {
-                section,
-                key: kv.key.span,
-                body,
+    match kv {
+        // `meta:` + suite with no value: a v1.1 section.
+        KeyValue {
+            key,
+            value: None,
+            options,
+            body: Some(body),
+        } if options.is_empty() && SectionKind::from_key(name).is_some() => StmtKind::Section {
+            section: SectionKind::from_key(name).unwrap_or(SectionKind::Meta),
+            key: key.span,
+            body,
+        },
+        // `behavior: name` + suite
+        KeyValue {
+            value: Some(Value::Expr { expr }),
+            body: Some(body),
+            ..
+        } if name == "behavior" && matches!(expr.node, ExprKind::Name { .. }) => {
+            let bname = match expr.node {
+                ExprKind::Name { name } => name,
+                _ => "",
             };
-        }
-    }
-    if name == "behavior" {
-        if let (Some(Value::Expr { expr }), Some(_)) = (&kv.value, &kv.body) {
-            if let ExprKind::Name { name: bname } = expr.node {
-                let name = Name::new(bname, expr.span);
-                let Some(body) = kv.body else { unreachable!() };
-                return StmtKind::Behavior { name, body };
+            StmtKind::Behavior {
+                name: Name::new(bname, expr.span),
+                body,
             }
         }
-    }
-    match DirectiveKind::from_key(name) {
-        Some(directive) => StmtKind::Directive { directive, kv },
-        None => StmtKind::Entry { kv },
+        kv => match DirectiveKind::from_key(name) {
+            Some(directive) => StmtKind::Directive { directive, kv },
+            None => StmtKind::Entry { kv },
+        },
     }
 }
 
@@ -2243,8 +2262,7 @@ where
     let skip_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
         let mut depth = 0i32;
         let mut n = 0usize;
-        loop {
-            let Some(tok) = inp.peek() else { break };
+        while let Some(tok) = inp.peek() {
             match tok {
                 Token::LParen | Token::LBracket | Token::LBrace | Token::LMap | Token::Indent => {
                     depth += 1

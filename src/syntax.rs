@@ -1,5 +1,15 @@
 //! The front end in one call: lex, layout, parse. Always yields a tree and every diagnostic.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable
+    )
+)]
+
 use crate::ast::File;
 use crate::diagnostic::{self, rules, Diagnostic};
 use crate::layout::layout;
@@ -41,7 +51,7 @@ pub fn parse(src: &str) -> Parsed<'_> {
     // Most files are valid: parse with the cheap error type first, and again with `Rich`
     // only when that pass reports anything (CRAFT.md; measured in benches/parse.rs).
     let mut warnings = Warnings::from(Vec::new());
-    let fast = file_parser::<_, EmptyErr>(src).parse_with_state(input.clone(), &mut warnings);
+    let fast = file_parser::<_, EmptyErr>(src).parse_with_state(input, &mut warnings);
     let stmts = if !fast.has_errors() {
         fast.into_output()
     } else {
