@@ -57,8 +57,38 @@ pub enum BlockStyle {
     List,
 }
 
+/// A block of statements, boxed so the nodes that hold one stay small (measured in
+/// `size_tests`; the parser moves nodes by value many times).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Block<'s> {
+#[serde(transparent)]
+pub struct Block<'s>(pub Box<BlockData<'s>>);
+
+impl<'s> Block<'s> {
+    pub fn new(style: BlockStyle, stmts: Vec<Stmt<'s>>, span: Span) -> Self {
+        Block(Box::new(BlockData {
+            style,
+            stmts,
+            span,
+            end: None,
+        }))
+    }
+}
+
+impl<'s> std::ops::Deref for Block<'s> {
+    type Target = BlockData<'s>;
+    fn deref(&self) -> &BlockData<'s> {
+        &self.0
+    }
+}
+
+impl<'s> std::ops::DerefMut for Block<'s> {
+    fn deref_mut(&mut self) -> &mut BlockData<'s> {
+        &mut self.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BlockData<'s> {
     pub style: BlockStyle,
     pub stmts: Vec<Stmt<'s>>,
     pub span: Span,
@@ -207,7 +237,7 @@ pub struct Pair<'s> {
 pub struct Param<'s> {
     pub name: Name<'s>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ty: Option<TypeExpr<'s>>,
+    pub ty: Option<Box<TypeExpr<'s>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<Expr<'s>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -307,7 +337,7 @@ pub enum StmtKind<'s> {
         let_kind: LetKind,
         name: Name<'s>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        ty: Option<TypeExpr<'s>>,
+        ty: Option<Box<TypeExpr<'s>>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<AssignValue<'s>>,
     },
@@ -319,19 +349,19 @@ pub enum StmtKind<'s> {
     /// `flags: List[Finding] = scan(x)`
     TypedAssign {
         name: Name<'s>,
-        ty: TypeExpr<'s>,
+        ty: Box<TypeExpr<'s>>,
         value: Expr<'s>,
     },
     /// `goal:`, `agent:`, `memory:`, `intent:` ... at statement level.
     Directive {
         directive: DirectiveKind,
         #[serde(flatten)]
-        kv: KeyValue<'s>,
+        kv: Box<KeyValue<'s>>,
     },
     /// `key: value`, `key:` + suite: colon assignment and mapping entry alike.
     Entry {
         #[serde(flatten)]
-        kv: KeyValue<'s>,
+        kv: Box<KeyValue<'s>>,
     },
     /// v1.1 `meta:`, `policy:`, `require:`, `parallel:`, `on_error:`, `transaction:`.
     Section {
@@ -581,6 +611,22 @@ pub enum LambdaBody<'s> {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CallPath<'s> {
+    pub path: Leaf<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<Arg<'s>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comprehension<'s> {
+    pub element: Expr<'s>,
+    pub vars: Vec<Name<'s>>,
+    pub iter: Expr<'s>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cond: Option<Expr<'s>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum ExprKind<'s> {
     Null,
@@ -698,19 +744,9 @@ pub enum ExprKind<'s> {
         block: Block<'s>,
     },
     /// `call sys/agents.spawn(x)`
-    CallPath {
-        path: Leaf<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        args: Option<Vec<Arg<'s>>>,
-    },
+    CallPath(Box<CallPath<'s>>),
     /// `x for x in xs if c` (generator arguments, list comprehensions)
-    Comprehension {
-        element: Box<Expr<'s>>,
-        vars: Vec<Name<'s>>,
-        iter: Box<Expr<'s>>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        cond: Option<Box<Expr<'s>>>,
-    },
+    Comprehension(Box<Comprehension<'s>>),
     /// English conditions: `buffer exists`, `buffer not empty`, `queue is empty`.
     Predicate {
         expr: Box<Expr<'s>>,
@@ -723,4 +759,25 @@ pub enum ExprKind<'s> {
         value: Box<Expr<'s>>,
     },
     Error,
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn print_sizes() {
+        eprintln!(
+            "Stmt {} StmtKind {} Expr {} ExprKind {} Block {} KeyValue {} Value {} Part {} Arg {}",
+            std::mem::size_of::<Stmt>(),
+            std::mem::size_of::<StmtKind>(),
+            std::mem::size_of::<Expr>(),
+            std::mem::size_of::<ExprKind>(),
+            std::mem::size_of::<Block>(),
+            std::mem::size_of::<KeyValue>(),
+            std::mem::size_of::<Value>(),
+            std::mem::size_of::<Part>(),
+            std::mem::size_of::<Arg>(),
+        );
+    }
 }

@@ -382,23 +382,23 @@ fn demote_directives<'s>(block: &mut Block<'s>) {
         if let StmtKind::Directive { kv, .. } = &mut stmt.node {
             let kv = std::mem::replace(
                 kv,
-                KeyValue {
+                Box::new(KeyValue {
                     key: Spanned::new(Key::Word { name: "" }, Span::default()),
                     value: None,
                     options: vec![],
                     body: None,
-                },
+                }),
             );
             stmt.node = StmtKind::Entry { kv };
         }
     }
 }
 
-fn classify_entry<'s>(kv: KeyValue<'s>) -> StmtKind<'s> {
+fn classify_entry<'s>(kv: Box<KeyValue<'s>>) -> StmtKind<'s> {
     let Key::Word { name } = kv.key.node else {
         return StmtKind::Entry { kv };
     };
-    match kv {
+    match *kv {
         // `meta:` + suite with no value: a v1.1 section.
         KeyValue {
             key,
@@ -426,8 +426,11 @@ fn classify_entry<'s>(kv: KeyValue<'s>) -> StmtKind<'s> {
             }
         }
         kv => match DirectiveKind::from_key(name) {
-            Some(directive) => StmtKind::Directive { directive, kv },
-            None => StmtKind::Entry { kv },
+            Some(directive) => StmtKind::Directive {
+                directive,
+                kv: Box::new(kv),
+            },
+            None => StmtKind::Entry { kv: Box::new(kv) },
         },
     }
 }
@@ -632,24 +635,14 @@ where
     let brace_block: P<'t, I, E, Block<'s>> = just(Token::LBrace)
         .ignore_then(stmts.clone())
         .then_ignore(just(Token::RBrace))
-        .map_with(|stmts, e| Block {
-            style: BlockStyle::Brace,
-            stmts,
-            span: sp(e.span()),
-            end: None,
-        })
+        .map_with(|stmts, e| Block::new(BlockStyle::Brace, stmts, sp(e.span())))
         .boxed();
     let end_line: P<'t, I, E, Span> = kw("end").then_ignore(term.clone()).boxed();
     let indent_block: P<'t, I, E, Block<'s>> = just(Token::Newline)
         .ignore_then(just(Token::Indent))
         .ignore_then(stmts.clone())
         .then_ignore(just(Token::Dedent))
-        .map_with(|stmts, e| Block {
-            style: BlockStyle::Indent,
-            stmts,
-            span: sp(e.span()),
-            end: None,
-        })
+        .map_with(|stmts, e| Block::new(BlockStyle::Indent, stmts, sp(e.span())))
         .then(end_line.clone().or_not())
         .map(|(mut b, end)| {
             b.end = end;
@@ -666,12 +659,7 @@ where
             .ignore_then(indent_block.clone()),
         just(Token::Colon)
             .ignore_then(stmt.clone())
-            .map_with(|s, e| Block {
-                style: BlockStyle::Inline,
-                stmts: vec![s],
-                span: sp(e.span()),
-                end: None,
-            }),
+            .map_with(|s, e| Block::new(BlockStyle::Inline, vec![s], sp(e.span()))),
     ))
     .lab("block")
     .boxed();
@@ -705,7 +693,11 @@ where
     let param: P<'t, I, E, Param<'s>> = just(Token::Ellipsis)
         .or_not()
         .then(word())
-        .then(just(Token::Colon).ignore_then(type_expr.clone()).or_not())
+        .then(
+            just(Token::Colon)
+                .ignore_then(type_expr.clone().map(Box::new))
+                .or_not(),
+        )
         .then(just(Token::Eq).ignore_then(expr.clone()).or_not())
         .map(|(((rest, name), ty), default)| Param {
             name,
@@ -741,12 +733,12 @@ where
         .map_with(|(element, tail), e| match tail {
             None => element,
             Some(((vars, iter), cond)) => Expr::new(
-                ExprKind::Comprehension {
-                    element: boxed(element),
+                ExprKind::Comprehension(Box::new(Comprehension {
+                    element,
                     vars,
-                    iter: boxed(iter),
-                    cond: cond.map(boxed),
-                },
+                    iter,
+                    cond,
+                })),
                 sp(e.span()),
             ),
         })
@@ -1011,7 +1003,12 @@ where
         kw("call")
             .ignore_then(path.clone())
             .then(args.clone().or_not())
-            .map_with(|(path, args), e| Expr::new(ExprKind::CallPath { path, args }, sp(e.span()))),
+            .map_with(|(path, args), e| {
+                Expr::new(
+                    ExprKind::CallPath(Box::new(CallPath { path, args })),
+                    sp(e.span()),
+                )
+            }),
         kw("new")
             .ignore_then(name_expr.clone())
             .then(args.clone().or_not())
@@ -1242,18 +1239,17 @@ where
             .map(|(op, p)| Chain::Prefix(op, p, sp(span)))
             .ok_or_else(|| unexpected::<I, E>(t, span))
     });
-    let predicate_op = choice((
-        kw("exists").to("exists"),
-        kw("empty").to("empty"),
-        kw("not").then(kw("empty")).to("not empty"),
-        kw("is").then(kw("empty")).to("empty"),
-        kw("is").then(kw("not")).then(kw("empty")).to("not empty"),
-    ))
-    .map_with(|p, e| Chain::Predicate(p, PREC_COMPARE, sp(e.span())));
+    let predicate_op = select! { Token::Ident("exists" | "empty" | "not" | "is") => () }
+        .rewind()
+        .ignore_then(choice((
+            kw("exists").to("exists"),
+            kw("empty").to("empty"),
+            kw("not").then(kw("empty")).to("not empty"),
+            kw("is").then(kw("empty")).to("empty"),
+            kw("is").then(kw("not")).then(kw("empty")).to("not empty"),
+        )))
+        .map_with(|p, e| Chain::Predicate(p, PREC_COMPARE, sp(e.span())));
     let infix_op = choice((
-        kw("not")
-            .then(kw("in"))
-            .to((BinOp::NotIn, PREC_COMPARE, false)),
         select! { t = e => (t, e.span()) }
             .try_map(|(t, span), _| {
                 infix_of(t)
@@ -1275,6 +1271,9 @@ where
                 }
                 op
             }),
+        kw("not")
+            .then(kw("in"))
+            .to((BinOp::NotIn, PREC_COMPARE, false)),
     ))
     .map(|(op, p, right)| Chain::Infix(op, p, right));
     let unit = prefix_op
@@ -1477,12 +1476,7 @@ where
                         (
                             None,
                             vec![],
-                            Some(Block {
-                                style: BlockStyle::List,
-                                stmts,
-                                span: sp(e.span()),
-                                end: None,
-                            }),
+                            Some(Block::new(BlockStyle::List, stmts, sp(e.span()))),
                         )
                     }),
                 value_with_options
@@ -1500,12 +1494,12 @@ where
                 }
                 Stmt::new(
                     StmtKind::Entry {
-                        kv: KeyValue {
+                        kv: Box::new(KeyValue {
                             key,
                             value,
                             options,
                             body,
-                        },
+                        }),
                     },
                     sp(e.span()),
                 )
@@ -1562,12 +1556,7 @@ where
                     (
                         None,
                         vec![],
-                        Some(Block {
-                            style: BlockStyle::List,
-                            stmts,
-                            span: sp(e.span()),
-                            end: None,
-                        }),
+                        Some(Block::new(BlockStyle::List, stmts, sp(e.span()))),
                     )
                 }),
             value_with_options
@@ -1584,12 +1573,12 @@ where
                 demote_directives(b);
             }
             Stmt::new(
-                classify_entry(KeyValue {
+                classify_entry(Box::new(KeyValue {
                     key,
                     value,
                     options,
                     body,
-                }),
+                })),
                 sp(e.span()),
             )
         })
@@ -1686,7 +1675,11 @@ where
 
     let let_stmt = choice((kw("let").to(LetKind::Let), kw("var").to(LetKind::Var)))
         .then(word())
-        .then(just(Token::Colon).ignore_then(type_expr.clone()).or_not())
+        .then(
+            just(Token::Colon)
+                .ignore_then(type_expr.clone().map(Box::new))
+                .or_not(),
+        )
         .then(choice((
             just(Token::Eq).ignore_then(assign_value.clone()).map(Some),
             term.clone().to(None),
@@ -1851,12 +1844,7 @@ where
         body.clone().then_ignore(after_compound.clone()),
         just(Token::FatArrow)
             .ignore_then(stmt.clone())
-            .map_with(|s, e| Block {
-                style: BlockStyle::Inline,
-                stmts: vec![s],
-                span: sp(e.span()),
-                end: None,
-            }),
+            .map_with(|s, e| Block::new(BlockStyle::Inline, vec![s], sp(e.span()))),
     ));
     let case = choice((
         kw("case").ignore_then(
@@ -2039,7 +2027,7 @@ where
         });
     let typed_assign = word()
         .then_ignore(just(Token::Colon))
-        .then(type_expr.clone())
+        .then(type_expr.clone().map(Box::new))
         .then_ignore(just(Token::Eq))
         .then(expr.clone())
         .then_ignore(term.clone())
