@@ -24,11 +24,11 @@ use chumsky::input::{InputRef, ValueInput};
 use chumsky::label::LabelError;
 use chumsky::prelude::{
     choice, custom, end, extra, just, none_of, one_of, recursive, via_parser, EmptyErr, IterParser,
-    Parser, Recursive, Rich, SimpleSpan,
+    Parser, Recursive, Rich,
 };
 use chumsky::{select, Boxed};
 
-pub type Error<'t, 's> = Rich<'t, Token<'s>, SimpleSpan>;
+pub type Error<'t, 's> = Rich<'t, Token<'s>, Span>;
 /// Warnings found while parsing.
 pub type Warnings = chumsky::extra::SimpleState<Vec<Diagnostic>>;
 type Extra<E> = extra::Full<E, Warnings, ()>;
@@ -42,29 +42,29 @@ pub trait ParseError<'t, 's: 't, I>:
     + LabelError<'t, I, &'static str>
     + 't
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
     /// Whether labels are worth their cost: only errors that are shown need them.
     const LABELS: bool;
-    fn custom(span: SimpleSpan, message: String) -> Self;
+    fn custom(span: Span, message: String) -> Self;
 }
 
 impl<'t, 's: 't, I> ParseError<'t, 's, I> for Error<'t, 's>
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
     const LABELS: bool = true;
-    fn custom(span: SimpleSpan, message: String) -> Self {
+    fn custom(span: Span, message: String) -> Self {
         Rich::custom(span, message)
     }
 }
 
 impl<'t, 's: 't, I> ParseError<'t, 's, I> for EmptyErr
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
     const LABELS: bool = false;
-    fn custom(_: SimpleSpan, _: String) -> Self {
+    fn custom(_: Span, _: String) -> Self {
         EmptyErr::default()
     }
 }
@@ -83,8 +83,9 @@ pub fn decode_rule(message: &str) -> Option<(&'static Rule, &str)> {
     crate::diagnostic::find_rule(id).map(|r| (r, msg))
 }
 
-fn sp(s: SimpleSpan) -> Span {
-    Span::new(s.start, s.end)
+/// Spans from chumsky are already ours; kept as a function for readability at call sites.
+fn sp(s: Span) -> Span {
+    s
 }
 
 /// First words of the keyword-led statement forms (and of foreign markers).
@@ -191,9 +192,9 @@ fn reserved_verb(w: &str) -> bool {
 }
 
 /// "Unexpected `t`" with nothing expected: merges with the alternatives' expectations.
-fn unexpected<'t, 's: 't, I, E>(t: Token<'s>, span: SimpleSpan) -> E
+fn unexpected<'t, 's: 't, I, E>(t: Token<'s>, span: Span) -> E
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
     E: ParseError<'t, 's, I>,
 {
     <E as LabelError<'t, I, chumsky::DefaultExpected<'t, Token<'s>>>>::expected_found(
@@ -209,7 +210,7 @@ fn label<'t, 's: 't, I, E, O>(
     label: &'static str,
 ) -> P<'t, I, E, O>
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
     E: ParseError<'t, 's, I>,
 {
     if E::LABELS {
@@ -222,7 +223,7 @@ where
 /// `.lab("x")`: `label` in method position.
 trait Lab<'t, 's: 't, I, E, O>: Parser<'t, I, O, Extra<E>> + Sized + 't
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
     E: ParseError<'t, 's, I>,
 {
     fn lab(self, l: &'static str) -> P<'t, I, E, O> {
@@ -233,14 +234,14 @@ where
 impl<'t, 's: 't, I, E, O, T> Lab<'t, 's, I, E, O> for T
 where
     T: Parser<'t, I, O, Extra<E>> + Sized + 't,
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
     E: ParseError<'t, 's, I>,
 {
 }
 
 fn kw<'t, 's: 't, I, E: ParseError<'t, 's, I>>(w: &'static str) -> P<'t, I, E, Span>
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
     label(select! { Token::Ident(s) = e if s == w => sp(e.span()) }, w)
 }
@@ -248,7 +249,7 @@ where
 /// Any word, keywords included (declaration names, keys, parameters).
 fn word<'t, 's: 't, I, E: ParseError<'t, 's, I>>() -> P<'t, I, E, Name<'s>>
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
     label(
         select! {
@@ -589,7 +590,7 @@ pub fn file_parser<'t, 's: 't, I, E: ParseError<'t, 's, I>>(
     src: &'s str,
 ) -> P<'t, I, E, Vec<Stmt<'s>>>
 where
-    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
     let mut expr =
         Recursive::<chumsky::recursive::Indirect<'t, 't, I, Expr<'s>, Extra<E>>>::declare();
@@ -1279,28 +1280,33 @@ where
     let unit = prefix_op
         .repeated()
         .collect::<Vec<_>>()
-        .then(postfixed.clone())
-        .map(|(mut items, x)| {
-            items.push(Chain::Operand(x));
-            items
-        });
+        .then(postfixed.clone());
     let operators: P<'t, I, E, Expr<'s>> = unit
         .clone()
-        .foldl(
+        .then(
             choice((
-                predicate_op.map(|p| vec![p]),
-                infix_op.then(unit).map(|(op, mut rest)| {
-                    rest.insert(0, op);
-                    rest
-                }),
+                predicate_op.map(|p| (p, None)),
+                infix_op.then(unit).map(|(op, rest)| (op, Some(rest))),
             ))
-            .repeated(),
-            |mut chain, more| {
-                chain.extend(more);
-                chain
-            },
+            .repeated()
+            .collect::<Vec<_>>(),
         )
-        .map(fold_chain)
+        .map(|((prefixes, first), tail)| {
+            // Most operands stand alone: no chain to build.
+            if prefixes.is_empty() && tail.is_empty() {
+                return first;
+            }
+            let mut chain = prefixes;
+            chain.push(Chain::Operand(first));
+            for (op, rest) in tail {
+                chain.push(op);
+                if let Some((prefixes, x)) = rest {
+                    chain.extend(prefixes);
+                    chain.push(Chain::Operand(x));
+                }
+            }
+            fold_chain(chain)
+        })
         .boxed();
 
     // `c ? a : b`, then Python's `a if c else b` (lowest precedence).
@@ -1393,7 +1399,7 @@ where
     .rewind()
     .ignore_then(token_tree.clone())
     .boxed();
-    let text = move |span: SimpleSpan| {
+    let text = move |span: Span| {
         let span = sp(span);
         Value::Text {
             text: &src[span.range()],
@@ -2013,7 +2019,7 @@ where
         .then_ignore(term.clone())
         .validate(|span, _, emitter| {
             emitter.emit(E::custom(
-                SimpleSpan::from(span.range()),
+                span,
                 encode_rule(&rules::STRAY_END, "`end` closes nothing here"),
             ));
             StmtKind::Error
@@ -2155,8 +2161,8 @@ where
     let foreign_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
         let start = inp.cursor();
         let checkpoint = inp.save();
-        let mut prev: Option<(Token<'s>, SimpleSpan)> = None;
-        let mut found: Option<(SimpleSpan, &'static str)> = None;
+        let mut prev: Option<(Token<'s>, Span)> = None;
+        let mut found: Option<(Span, &'static str)> = None;
         let mut depth = 0i32;
         loop {
             let before = inp.cursor();
@@ -2170,7 +2176,7 @@ where
                 break;
             }
             inp.skip();
-            let span: SimpleSpan = inp.span_since(&before);
+            let span: Span = inp.span_since(&before);
             match tok {
                 Token::LParen | Token::LBracket | Token::LBrace | Token::LMap => depth += 1,
                 Token::RParen | Token::RBracket => depth -= 1,
@@ -2180,7 +2186,10 @@ where
             if found.is_none() {
                 match (prev, tok) {
                     (Some((Token::LBracket, p)), Token::LBracket) if p.end == span.start => {
-                        found = Some((SimpleSpan::from(p.start..span.end), "`[[ ... ]]` test"));
+                        found = Some((
+                            Span::new(p.start as usize, span.end as usize),
+                            "`[[ ... ]]` test",
+                        ));
                     }
                     (Some((Token::Semi, _)), Token::Ident(w @ ("then" | "do"))) => {
                         found = Some((span, if w == "then" { "`; then`" } else { "`; do`" }));
@@ -2288,42 +2297,104 @@ where
     })
     .map_with(|node, e| Stmt::new(node, sp(e.span())));
 
+    // Keyword-led statements. Each keyword's forms, in the order the grammar tries them.
+    let k_foreign = with_span(foreign_head);
+    let k_orphan = with_span(orphan_clause);
+    let k_let = with_span(let_stmt.boxed());
+    let k_define_as = with_span(define_as.boxed());
+    let k_fn = with_span(fn_decl.boxed());
+    let k_export = with_span(export_bare.boxed());
+    let k_plugin = with_span(plugin_decl.boxed());
+    let k_if = with_span(if_stmt.boxed());
+    let k_guard = with_span(guard.boxed());
+    let k_for = with_span(for_stmt.boxed());
+    let k_while = with_span(while_stmt.boxed());
+    let k_try = with_span(try_stmt.boxed());
+    let k_match = with_span(match_stmt.boxed());
+    let k_when = with_span(when_stmt.boxed());
+    let k_trigger = with_span(trigger_stmt.boxed());
+    let k_remember = with_span(remember_stmt.boxed());
+    let k_recall = with_span(recall_stmt.boxed());
+    let k_end = with_span(stray_end.boxed());
+    let k_simple = with_span(simple);
+    let keyword_stmt: P<'t, I, E, Stmt<'s>> = if E::LABELS {
+        // The error pass: an ordered choice, so errors keep their positions.
+        select! { Token::Ident(w) if is_statement_keyword(w) => () }
+            .rewind()
+            .ignore_then(choice((
+                k_foreign.clone(),
+                k_orphan.clone(),
+                choice((
+                    k_let.clone(),
+                    k_define_as.clone(),
+                    k_fn.clone(),
+                    k_export.clone(),
+                    k_plugin.clone(),
+                    k_if.clone(),
+                    k_guard.clone(),
+                    k_for.clone(),
+                    k_while.clone(),
+                    k_try.clone(),
+                    k_match.clone(),
+                )),
+                choice((
+                    k_when.clone(),
+                    k_trigger.clone(),
+                    k_remember.clone(),
+                    k_recall.clone(),
+                    k_end.clone(),
+                    k_simple.clone(),
+                )),
+            )))
+            .boxed()
+    } else {
+        // The fast pass: the same alternatives in the same order, but only those that can
+        // start with the line's first word (the others would fail on it). Error positions
+        // do not matter here: any failure sends the file to the error pass.
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+            let start = inp.cursor();
+            let first = inp.peek();
+            let alternatives: Vec<&P<'t, I, E, Stmt<'s>>> = match first {
+                Some(Token::Ident(w)) => match w {
+                    "def" | "class" | "const" | "then" | "fi" | "done" | "esac" => vec![&k_foreign],
+                    "export" => vec![&k_foreign, &k_fn, &k_export],
+                    "import" => vec![&k_foreign, &k_simple],
+                    "else" | "elif" | "catch" | "except" | "finally" => vec![&k_orphan],
+                    "let" | "var" => vec![&k_let],
+                    "define" => vec![&k_define_as, &k_fn],
+                    "async" | "fn" | "function" => vec![&k_fn],
+                    "plugin" => vec![&k_plugin],
+                    "if" => vec![&k_if, &k_guard],
+                    "for" => vec![&k_for],
+                    "while" => vec![&k_while],
+                    "try" => vec![&k_try],
+                    "match" => vec![&k_match],
+                    "when" => vec![&k_when],
+                    "on" | "every" | "monitor" | "simulate" => vec![&k_trigger],
+                    "remember" => vec![&k_remember],
+                    "recall" => vec![&k_recall],
+                    "end" => vec![&k_end],
+                    "return" | "throw" | "raise" | "break" | "continue" | "wait" | "use"
+                    | "log" | "think" | "await" => vec![&k_simple],
+                    _ => vec![],
+                },
+                _ => vec![],
+            };
+            for p in alternatives {
+                let checkpoint = inp.save();
+                match inp.parse(p) {
+                    Ok(stmt) => return Ok(stmt),
+                    Err(_) => inp.rewind(checkpoint),
+                }
+            }
+            Err(E::custom(inp.span_since(&start), String::new()))
+        })
+        .boxed()
+    };
+
     stmt.define(
         choice((
-            // Statements led by a keyword, tried only when the line starts with one.
-            select! { Token::Ident(w) if is_statement_keyword(w) => () }
-                .rewind()
-                .ignore_then(choice((
-                    with_span(foreign_head),
-                    with_span(orphan_clause),
-                    with_span(
-                        choice((
-                            let_stmt,
-                            define_as,
-                            fn_decl,
-                            export_bare,
-                            plugin_decl,
-                            if_stmt,
-                            guard,
-                            for_stmt,
-                            while_stmt,
-                            try_stmt,
-                            match_stmt,
-                        ))
-                        .boxed(),
-                    ),
-                    with_span(
-                        choice((
-                            when_stmt,
-                            trigger_stmt,
-                            remember_stmt,
-                            recall_stmt,
-                            stray_end,
-                        ))
-                        .or(simple)
-                        .boxed(),
-                    ),
-                ))),
+            keyword_stmt,
             list_item_stmt,
             with_span(step.boxed()),
             with_span(typed_assign.boxed()),

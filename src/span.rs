@@ -56,6 +56,26 @@ impl Span {
     }
 }
 
+/// The parser works on these spans directly, so the layout's token list feeds it as is.
+impl chumsky::span::Span for Span {
+    type Context = ();
+    type Offset = usize;
+
+    fn new(_: (), range: std::ops::Range<usize>) -> Self {
+        Span::new(range.start, range.end)
+    }
+
+    fn context(&self) {}
+
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    fn end(&self) -> usize {
+        self.end as usize
+    }
+}
+
 impl From<chumsky::span::SimpleSpan> for Span {
     fn from(s: chumsky::span::SimpleSpan) -> Self {
         Span::new(s.start, s.end)
@@ -77,16 +97,17 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(src: &str) -> Self {
-        let mut line_starts = vec![0];
+        let mut line_starts = Vec::with_capacity(src.len() / 32 + 1);
+        line_starts.push(0);
         let bytes = src.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => line_starts.push(i as u32 + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => line_starts.push(i as u32 + 1),
-                _ => {}
+        for (i, &b) in bytes.iter().enumerate() {
+            // One comparison for the common case: no line terminator sorts above `\r`.
+            if b > b'\r' {
+                continue;
             }
-            i += 1;
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                line_starts.push(i as u32 + 1);
+            }
         }
         LineIndex { line_starts }
     }

@@ -19,7 +19,7 @@ use crate::span::{LineIndex, Span};
 use crate::token::Token;
 use chumsky::error::{RichPattern, RichReason};
 use chumsky::input::Input;
-use chumsky::prelude::{EmptyErr, Parser, SimpleSpan};
+use chumsky::prelude::{EmptyErr, Parser};
 
 pub struct Parsed<'s> {
     pub file: File<'s>,
@@ -37,22 +37,34 @@ impl Parsed<'_> {
 }
 
 pub fn parse(src: &str) -> Parsed<'_> {
+    parse_with(src, Pass::FastFirst)
+}
+
+/// Which parser passes to run. `ErrorPassOnly` exists so tests can check that both passes
+/// build the same tree.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Pass {
+    /// The cheap error type first; the message-building pass only when it fails.
+    FastFirst,
+    ErrorPassOnly,
+}
+
+pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
     let lines = LineIndex::new(src);
     let raw = lex(src);
     let out = layout(src, &raw, &lines);
     let mut diagnostics = out.diagnostics;
-    let spanned: Vec<(Token, SimpleSpan)> = out
+    let input = out
         .tokens
-        .iter()
-        .map(|(t, s)| (*t, SimpleSpan::from(s.range())))
-        .collect();
-    let eoi = SimpleSpan::from(src.len()..src.len());
-    let input = spanned.as_slice().split_token_span(eoi);
+        .as_slice()
+        .split_token_span(Span::empty(src.len()));
     // Most files are valid: parse with the cheap error type first, and again with `Rich`
     // only when that pass reports anything (CRAFT.md; measured in benches/parse.rs).
     let mut warnings = Warnings::from(Vec::new());
-    let fast = file_parser::<_, EmptyErr>(src).parse_with_state(input, &mut warnings);
-    let stmts = if !fast.has_errors() {
+    let fast = (pass == Pass::FastFirst)
+        .then(|| file_parser::<_, EmptyErr>(src).parse_with_state(input, &mut warnings))
+        .filter(|fast| !fast.has_errors());
+    let stmts = if let Some(fast) = fast {
         fast.into_output()
     } else {
         warnings.0.clear();
@@ -127,7 +139,7 @@ fn describe_pattern(p: &RichPattern<'_, Token<'_>>) -> Option<String> {
 }
 
 fn to_diagnostic(e: &Error<'_, '_>, src: &str) -> Diagnostic {
-    let span = Span::new(e.span().start, e.span().end);
+    let span = *e.span();
     match e.reason() {
         RichReason::Custom(msg) => match decode_rule(msg) {
             Some((rule, rest)) => {

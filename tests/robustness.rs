@@ -200,6 +200,23 @@ fn mutate(rng: &mut Rng, src: &str) -> String {
     s.into_iter().collect()
 }
 
+/// The fast pass (keyword dispatch, no labels) and the error pass must accept the same
+/// files and build the same trees.
+fn same_tree_from_both_passes(src: &str) {
+    use aether::syntax::{parse_with, Pass};
+    let fast = parse_with(src, Pass::FastFirst);
+    let rich = parse_with(src, Pass::ErrorPassOnly);
+    assert_eq!(fast.file, rich.file, "trees differ for:\n{src}");
+    assert_eq!(fast.has_errors(), rich.has_errors());
+}
+
+#[test]
+fn both_passes_agree_on_the_corpus() {
+    for src in corpus_texts() {
+        same_tree_from_both_passes(&src);
+    }
+}
+
 fn corpus_texts() -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![std::path::PathBuf::from("corpus")];
@@ -230,7 +247,10 @@ fn mutated_corpus_never_panics() {
         for round in 0..3000 {
             let base = &texts[round % texts.len()];
             let src = mutate(&mut rng, base);
-            let result = std::panic::catch_unwind(|| check_invariants(&src));
+            let result = std::panic::catch_unwind(|| {
+                check_invariants(&src);
+                same_tree_from_both_passes(&src);
+            });
             assert!(result.is_ok(), "round {round} panicked on:\n{src}");
         }
         for round in 0..500 {
