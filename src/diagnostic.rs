@@ -143,10 +143,6 @@ Constructs such as `def f():`, `class C:`, `[[ ... ]]`, `; then`, `fi`, `done`, 
         "An `end` line closes nothing."
         "`end` closes an indented block (`define`, `if`, `when`, `for`, `while`, `simulate` ...) \
 and must stand at the column of that block's header, right after the block.";
-    BAD_INDENT = "P008" "inconsistent-indentation" ParseError Error
-        "An indented block appears where no statement can own it."
-        "An indented line must belong to the line above it (a `:` header, a block header or a \
-statement with an attached body).";
     TOO_COMPLEX = "P009" "nesting-too-deep" ParseError Error
         "Brackets, blocks or operators nested beyond the parser's limits."
         "A file may nest brackets and indented blocks at most 20,000 levels deep and hold at most \

@@ -106,11 +106,25 @@ pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layo
     };
     let mut comments = Vec::new();
     let mut first_line = true;
+    let (mut interp_depth, mut interp_tokens) = (0usize, 0usize);
     for rt in raw {
         if rt.in_string {
+            // Interpolation tokens bypass the layout, but not the depth limits.
+            match rt.token {
+                Token::LParen | Token::LBracket | Token::LBrace => interp_depth += 1,
+                Token::RParen | Token::RBracket | Token::RBrace => {
+                    interp_depth = interp_depth.saturating_sub(1)
+                }
+                _ => interp_tokens += 1,
+            }
+            if interp_depth > MAX_NESTING || interp_tokens > MAX_OPERATORS_PER_LINE * 4 {
+                st.stop(rt.span, "interpolation");
+                break;
+            }
             st.out.push((rt.token, rt.span));
             continue;
         }
+        interp_tokens = 0;
         match rt.token {
             Token::Comment => comments.push(rt.span),
             Token::Newline => {
@@ -271,10 +285,8 @@ impl<'s> State<'_, 's> {
             }
             let below = frame.indents[frame.indents.len() - 2];
             if below < col {
-                // Between two levels: treat the line as belonging to the inner one.
-                if let Some(l) = frame.indents.last_mut() {
-                    *l = col;
-                }
+                // Between two levels: the line belongs to the inner one, whose column stays
+                // as it was (so a later line back at that column is not a new block).
                 break;
             }
             frame.indents.pop();

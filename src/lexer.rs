@@ -240,7 +240,9 @@ fn push_string<'s>(
 ) {
     let text = &src[start..end];
     let is_f = text.starts_with('f');
-    let single = text[usize::from(is_f)..].starts_with('\'');
+    // `'...'` strings never interpolate (`'{"debug": true}'` is JSON text); f-strings do,
+    // whatever their quotes.
+    let single = !is_f && text.starts_with('\'');
     let body = &text[open..text.len() - close];
     if single || !body.contains('{') {
         push(out, Token::Str(text), start, end);

@@ -1475,16 +1475,8 @@ where
             .clone()
             .then_ignore(just(Token::Colon))
             .then(choice((
+                // `- key:` then `- b` at the same column: siblings, not a nested list.
                 indent_block.clone().map(|b| (None, vec![], Some(b))),
-                just(Token::Newline)
-                    .ignore_then(item.clone().repeated().at_least(1).collect::<Vec<_>>())
-                    .map_with(|stmts, e| {
-                        (
-                            None,
-                            vec![],
-                            Some(Block::new(BlockStyle::List, stmts, sp(e.span()))),
-                        )
-                    }),
                 value_with_options
                     .clone()
                     .then(choice((
@@ -1595,7 +1587,7 @@ where
     let part: P<'t, I, E, Part<'s>> = choice((
         word()
             .then_ignore(one_of([Token::Eq, Token::Colon]))
-            .then(pair_value)
+            .then(pair_value.clone())
             .map(|(key, value)| Part::Pair {
                 pair: Pair { key, value },
             }),
@@ -1606,6 +1598,52 @@ where
         one_of([
             Token::Comma,
             Token::Colon,
+            Token::Arrow,
+            Token::UnicodeArrow,
+            Token::FatArrow,
+            Token::Gt,
+            Token::Lt,
+            Token::GtEq,
+            Token::LtEq,
+            Token::EqEq,
+            Token::NotEq,
+            Token::Plus,
+            Token::Minus,
+            Token::Star,
+            Token::Slash,
+            Token::Eq,
+            Token::Question,
+            Token::Bang,
+            Token::Dot,
+            Token::DotDot,
+            Token::Pipe,
+            Token::Amp,
+            Token::At,
+            Token::Percent_,
+        ])
+        .map_with(move |_, e| {
+            let span = sp(e.span());
+            Part::Word {
+                word: &src[span.range()],
+                span,
+            }
+        }),
+    ))
+    .boxed();
+    // Trigger heads (`every 5m:`, `on event "x":`) stop at the `:` of their body.
+    let head_part: P<'t, I, E, Part<'s>> = choice((
+        word()
+            .then_ignore(one_of([Token::Eq, Token::Colon]))
+            .then(pair_value)
+            .map(|(key, value)| Part::Pair {
+                pair: Pair { key, value },
+            }),
+        expr.clone().map(|expr| Part::Expr { expr }),
+        select! {
+            Token::Ident(w) = e => Part::Word { word: w, span: sp(e.span()) },
+        },
+        one_of([
+            Token::Comma,
             Token::Arrow,
             Token::UnicodeArrow,
             Token::FatArrow,
@@ -1893,6 +1931,24 @@ where
         .then_ignore(after_compound.clone())
         .map(|(subject, cases)| StmtKind::Match { subject, cases });
 
+    // The text of a string used as a module path.
+    let string_path: P<'t, I, E, Leaf<String>> = string
+        .clone()
+        .map(|s| {
+            let text = match &s.node {
+                ExprKind::Str { parts, .. } => parts
+                    .iter()
+                    .map(|p| match p {
+                        StrPart::Text { text } => text.as_str(),
+                        _ => "",
+                    })
+                    .collect(),
+                _ => String::new(),
+            };
+            Leaf::new(text, s.span)
+        })
+        .boxed();
+
     let simple = choice((
         kw("return")
             .ignore_then(expr.clone().or_not())
@@ -1911,36 +1967,12 @@ where
             .then_ignore(term.clone())
             .map(|duration| StmtKind::Wait { duration }),
         kw("import")
-            .ignore_then(choice((
-                string.clone().map(|s| {
-                    let text = match &s.node {
-                        ExprKind::Str { parts, .. } => parts
-                            .iter()
-                            .map(|p| match p {
-                                StrPart::Text { text } => text.as_str(),
-                                _ => "",
-                            })
-                            .collect(),
-                        _ => String::new(),
-                    };
-                    Leaf::new(text, s.span)
-                }),
-                path.clone(),
-            )))
+            .ignore_then(choice((string_path.clone(), path.clone())))
             .then(kw("as").ignore_then(word()).or_not())
             .then_ignore(term.clone())
             .map(|(path, alias)| StmtKind::Import { path, alias }),
         kw("use")
-            .ignore_then(choice((
-                string.clone().map_with(move |_, e| {
-                    let span = sp(e.span());
-                    Leaf::new(
-                        src[span.range()].trim_matches(['"', '\'']).to_string(),
-                        span,
-                    )
-                }),
-                path.clone(),
-            )))
+            .ignore_then(choice((string_path.clone(), path.clone())))
             .then(kw("as").ignore_then(word()).or_not())
             .then_ignore(term.clone())
             .map(|(path, alias)| StmtKind::Use { path, alias }),
@@ -1975,7 +2007,7 @@ where
         kw("monitor").to(TriggerKind::Monitor),
         kw("simulate").to(TriggerKind::Simulate),
     ))
-    .then(part.clone().repeated().collect::<Vec<_>>())
+    .then(head_part.clone().repeated().collect::<Vec<_>>())
     .then(body.clone())
     .then_ignore(after_compound.clone())
     .map(|((trigger, head), body)| StmtKind::Trigger {
@@ -2133,8 +2165,26 @@ where
             what: "`const` declaration".into(),
             help: "Aether declares variables with `let`",
         }),
+        // `fi`, `done` ... alone (or `done < file`); `done = true` stays an assignment.
         select! { Token::Ident(w) if matches!(w, "then" | "fi" | "done" | "esac") => w }
-            .then_ignore(just(Token::Colon).not())
+            .then_ignore(
+                choice((
+                    one_of([
+                        Token::Newline,
+                        Token::Semi,
+                        Token::Dedent,
+                        Token::RBrace,
+                        Token::Lt,
+                        Token::Pipe,
+                        Token::Amp,
+                        Token::AndAnd,
+                        Token::OrOr,
+                    ])
+                    .ignored(),
+                    end(),
+                ))
+                .rewind(),
+            )
             .map(|w| Foreign {
                 language: "shell",
                 what: format!("`{w}`"),

@@ -305,7 +305,10 @@ impl Token<'_> {
     /// a block rather than a map.
     pub fn ends_operand(&self) -> bool {
         match self {
-            Token::Ident(w) => !is_operator_word(w),
+            // After a condition keyword an operand follows: `if /re/.test(s)`.
+            Token::Ident(w) => {
+                !is_operator_word(w) && !matches!(*w, "if" | "elif" | "while" | "when")
+            }
             Token::DollarIdent(_)
             | Token::Int(_)
             | Token::Float(_)
