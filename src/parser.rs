@@ -1470,7 +1470,7 @@ where
     .boxed();
 
     // `- item` lines: an entry, an expression, or free text.
-    let list_item_stmt: P<'t, I, E, Stmt<'s>> = recursive(|item| {
+    let list_item_stmt: P<'t, I, E, Stmt<'s>> = {
         let entry_line = key
             .clone()
             .then_ignore(just(Token::Colon))
@@ -1533,7 +1533,7 @@ where
                     sp(e.span()),
                 )
             })
-    })
+    }
     .boxed();
 
     // `key: value`, `key:` + suite, `key:` + list: entries, directives, sections.
