@@ -74,6 +74,8 @@ struct State<'a, 's> {
     stack: Vec<Frame>,
     /// Set by a raw newline in a significant frame; consumed by the next line's first token.
     pending_newline: Option<Span>,
+    /// Byte offset where the current physical line starts.
+    line_start: usize,
     /// First token of the current logical line (for `case X: {`).
     line_first: Option<Token<'s>>,
     line_first_span: Span,
@@ -98,6 +100,7 @@ pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layo
         diags: Vec::new(),
         stack: vec![Frame::new(Kind::File, Span::empty(0))],
         pending_newline: None,
+        line_start: 0,
         line_first: None,
         line_first_span: Span::empty(0),
         last_closed_block: false,
@@ -128,6 +131,7 @@ pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layo
         match rt.token {
             Token::Comment => comments.push(rt.span),
             Token::Newline => {
+                st.line_start = rt.span.end as usize;
                 if st.top().significant() && st.pending_newline.is_none() {
                     st.pending_newline = Some(rt.span);
                 }
@@ -227,9 +231,7 @@ impl<'s> State<'_, 's> {
     }
 
     fn column(&self, span: Span) -> u32 {
-        let line = self.lines.line(span.start as usize);
-        let start = self.lines.line_start(line);
-        indent_width(&self.src[start..span.start as usize])
+        indent_width(&self.src[self.line_start..span.start as usize])
     }
 
     /// The first token of a new physical line in a significant frame.
