@@ -7,10 +7,6 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::Path;
 
-// The same allocator as the `aether` binary, so the numbers are the binary's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn corpus() -> Vec<String> {
     fn walk(dir: &Path, out: &mut Vec<String>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
