@@ -10,16 +10,6 @@
 //! Brackets are matched here, so the parser always sees a balanced stream: an unclosed
 //! bracket gets an error and a synthetic closer, a stray closer an error and is dropped.
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::unreachable
-    )
-)]
-
 use crate::diagnostic::{rules, Diagnostic};
 use crate::lexer::{indent_width, RawToken};
 use crate::span::{LineIndex, Span};

@@ -13,16 +13,6 @@
 //! Lexing never stops: bad input becomes `Error` / `Unterminated` tokens that the parser
 //! reports (or keeps, inside free text).
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::unreachable
-    )
-)]
-
 use crate::span::Span;
 use crate::token::Token;
 use logos::Logos;

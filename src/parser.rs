@@ -6,16 +6,6 @@
 //! are tried before the generic fallbacks (entry text, expression statement, command), and a
 //! specific keyword form only applies when it consumes the whole line.
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::unreachable
-    )
-)]
-
 use crate::ast::*;
 use crate::diagnostic::{rules, Diagnostic, Rule};
 use crate::span::Span;
@@ -1584,18 +1574,10 @@ where
 
     // ---- commands ---------------------------------------------------------------------------
     let pair_value: P<'t, I, E, Value<'s>> = expr.clone().map(|expr| Value::Expr { expr }).boxed();
-    let part: P<'t, I, E, Part<'s>> = choice((
-        word()
-            .then_ignore(one_of([Token::Eq, Token::Colon]))
-            .then(pair_value.clone())
-            .map(|(key, value)| Part::Pair {
-                pair: Pair { key, value },
-            }),
-        expr.clone().map(|expr| Part::Expr { expr }),
-        select! {
-            Token::Ident(w) = e => Part::Word { word: w, span: sp(e.span()) },
-        },
-        one_of([
+    // Operators and punctuation kept as words of a phrase; trigger heads leave out `:`, the
+    // start of their body (`every 5m: tick()`).
+    let command_part = |with_colon: bool| -> P<'t, I, E, Part<'s>> {
+        let puncts: &'static [Token<'static>] = &[
             Token::Comma,
             Token::Colon,
             Token::Arrow,
@@ -1620,62 +1602,28 @@ where
             Token::Amp,
             Token::At,
             Token::Percent_,
-        ])
-        .map_with(move |_, e| {
-            let span = sp(e.span());
-            Part::Word {
-                word: &src[span.range()],
-                span,
-            }
-        }),
-    ))
-    .boxed();
-    // Trigger heads (`every 5m:`, `on event "x":`) stop at the `:` of their body.
-    let head_part: P<'t, I, E, Part<'s>> = choice((
-        word()
-            .then_ignore(one_of([Token::Eq, Token::Colon]))
-            .then(pair_value)
-            .map(|(key, value)| Part::Pair {
-                pair: Pair { key, value },
-            }),
-        expr.clone().map(|expr| Part::Expr { expr }),
-        select! {
-            Token::Ident(w) = e => Part::Word { word: w, span: sp(e.span()) },
-        },
-        one_of([
-            Token::Comma,
-            Token::Arrow,
-            Token::UnicodeArrow,
-            Token::FatArrow,
-            Token::Gt,
-            Token::Lt,
-            Token::GtEq,
-            Token::LtEq,
-            Token::EqEq,
-            Token::NotEq,
-            Token::Plus,
-            Token::Minus,
-            Token::Star,
-            Token::Slash,
-            Token::Eq,
-            Token::Question,
-            Token::Bang,
-            Token::Dot,
-            Token::DotDot,
-            Token::Pipe,
-            Token::Amp,
-            Token::At,
-            Token::Percent_,
-        ])
-        .map_with(move |_, e| {
-            let span = sp(e.span());
-            Part::Word {
-                word: &src[span.range()],
-                span,
-            }
-        }),
-    ))
-    .boxed();
+        ];
+        choice((
+            word()
+                .then_ignore(one_of([Token::Eq, Token::Colon]))
+                .then(pair_value.clone())
+                .map(|(key, value)| Part::Pair {
+                    pair: Pair { key, value },
+                }),
+            expr.clone().map(|expr| Part::Expr { expr }),
+            select! {
+                Token::Ident(w) = e => Part::Word { word: w, span: sp(e.span()) },
+            },
+            select! { t = e if puncts.contains(&t) && (with_colon || t != Token::Colon) => e.span() }
+                .map(move |span: Span| Part::Word {
+                    word: &src[span.range()],
+                    span,
+                }),
+        ))
+        .boxed()
+    };
+    let part = command_part(true);
+    let head_part = command_part(false);
     let verb: P<'t, I, E, Name<'s>> = select! {
         Token::Ident(s) = e if !reserved_verb(s) => Name::new(s, sp(e.span())),
     }
