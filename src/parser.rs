@@ -385,6 +385,24 @@ fn demote_directives<'s>(block: &mut Block<'s>) {
     }
 }
 
+/// What follows `key:`: value, trailing options, and the suite under the line.
+type EntryRest<'s> = (Option<Value<'s>>, Vec<Pair<'s>>, Option<Block<'s>>);
+
+fn key_value_of<'s>(
+    key: Spanned<Key<'s>>,
+    (value, options, mut body): EntryRest<'s>,
+) -> Box<KeyValue<'s>> {
+    if let Some(b) = &mut body {
+        demote_directives(b);
+    }
+    Box::new(KeyValue {
+        key,
+        value,
+        options,
+        body,
+    })
+}
+
 fn classify_entry<'s>(kv: Box<KeyValue<'s>>) -> StmtKind<'s> {
     let Key::Word { name } = kv.key.node else {
         return StmtKind::Entry { kv };
@@ -1459,6 +1477,20 @@ where
     ))
     .boxed();
 
+    // After `key:` on the same line: a value (with trailing options, maybe a suite under it),
+    // or nothing at all.
+    let entry_tail: P<'t, I, E, EntryRest<'s>> = choice((
+        value_with_options
+            .clone()
+            .then(choice((
+                indent_block.clone().map(Some),
+                term.clone().to(None),
+            )))
+            .map(|((v, o), b)| (Some(v), o, b)),
+        term.clone().to((None, vec![], None)),
+    ))
+    .boxed();
+
     // `- item` lines: an entry, an expression, or free text.
     let list_item_stmt: P<'t, I, E, Stmt<'s>> = {
         let entry_line = key
@@ -1467,27 +1499,12 @@ where
             .then(choice((
                 // `- key:` then `- b` at the same column: siblings, not a nested list.
                 indent_block.clone().map(|b| (None, vec![], Some(b))),
-                value_with_options
-                    .clone()
-                    .then(choice((
-                        indent_block.clone().map(Some),
-                        term.clone().to(None),
-                    )))
-                    .map(|((v, o), b)| (Some(v), o, b)),
-                term.clone().to((None, vec![], None)),
+                entry_tail.clone(),
             )))
-            .map_with(|(key, (value, options, mut body)), e| {
-                if let Some(b) = &mut body {
-                    demote_directives(b);
-                }
+            .map_with(|(key, rest), e| {
                 Stmt::new(
                     StmtKind::Entry {
-                        kv: Box::new(KeyValue {
-                            key,
-                            value,
-                            options,
-                            body,
-                        }),
+                        kv: key_value_of(key, rest),
                     },
                     sp(e.span()),
                 )
@@ -1547,29 +1564,9 @@ where
                         Some(Block::new(BlockStyle::List, stmts, sp(e.span()))),
                     )
                 }),
-            value_with_options
-                .clone()
-                .then(choice((
-                    indent_block.clone().map(Some),
-                    term.clone().to(None),
-                )))
-                .map(|((v, o), b)| (Some(v), o, b)),
-            term.clone().to((None, vec![], None)),
+            entry_tail,
         )))
-        .map_with(|(key, (value, options, mut body)), e| {
-            if let Some(b) = &mut body {
-                demote_directives(b);
-            }
-            Stmt::new(
-                classify_entry(Box::new(KeyValue {
-                    key,
-                    value,
-                    options,
-                    body,
-                })),
-                sp(e.span()),
-            )
-        })
+        .map_with(|(key, rest), e| Stmt::new(classify_entry(key_value_of(key, rest)), sp(e.span())))
         .boxed();
 
     // ---- commands ---------------------------------------------------------------------------
