@@ -764,20 +764,17 @@ pub enum ExprKind<'s> {
 #[cfg(test)]
 mod size_tests {
     use super::*;
+    use std::mem::size_of;
 
+    /// The parser moves nodes by value through many combinator layers, so node size is
+    /// parse time (boxing blocks and large payloads took `Stmt` from 232 to 144 bytes).
+    /// These bounds keep it from creeping back; raise one only with a measurement.
     #[test]
-    fn print_sizes() {
-        eprintln!(
-            "Stmt {} StmtKind {} Expr {} ExprKind {} Block {} KeyValue {} Value {} Part {} Arg {}",
-            std::mem::size_of::<Stmt>(),
-            std::mem::size_of::<StmtKind>(),
-            std::mem::size_of::<Expr>(),
-            std::mem::size_of::<ExprKind>(),
-            std::mem::size_of::<Block>(),
-            std::mem::size_of::<KeyValue>(),
-            std::mem::size_of::<Value>(),
-            std::mem::size_of::<Part>(),
-            std::mem::size_of::<Arg>(),
-        );
+    fn hot_nodes_stay_small() {
+        assert!(size_of::<Expr>() <= 56, "Expr is {} bytes", size_of::<Expr>());
+        assert!(size_of::<Stmt>() <= 144, "Stmt is {} bytes", size_of::<Stmt>());
+        assert!(size_of::<Block>() <= 8, "Block is {} bytes", size_of::<Block>());
+        assert!(size_of::<Value>() <= 56, "Value is {} bytes", size_of::<Value>());
+        assert!(size_of::<Arg>() <= 80, "Arg is {} bytes", size_of::<Arg>());
     }
 }
