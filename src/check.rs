@@ -37,15 +37,15 @@ pub fn check_path(path: &Path) -> Outcome {
 pub fn check_text(text: String) -> Outcome {
     let result = std::panic::catch_unwind(|| {
         let parsed = crate::syntax::parse(&text);
-        parsed.diagnostics
+        (parsed.diagnostics, parsed.lines)
     });
-    let diagnostics = match result {
-        Ok(d) => d,
-        Err(payload) => vec![internal_error(payload)],
+    let (diagnostics, lines) = match result {
+        Ok(r) => r,
+        Err(payload) => (vec![internal_error(payload)], LineIndex::new(&text)),
     };
     Outcome {
         code: diagnostic::overall_code(&diagnostics),
-        lines: LineIndex::new(&text),
+        lines,
         diagnostics,
         text,
     }
