@@ -236,6 +236,10 @@ pub struct Pair<'s> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Param<'s> {
     pub name: Name<'s>,
+    /// The names bound by a destructuring parameter (`[a, b]`, `{ a, b }`); `name` then holds
+    /// the pattern's text.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pattern: Vec<Name<'s>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ty: Option<Box<TypeExpr<'s>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -771,10 +775,26 @@ mod size_tests {
     /// These bounds keep it from creeping back; raise one only with a measurement.
     #[test]
     fn hot_nodes_stay_small() {
-        assert!(size_of::<Expr>() <= 56, "Expr is {} bytes", size_of::<Expr>());
-        assert!(size_of::<Stmt>() <= 144, "Stmt is {} bytes", size_of::<Stmt>());
-        assert!(size_of::<Block>() <= 8, "Block is {} bytes", size_of::<Block>());
-        assert!(size_of::<Value>() <= 56, "Value is {} bytes", size_of::<Value>());
+        assert!(
+            size_of::<Expr>() <= 56,
+            "Expr is {} bytes",
+            size_of::<Expr>()
+        );
+        assert!(
+            size_of::<Stmt>() <= 144,
+            "Stmt is {} bytes",
+            size_of::<Stmt>()
+        );
+        assert!(
+            size_of::<Block>() <= 8,
+            "Block is {} bytes",
+            size_of::<Block>()
+        );
+        assert!(
+            size_of::<Value>() <= 56,
+            "Value is {} bytes",
+            size_of::<Value>()
+        );
         assert!(size_of::<Arg>() <= 80, "Arg is {} bytes", size_of::<Arg>());
     }
 }

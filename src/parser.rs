@@ -699,17 +699,36 @@ where
     .lab("type")
     .boxed();
 
+    // A parameter is a name or a destructuring pattern: `([event, count]) => ...`,
+    // `({ id, name }) => ...`; the pattern's text stands as its name.
+    let destructure = choice((
+        word()
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LBracket), just(Token::RBracket)),
+        word()
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LMap), just(Token::RBrace)),
+    ))
+    .map_with(move |names, e| {
+        let span = sp(e.span());
+        (Name::new(&src[span.range()], span), names)
+    });
     let param: P<'t, I, E, Param<'s>> = just(Token::Ellipsis)
         .or_not()
-        .then(word())
+        .then(choice((word().map(|n| (n, Vec::new())), destructure)))
         .then(
             just(Token::Colon)
                 .ignore_then(type_expr.clone().map(Box::new))
                 .or_not(),
         )
         .then(just(Token::Eq).ignore_then(expr.clone()).or_not())
-        .map(|(((rest, name), ty), default)| Param {
+        .map(|(((rest, (name, pattern)), ty), default)| Param {
             name,
+            pattern,
             ty,
             default,
             rest: rest.is_some(),
@@ -984,6 +1003,7 @@ where
                 word()
                     .map(|name| Param {
                         name,
+                        pattern: Vec::new(),
                         ty: None,
                         default: None,
                         rest: false,
@@ -1120,6 +1140,7 @@ where
                     ExprKind::Lambda {
                         params: vec![Param {
                             name,
+                            pattern: Vec::new(),
                             ty: None,
                             default: None,
                             rest: false,
