@@ -26,3 +26,4 @@ pub mod stats;
 pub mod syntax;
 pub mod timestamp;
 pub mod token;
+pub mod visit;
