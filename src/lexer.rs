@@ -395,6 +395,7 @@ fn split_format_spec(body: &str, start: usize, end: usize) -> (usize, Option<(us
     let mut depth = 0i32;
     let mut colon = None;
     let mut quote = false;
+    let mut ternary = false;
     for (k, &c) in inner.iter().enumerate() {
         match c {
             b'\'' => quote = !quote,
@@ -402,10 +403,17 @@ fn split_format_spec(body: &str, start: usize, end: usize) -> (usize, Option<(us
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth -= 1,
             b':' if depth == 0 => colon = Some(k),
+            // `{ok ? 1 : 0}`: a `?` that is not `?.` or `??` makes the `:` a ternary's.
+            b'?' if depth == 0
+                && !matches!(inner.get(k + 1), Some(b'.' | b'?'))
+                && !(k > 0 && inner[k - 1] == b'?') =>
+            {
+                ternary = true
+            }
             _ => {}
         }
     }
-    if let Some(k) = colon {
+    if let (Some(k), false) = (colon, ternary) {
         let spec = &body[start + k + 1..end];
         if is_format_spec(spec) {
             return (start + k, Some((start + k + 1, end)));
@@ -495,6 +503,8 @@ mod tests {
         assert!(k.contains(&"InterpSpec(\".2f\")".to_string()), "{k:?}");
         assert!(k.contains(&"Ident(\"c\")".to_string()), "{k:?}");
         assert!(k.iter().any(|s| s.contains("{{tpl}}")), "{k:?}");
+        let k = kinds(r#""{ok?1:0}""#);
+        assert!(!k.iter().any(|t| t.starts_with("InterpSpec")), "{k:?}");
     }
 
     #[test]
