@@ -1094,13 +1094,13 @@ where
         element
             .clone()
             .separated_by(just(Token::Comma))
-            .allow_trailing()
             .collect::<Vec<_>>()
             .then(just(Token::Comma).or_not())
             .delimited_by(just(Token::LParen), just(Token::RParen))
-            .map_with(|(mut items, _), e| {
+            .map_with(|(mut items, trailing), e| {
                 let span = sp(e.span());
-                if items.len() == 1 {
+                // `(a)` is a parenthesised expression, `(a,)` a one-element tuple.
+                if items.len() == 1 && trailing.is_none() {
                     let only = items.remove(0);
                     Expr::new(ExprKind::Paren { expr: boxed(only) }, span)
                 } else {
