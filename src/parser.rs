@@ -492,7 +492,8 @@ fn infix_of(tok: Token<'_>) -> Option<(BinOp, u8, bool)> {
         Token::Star => left(BinOp::Mul, 11),
         Token::Slash => left(BinOp::Div, 11),
         Token::Percent_ => left(BinOp::Rem, 11),
-        Token::StarStar => Some((BinOp::Pow, 12, true)),
+        // Above the prefix operators, as in Python: `-a ** 2` is `-(a ** 2)`.
+        Token::StarStar => Some((BinOp::Pow, 14, true)),
         _ => None,
     }
 }
