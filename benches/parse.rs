@@ -73,5 +73,32 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(parse, benches);
+/// One statement form repeated 2,000 times: where the time per line goes.
+fn statement_forms(c: &mut Criterion) {
+    let forms = [
+        ("name", "x\n"),
+        ("call", "foo(a, b)\n"),
+        ("assign", "x = foo(a, b) + 1\n"),
+        ("let", "let x = a.b.c\n"),
+        ("entry", "threshold: 0.75\n"),
+        ("entry_text", "schedule: every 2 hours\n"),
+        ("goal", "goal: \"Summarize logs\" priority: high\n"),
+        ("command", "learn from \"operator feedback\"\n"),
+        ("log_interpolated", "log \"loaded {n} items\"\n"),
+        ("if_brace", "if x > 1 { y() }\n"),
+        ("map", "cfg = { a: 1, b: \"x\", c: [1, 2] }\n"),
+    ];
+    let mut g = c.benchmark_group("statement_forms");
+    g.sample_size(20);
+    for (name, line) in forms {
+        let src = line.repeat(2000);
+        g.throughput(Throughput::Bytes(src.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| aether::syntax::parse(&src).file.stmts.len())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(parse, benches, statement_forms);
 criterion_main!(parse);
