@@ -2371,33 +2371,39 @@ where
         custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
             let start = inp.cursor();
             let first = inp.peek();
-            let alternatives: Vec<&P<'t, I, E, Stmt<'s>>> = match first {
+            // At most three forms share a first word; a fixed array avoids an allocation.
+            let none: Option<&P<'t, I, E, Stmt<'s>>> = None;
+            let alternatives = match first {
                 Some(Token::Ident(w)) => match w {
-                    "def" | "class" | "const" | "then" | "fi" | "done" | "esac" => vec![&k_foreign],
-                    "export" => vec![&k_foreign, &k_fn, &k_export],
-                    "import" => vec![&k_foreign, &k_simple],
-                    "else" | "elif" | "catch" | "except" | "finally" => vec![&k_orphan],
-                    "let" | "var" => vec![&k_let],
-                    "define" => vec![&k_define_as, &k_fn],
-                    "async" | "fn" | "function" => vec![&k_fn],
-                    "plugin" => vec![&k_plugin],
-                    "if" => vec![&k_if, &k_guard],
-                    "for" => vec![&k_for],
-                    "while" => vec![&k_while],
-                    "try" => vec![&k_try],
-                    "match" => vec![&k_match],
-                    "when" => vec![&k_when],
-                    "on" | "every" | "monitor" | "simulate" => vec![&k_trigger],
-                    "remember" => vec![&k_remember],
-                    "recall" => vec![&k_recall],
-                    "end" => vec![&k_end],
+                    "def" | "class" | "const" | "then" | "fi" | "done" | "esac" => {
+                        [Some(&k_foreign), none, none]
+                    }
+                    "export" => [Some(&k_foreign), Some(&k_fn), Some(&k_export)],
+                    "import" => [Some(&k_foreign), Some(&k_simple), none],
+                    "else" | "elif" | "catch" | "except" | "finally" => {
+                        [Some(&k_orphan), none, none]
+                    }
+                    "let" | "var" => [Some(&k_let), none, none],
+                    "define" => [Some(&k_define_as), Some(&k_fn), none],
+                    "async" | "fn" | "function" => [Some(&k_fn), none, none],
+                    "plugin" => [Some(&k_plugin), none, none],
+                    "if" => [Some(&k_if), Some(&k_guard), none],
+                    "for" => [Some(&k_for), none, none],
+                    "while" => [Some(&k_while), none, none],
+                    "try" => [Some(&k_try), none, none],
+                    "match" => [Some(&k_match), none, none],
+                    "when" => [Some(&k_when), none, none],
+                    "on" | "every" | "monitor" | "simulate" => [Some(&k_trigger), none, none],
+                    "remember" => [Some(&k_remember), none, none],
+                    "recall" => [Some(&k_recall), none, none],
+                    "end" => [Some(&k_end), none, none],
                     "return" | "throw" | "raise" | "break" | "continue" | "wait" | "use"
-                    | "log" | "think" | "await" => vec![&k_simple],
-                    _ => vec![],
+                    | "log" | "think" | "await" => [Some(&k_simple), none, none],
+                    _ => [none, none, none],
                 },
-                _ => vec![],
+                _ => [none, none, none],
             };
-            for p in alternatives {
+            for p in alternatives.into_iter().flatten() {
                 let checkpoint = inp.save();
                 match inp.parse(p) {
                     Ok(stmt) => return Ok(stmt),
