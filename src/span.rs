@@ -50,10 +50,6 @@ impl Span {
             end: self.end.max(other.end),
         }
     }
-
-    pub fn contains(self, other: Span) -> bool {
-        self.start <= other.start && other.end <= self.end
-    }
 }
 
 /// The parser works on these spans directly, so the layout's token list feeds it as is.
@@ -73,18 +69,6 @@ impl chumsky::span::Span for Span {
 
     fn end(&self) -> usize {
         self.end as usize
-    }
-}
-
-impl From<chumsky::span::SimpleSpan> for Span {
-    fn from(s: chumsky::span::SimpleSpan) -> Self {
-        Span::new(s.start, s.end)
-    }
-}
-
-impl From<Span> for chumsky::span::SimpleSpan {
-    fn from(s: Span) -> Self {
-        chumsky::span::SimpleSpan::from(s.range())
     }
 }
 
@@ -130,10 +114,6 @@ impl LineIndex {
             .map(|s| s.chars().count())
             .unwrap_or(offset - start);
         (line, col + 1)
-    }
-
-    pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts[line - 1] as usize
     }
 
     pub fn line_count(&self) -> usize {
