@@ -182,7 +182,11 @@ fn cmd_check_one(file: &Path, emit_code: bool, json: bool, color: bool) -> ExitC
     if json {
         let first = outcome.first_error();
         let (line, column) = match first {
-            Some(d) if d.rule.code != Code::InternalError => {
+            // A file that cannot be opened, or a crash, has no line to point at.
+            Some(d)
+                if !std::ptr::eq(d.rule, &aether::diagnostic::rules::IO_ERROR)
+                    && d.rule.code != Code::InternalError =>
+            {
                 let (l, c) = outcome.lines.line_col(&outcome.text, d.span.start as usize);
                 (Some(l), Some(c))
             }

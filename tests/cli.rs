@@ -134,6 +134,10 @@ fn missing_file_is_io_error_in_read_phase() {
     assert_eq!(v["code_name"], "IO_ERROR");
     assert_eq!(v["phase"], "read");
     assert_eq!(v["file"], "does/not/exist.aether");
+    assert!(
+        v["line"].is_null(),
+        "no line for a file that cannot be opened"
+    );
 }
 
 #[test]
