@@ -367,6 +367,18 @@ fn boxed<'s>(e: Expr<'s>) -> Box<Expr<'s>> {
     Box::new(e)
 }
 
+/// `c ? a : b` and `a if c else b` build the same node.
+fn conditional<'s>(cond: Expr<'s>, then: Expr<'s>, otherwise: Expr<'s>, span: Span) -> Expr<'s> {
+    Expr::new(
+        ExprKind::Conditional {
+            cond: boxed(cond),
+            then: boxed(then),
+            otherwise: boxed(otherwise),
+        },
+        span,
+    )
+}
+
 /// Entries inside a mapping body are data: `goal:` there is a key, not a directive.
 fn demote_directives<'s>(block: &mut Block<'s>) {
     for stmt in &mut block.stmts {
@@ -1351,14 +1363,7 @@ where
         )
         .map_with(|(cond, rest), e| match rest {
             None => cond,
-            Some((then, otherwise)) => Expr::new(
-                ExprKind::Conditional {
-                    cond: boxed(cond),
-                    then: boxed(then),
-                    otherwise: boxed(otherwise),
-                },
-                sp(e.span()),
-            ),
+            Some((then, otherwise)) => conditional(cond, then, otherwise, sp(e.span())),
         })
         .boxed();
     expr.define(
@@ -1373,14 +1378,7 @@ where
             )
             .map_with(|(then, rest), e| match rest {
                 None => then,
-                Some((cond, otherwise)) => Expr::new(
-                    ExprKind::Conditional {
-                        cond: boxed(cond),
-                        then: boxed(then),
-                        otherwise: boxed(otherwise),
-                    },
-                    sp(e.span()),
-                ),
+                Some((cond, otherwise)) => conditional(cond, then, otherwise, sp(e.span())),
             })
             .lab("expression"),
     );
