@@ -395,8 +395,9 @@ impl<'s> State<'_, 's> {
             self.out.push((tok, span));
             return;
         }
-        // The nearest matching opener, if no statement block stands in between (inside one
-        // expression, `foo(a, [1, 2)` closes the `[` and then the `(`).
+        // The nearest matching opener. From a bracket, the search stops at the enclosing
+        // statement block (`foo(a, [1, 2)` closes the `[` and then the `(`); from inside a
+        // block it may cross blocks (`xs.map(a => { ... )` closes the block, then the `(`).
         let mut index = None;
         for (i, f) in self.stack.iter().enumerate().skip(1).rev() {
             if kinds.contains(&f.kind) {

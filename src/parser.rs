@@ -367,6 +367,21 @@ fn boxed<'s>(e: Expr<'s>) -> Box<Expr<'s>> {
     Box::new(e)
 }
 
+/// The literal text of a string used as a key or module path (interpolations contribute
+/// nothing: such keys and paths are not constant).
+fn string_text(s: &Expr<'_>) -> String {
+    match &s.node {
+        ExprKind::Str { parts, .. } => parts
+            .iter()
+            .map(|p| match p {
+                StrPart::Text { text } => text.as_str(),
+                _ => "",
+            })
+            .collect(),
+        _ => String::new(),
+    }
+}
+
 /// `c ? a : b` and `a if c else b` build the same node.
 fn conditional<'s>(cond: Expr<'s>, then: Expr<'s>, otherwise: Expr<'s>, span: Span) -> Expr<'s> {
     Expr::new(
@@ -1482,17 +1497,12 @@ where
             Token::Int(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
         },
         string.clone().map(|s| {
-            let value = match &s.node {
-                ExprKind::Str { parts, .. } => parts
-                    .iter()
-                    .map(|p| match p {
-                        StrPart::Text { text } => text.as_str(),
-                        _ => "",
-                    })
-                    .collect(),
-                _ => String::new(),
-            };
-            Spanned::new(Key::Str { value }, s.span)
+            Spanned::new(
+                Key::Str {
+                    value: string_text(&s),
+                },
+                s.span,
+            )
         }),
     ))
     .boxed();
@@ -1899,19 +1909,7 @@ where
     // The text of a string used as a module path.
     let string_path: P<'t, I, E, Leaf<String>> = string
         .clone()
-        .map(|s| {
-            let text = match &s.node {
-                ExprKind::Str { parts, .. } => parts
-                    .iter()
-                    .map(|p| match p {
-                        StrPart::Text { text } => text.as_str(),
-                        _ => "",
-                    })
-                    .collect(),
-                _ => String::new(),
-            };
-            Leaf::new(text, s.span)
-        })
+        .map(|s| Leaf::new(string_text(&s), s.span))
         .boxed();
 
     let simple = choice((
