@@ -21,7 +21,7 @@ pub const FALLBACK_KINDS: &[&str] = &["Command", "Phrase"];
 pub fn collect(files: &[PathBuf]) -> Stats {
     let mut s = Stats::default();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(f) else {
+        let crate::source::Loaded::Text(text) = crate::source::load(f) else {
             s.unreadable += 1;
             continue;
         };
