@@ -1,9 +1,28 @@
-//! Checking one file: read, parse (and later validate), with panics caught as INTERNAL_ERROR.
+//! Checking one file: read, parse, validate, with panics caught as INTERNAL_ERROR.
 
-use crate::diagnostic::{self, rules, Code, Diagnostic};
+use crate::diagnostic::{self, rules, Code, Diagnostic, Severity};
 use crate::source::{self, Loaded};
 use crate::span::{LineIndex, Span};
-use std::path::Path;
+use crate::validate::{self, ModuleCache};
+use std::path::{Path, PathBuf};
+
+/// How files are checked. One value serves a whole run (and all its threads): the module
+/// cache parses each imported module once.
+#[derive(Default)]
+pub struct Settings {
+    pub modules: ModuleCache,
+    /// Treat warnings as errors (`--deny-warnings`).
+    pub deny_warnings: bool,
+}
+
+impl Settings {
+    pub fn new(plugin_paths: Vec<PathBuf>, deny_warnings: bool) -> Self {
+        Settings {
+            modules: ModuleCache::new(plugin_paths),
+            deny_warnings,
+        }
+    }
+}
 
 pub struct Outcome {
     pub code: Code,
@@ -22,9 +41,9 @@ impl Outcome {
     }
 }
 
-pub fn check_path(path: &Path) -> Outcome {
+pub fn check_path(path: &Path, settings: &Settings) -> Outcome {
     match source::load(path) {
-        Loaded::Text(text) => check_text(text),
+        Loaded::Text(text) => check_text(text, Some(path), settings),
         Loaded::Failed { diagnostic, text } => Outcome {
             code: diagnostic.code(),
             lines: LineIndex::new(&text),
@@ -34,15 +53,31 @@ pub fn check_path(path: &Path) -> Outcome {
     }
 }
 
-pub fn check_text(text: String) -> Outcome {
+/// Parse, then validate when the file parsed without errors (a tree with error nodes would
+/// only produce follow-on noise).
+pub fn check_text(text: String, path: Option<&Path>, settings: &Settings) -> Outcome {
     let result = std::panic::catch_unwind(|| {
         let parsed = crate::syntax::parse(&text);
-        (parsed.diagnostics, parsed.lines)
+        let mut diagnostics = parsed.diagnostics;
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            let cx = validate::Context {
+                file: path,
+                modules: &settings.modules,
+            };
+            diagnostics.extend(validate::validate(&parsed.file, &cx));
+            diagnostic::normalize(&mut diagnostics);
+        }
+        (diagnostics, parsed.lines)
     });
-    let (diagnostics, lines) = match result {
+    let (mut diagnostics, lines) = match result {
         Ok(r) => r,
         Err(payload) => (vec![internal_error(payload)], LineIndex::new(&text)),
     };
+    if settings.deny_warnings {
+        for d in &mut diagnostics {
+            d.severity = Severity::Error;
+        }
+    }
     Outcome {
         code: diagnostic::overall_code(&diagnostics),
         lines,

@@ -153,6 +153,80 @@ the check before the tree grows too deep to process safely.";
         "Double-quoted strings interpolate `{expr}`. When the text between the braces does not \
 parse as an expression it is kept verbatim and this warning is shown. Use `{{name}}` for a \
 template placeholder or a single-quoted string for literal braces.";
+    UNKNOWN_FUNCTION = "V001" "unknown-function" ValidationError Error
+        "A call to a function that is not a builtin and is not defined or imported."
+        "A call `name(...)` must name a builtin (`aether explain builtins` lists them), a \
+function declared in the file (`fn`, `function`, `define`, `export`, in any order: \
+declarations are hoisted within their scope), a function of the enclosing plugin, or a \
+variable, parameter or import that holds a function. Method calls on values (`items.push(x)`) \
+are not checked. The message is `unknown function 'name'`; a close name is suggested.";
+    UNKNOWN_COMMAND = "V002" "unknown-command" ValidationError Error
+        "A command line starts with a verb that nothing defines."
+        "Command lines (`learn from \"x\"`, `suggest fix for y`, a bare `status`) start with a \
+verb. The verb must be in the command vocabulary (`aether explain verbs`), be a builtin \
+(`narrate \"text\"`), or name a function or variable in scope (a call without parentheses).";
+    UNKNOWN_MODULE_FUNCTION = "V003" "unknown-module-function" ValidationError Error
+        "A call through an import names a function the module does not define."
+        "`util.f()` after `import \"sys/util\" as util`, or `call sys/util.f()`, is checked \
+against the module when its file is found on the plugin path (`--plugin-path DIR`, then the \
+checked file's directory and its parents up to the repository root). When the module is not \
+found, the call is not checked and warning W005 is shown at the import instead.";
+    WRONG_ARGUMENT_COUNT = "V004" "wrong-argument-count" ValidationError Error
+        "A call passes more or fewer arguments than the function takes."
+        "Builtins and functions declared in the file have a known number of parameters; \
+parameters with a default value and a trailing rest parameter (`...args`) are optional. \
+A call with a spread argument (`f(...xs)`) is not counted.";
+    UNKNOWN_KEYWORD_ARGUMENT = "V005" "unknown-keyword-argument" ValidationError Error
+        "A keyword argument names no parameter of the function."
+        "`load_logs(tags=\"app\")` when the parameter is `tag`. Keyword arguments (`k=v` or \
+`k: v`) must name a parameter of the builtin or declared function; a close name is suggested.";
+    LOOP_CONTROL_OUTSIDE_LOOP = "V006" "loop-control-outside-loop" ValidationError Error
+        "`break` or `continue` outside a loop."
+        "`break` and `continue` apply to the innermost `for` or `while` of the same function; \
+a function, lambda or event handler body starts outside any loop.";
+    DUPLICATE_PARAMETER = "V007" "duplicate-parameter" ValidationError Error
+        "Two parameters of one function have the same name."
+        "The second parameter would hide the first; rename one of them.";
+    UNREACHABLE_CODE = "W002" "unreachable-code" ValidationError Warning
+        "Statements after `return`, `break`, `continue` or `throw` never run."
+        "A statement that leaves its block makes the rest of that block dead code. Remove \
+it, or move it before the `return`.";
+    DUPLICATE_KEY = "W003" "duplicate-key" ValidationError Warning
+        "A map literal holds the same key twice."
+        "In `{ a: 1, a: 2 }` the later value replaces the earlier one, which is almost always \
+a mistake. Only map literals are checked: YAML-like suites may repeat keys on purpose \
+(`on_event:` twice under `monitor changes:`).";
+    READ_BEFORE_ASSIGNMENT = "W004" "read-before-assignment" ValidationError Warning
+        "A variable is read before its first assignment in the same function."
+        "The variable is assigned later in the same function, file or block scope but read \
+here first, so at this point it has no value. Reads of names the file never assigns are not \
+reported: event payloads, system metrics and plugin context are provided by the runtime.";
+    UNRESOLVED_MODULE = "W005" "unresolved-module" ValidationError Warning
+        "An imported module cannot be found, so calls through it are not checked."
+        "`import`, `use` and `call path.fn()` name a module `path.aether` that is looked up in \
+each `--plugin-path DIR`, then in the checked file's directory and its parents up to the \
+repository root (the first directory holding `.git`). Modules provided by the runtime \
+(`sys/...`) are usually not files; the warning says that their calls were not checked.";
+    LEGACY_INTENT = "L001" "legacy-intent" ValidationError Warning
+        "`intent:` is the legacy spelling of `goal:`."
+        "`intent: \"x\"` means `goal: \"x\"`. The migrator's rule of the same id rewrites it.";
+    UNQUOTED_GOAL = "L002" "unquoted-goal" ValidationError Warning
+        "Goal text is not quoted."
+        "The stable language writes the goal as a string: `goal: \"cut p99 latency\" \
+priority: high`. Unquoted free text still works but is ambiguous with trailing options; \
+the migrator's rule of the same id quotes it and keeps the options.";
+    LEGACY_REMEMBER_DIRECTIVE = "L003" "legacy-remember-directive" ValidationError Warning
+        "`remember:` as a directive is the legacy spelling of `memory:`."
+        "`remember: load_feature_index()` means `memory: load_feature_index()`. The command \
+`remember x as \"tags\"` is not affected. The migrator's rule of the same id rewrites the directive.";
+    RENAMED_BUILTIN = "L004" "renamed-builtin" ValidationError Warning
+        "A builtin is called by its old name."
+        "`analyze_plugins()` is now `available_plugins()`. The old name still resolves, with \
+this warning; the migrator's rule of the same id renames the call.";
+    PYTHON_LITERAL = "L005" "python-literal" ValidationError Warning
+        "`True`, `False` and `None` are Python spellings."
+        "Aether's literals are `true`, `false` and `null`. A capitalised name is just an \
+unassigned variable here.";
     IO_ERROR = "I001" "io-error" IoError Error
         "The file cannot be read."
         "The path does not exist, is a directory, or cannot be opened.";

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod ast;
+pub mod builtins;
 pub mod check;
 pub mod diagnostic;
 pub mod layout;
@@ -26,4 +27,6 @@ pub mod stats;
 pub mod syntax;
 pub mod timestamp;
 pub mod token;
+pub mod validate;
 pub mod visit;
+pub mod vocabulary;

@@ -1,6 +1,6 @@
 //! The `aether` command line.
 
-use aether::check::{check_path, Outcome};
+use aether::check::{check_path, Outcome, Settings};
 use aether::diagnostic::{find_rule, rules, Code, Severity};
 use aether::render;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -32,6 +32,13 @@ struct Cli {
     json_status: bool,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
+    /// A directory to search for imported modules (repeatable); the checked file's directory
+    /// and its parents up to the repository root are searched after these.
+    #[arg(long, value_name = "DIR", global = true)]
+    plugin_path: Vec<PathBuf>,
+    /// Treat warnings as errors.
+    #[arg(long, global = true)]
+    deny_warnings: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,12 +111,13 @@ fn main() -> ExitCode {
 fn run() -> ExitCode {
     let cli = Cli::parse();
     let color = use_color(cli.color);
+    let settings = Settings::new(cli.plugin_path.clone(), cli.deny_warnings);
     let result = match cli.command {
         Some(Cmd::Check {
             paths,
             format,
             exit_zero,
-        }) => cmd_check(paths, format, exit_zero, color),
+        }) => cmd_check(paths, format, exit_zero, color, &settings),
         Some(Cmd::Parse {
             paths,
             format,
@@ -124,6 +132,7 @@ fn run() -> ExitCode {
                     cli.emit_error_code,
                     cli.json_status,
                     color,
+                    &settings,
                 )),
                 Some(_) => {
                     eprintln!("error: running scripts is not implemented yet; use `--check` to check a file");
@@ -171,9 +180,15 @@ fn exit_for(code: Code) -> ExitCode {
     }
 }
 
-fn cmd_check_one(file: &Path, emit_code: bool, json: bool, color: bool) -> ExitCode {
+fn cmd_check_one(
+    file: &Path,
+    emit_code: bool,
+    json: bool,
+    color: bool,
+    settings: &Settings,
+) -> ExitCode {
     let shown = file.to_string_lossy();
-    let outcome = check_path(file);
+    let outcome = check_path(file, settings);
     let mut err = io::stderr().lock();
     let _ = render::human(&mut err, &shown, &outcome.text, &outcome.diagnostics, color);
     if emit_code {
@@ -269,6 +284,7 @@ fn cmd_check(
     format: Format,
     exit_zero: bool,
     color: bool,
+    settings: &Settings,
 ) -> io::Result<ExitCode> {
     use rayon::prelude::*;
     let paths = if paths.is_empty() {
@@ -286,7 +302,7 @@ fn cmd_check(
         files
             .into_par_iter()
             .map(|p| {
-                let o = check_path(&p);
+                let o = check_path(&p, settings);
                 (p, o)
             })
             .collect()

@@ -1972,6 +1972,8 @@ where
     ))
     .then(head_part.clone().repeated().collect::<Vec<_>>())
     .then(body.clone())
+    // `monitor: agent_coordination` is an entry, not a trigger with an inline body.
+    .filter(|((_, head), body)| !(head.is_empty() && body.style == BlockStyle::Inline))
     .then_ignore(after_compound.clone())
     .map(|((trigger, head), body)| StmtKind::Trigger {
         trigger,

@@ -7,59 +7,62 @@
 
 use crate::ast::*;
 
-pub trait Visitor<'s>: Sized {
-    fn visit_stmt(&mut self, stmt: &Stmt<'s>) {
+/// `'a` is both the borrow of the tree and its source: the AST is covariant, so a
+/// `&'a Stmt<'s>` is a `&'a Stmt<'a>`, and a visitor may keep references into the tree
+/// (the validator keeps names in its scopes).
+pub trait Visitor<'a>: Sized {
+    fn visit_stmt(&mut self, stmt: &'a Stmt<'a>) {
         walk_stmt(self, stmt);
     }
-    fn visit_expr(&mut self, expr: &Expr<'s>) {
+    fn visit_expr(&mut self, expr: &'a Expr<'a>) {
         walk_expr(self, expr);
     }
-    fn visit_block(&mut self, block: &Block<'s>) {
+    fn visit_block(&mut self, block: &'a Block<'a>) {
         walk_block(self, block);
     }
-    fn visit_value(&mut self, value: &Value<'s>) {
+    fn visit_value(&mut self, value: &'a Value<'a>) {
         walk_value(self, value);
     }
-    fn visit_part(&mut self, part: &Part<'s>) {
+    fn visit_part(&mut self, part: &'a Part<'a>) {
         walk_part(self, part);
     }
-    fn visit_arg(&mut self, arg: &Arg<'s>) {
+    fn visit_arg(&mut self, arg: &'a Arg<'a>) {
         walk_arg(self, arg);
     }
-    fn visit_param(&mut self, param: &Param<'s>) {
+    fn visit_param(&mut self, param: &'a Param<'a>) {
         walk_param(self, param);
     }
-    fn visit_key_value(&mut self, kv: &KeyValue<'s>) {
+    fn visit_key_value(&mut self, kv: &'a KeyValue<'a>) {
         walk_key_value(self, kv);
     }
 }
 
-pub fn walk_file<'s, V: Visitor<'s>>(v: &mut V, file: &File<'s>) {
+pub fn walk_file<'a, V: Visitor<'a>>(v: &mut V, file: &'a File<'a>) {
     for s in &file.stmts {
         v.visit_stmt(s);
     }
 }
 
-pub fn walk_block<'s, V: Visitor<'s>>(v: &mut V, block: &Block<'s>) {
+pub fn walk_block<'a, V: Visitor<'a>>(v: &mut V, block: &'a Block<'a>) {
     for s in &block.stmts {
         v.visit_stmt(s);
     }
 }
 
-fn opt_block<'s, V: Visitor<'s>>(v: &mut V, block: &Option<Block<'s>>) {
+fn opt_block<'a, V: Visitor<'a>>(v: &mut V, block: &'a Option<Block<'a>>) {
     if let Some(b) = block {
         v.visit_block(b);
     }
 }
 
-fn assign_value<'s, V: Visitor<'s>>(v: &mut V, value: &AssignValue<'s>) {
+fn assign_value<'a, V: Visitor<'a>>(v: &mut V, value: &'a AssignValue<'a>) {
     match value {
         AssignValue::Expr { expr } => v.visit_expr(expr),
         AssignValue::Stmt { stmt } => v.visit_stmt(stmt),
     }
 }
 
-pub fn walk_stmt<'s, V: Visitor<'s>>(v: &mut V, stmt: &Stmt<'s>) {
+pub fn walk_stmt<'a, V: Visitor<'a>>(v: &mut V, stmt: &'a Stmt<'a>) {
     match &stmt.node {
         StmtKind::Expr { expr, body } => {
             v.visit_expr(expr);
@@ -172,7 +175,7 @@ pub fn walk_stmt<'s, V: Visitor<'s>>(v: &mut V, stmt: &Stmt<'s>) {
     }
 }
 
-pub fn walk_key_value<'s, V: Visitor<'s>>(v: &mut V, kv: &KeyValue<'s>) {
+pub fn walk_key_value<'a, V: Visitor<'a>>(v: &mut V, kv: &'a KeyValue<'a>) {
     if let Some(value) = &kv.value {
         v.visit_value(value);
     }
@@ -182,14 +185,14 @@ pub fn walk_key_value<'s, V: Visitor<'s>>(v: &mut V, kv: &KeyValue<'s>) {
     opt_block(v, &kv.body);
 }
 
-pub fn walk_value<'s, V: Visitor<'s>>(v: &mut V, value: &Value<'s>) {
+pub fn walk_value<'a, V: Visitor<'a>>(v: &mut V, value: &'a Value<'a>) {
     match value {
         Value::Expr { expr } => v.visit_expr(expr),
         Value::Text { .. } | Value::BlockScalar { .. } => {}
     }
 }
 
-pub fn walk_part<'s, V: Visitor<'s>>(v: &mut V, part: &Part<'s>) {
+pub fn walk_part<'a, V: Visitor<'a>>(v: &mut V, part: &'a Part<'a>) {
     match part {
         Part::Expr { expr } => v.visit_expr(expr),
         Part::Pair { pair } => v.visit_value(&pair.value),
@@ -197,7 +200,7 @@ pub fn walk_part<'s, V: Visitor<'s>>(v: &mut V, part: &Part<'s>) {
     }
 }
 
-pub fn walk_arg<'s, V: Visitor<'s>>(v: &mut V, arg: &Arg<'s>) {
+pub fn walk_arg<'a, V: Visitor<'a>>(v: &mut V, arg: &'a Arg<'a>) {
     match arg {
         Arg::Positional { value } | Arg::Keyword { value, .. } | Arg::Spread { value } => {
             v.visit_expr(value)
@@ -205,13 +208,13 @@ pub fn walk_arg<'s, V: Visitor<'s>>(v: &mut V, arg: &Arg<'s>) {
     }
 }
 
-pub fn walk_param<'s, V: Visitor<'s>>(v: &mut V, param: &Param<'s>) {
+pub fn walk_param<'a, V: Visitor<'a>>(v: &mut V, param: &'a Param<'a>) {
     if let Some(d) = &param.default {
         v.visit_expr(d);
     }
 }
 
-pub fn walk_expr<'s, V: Visitor<'s>>(v: &mut V, expr: &Expr<'s>) {
+pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
     match &expr.node {
         ExprKind::Null
         | ExprKind::Bool { .. }

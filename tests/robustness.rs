@@ -10,7 +10,7 @@ use common::check_invariants;
 fn code_of(src: String) -> Code {
     with_big_stack(move || {
         check_invariants(&src);
-        check_text(src).code
+        check_text(src, None, &Default::default()).code
     })
 }
 
@@ -29,7 +29,7 @@ fn ten_thousand_nested_brackets_parse() {
 fn nesting_beyond_the_limit_is_an_error_not_a_crash() {
     let n = aether::layout::MAX_NESTING + 10;
     let src = format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n));
-    let outcome = with_big_stack(move || check_text(src));
+    let outcome = with_big_stack(move || check_text(src, None, &Default::default()));
     assert_eq!(outcome.code, Code::ParseError);
     assert_eq!(outcome.diagnostics[0].rule.name, "nesting-too-deep");
     let chain = format!("x = {}\n", vec!["a"; 50_000].join(" + "));

@@ -10,12 +10,12 @@ struct Recorder {
     names: usize,
 }
 
-impl<'s> Visitor<'s> for Recorder {
-    fn visit_stmt(&mut self, stmt: &Stmt<'s>) {
+impl<'a> Visitor<'a> for Recorder {
+    fn visit_stmt(&mut self, stmt: &'a Stmt<'a>) {
         self.starts.push(stmt.span.start);
         walk_stmt(self, stmt);
     }
-    fn visit_expr(&mut self, expr: &Expr<'s>) {
+    fn visit_expr(&mut self, expr: &'a Expr<'a>) {
         self.starts.push(expr.span.start);
         if matches!(expr.node, ExprKind::Name { .. }) {
             self.names += 1;

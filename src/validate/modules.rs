@@ -1,0 +1,164 @@
+//! Finding imported modules on the plugin path and listing the functions they define.
+//!
+//! A module path (`sys/util`, `sys/util.aether`) names the file `<dir>/sys/util.aether` in
+//! one of the search directories: each `--plugin-path DIR` in order, then the checked file's
+//! directory and its parents up to the repository root (the first directory holding `.git`).
+//! Each module file is parsed once per run; the cache is shared by the threads of a bulk check.
+
+use crate::ast::{Key, StmtKind};
+use crate::source::{self, Loaded};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The functions a module defines: top-level declarations and the functions of its plugins.
+#[derive(Debug, Default)]
+pub struct Exports {
+    pub path: PathBuf,
+    pub functions: BTreeSet<String>,
+}
+
+impl Exports {
+    pub fn has(&self, name: &str) -> bool {
+        self.functions.contains(name)
+    }
+}
+
+#[derive(Default)]
+pub struct ModuleCache {
+    plugin_paths: Vec<PathBuf>,
+    parsed: Mutex<HashMap<PathBuf, Arc<Exports>>>,
+}
+
+/// How many parent directories are searched above the checked file at most.
+const MAX_PARENTS: usize = 32;
+
+impl ModuleCache {
+    pub fn new(plugin_paths: Vec<PathBuf>) -> Self {
+        ModuleCache {
+            plugin_paths,
+            parsed: Mutex::default(),
+        }
+    }
+
+    /// The exports of the module `module` imported from `from` (the checked file), if its file
+    /// can be found and read.
+    pub fn resolve(&self, module: &str, from: Option<&Path>) -> Option<Arc<Exports>> {
+        let relative = relative_path(module)?;
+        let file = self
+            .search_dirs(from)
+            .into_iter()
+            .map(|d| d.join(&relative))
+            .find(|p| p.is_file())?;
+        let key = file.canonicalize().unwrap_or(file);
+        if let Some(found) = self.lock().get(&key) {
+            return Some(found.clone());
+        }
+        let exports = Arc::new(read_exports(&key)?);
+        self.lock().insert(key, exports.clone());
+        Some(exports)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<Exports>>> {
+        // A panic while holding the lock leaves a map that is still consistent.
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn search_dirs(&self, from: Option<&Path>) -> Vec<PathBuf> {
+        let mut dirs = self.plugin_paths.clone();
+        let start = from.and_then(Path::parent).map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        });
+        if let Some(start) = start {
+            let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+            for dir in start.ancestors().take(MAX_PARENTS) {
+                dirs.push(dir.to_path_buf());
+                if dir.join(".git").exists() {
+                    break;
+                }
+            }
+        }
+        dirs
+    }
+}
+
+/// `sys/util` -> `sys/util.aether`; rejects absolute paths and `..` so a module path cannot
+/// name files outside the search directories.
+fn relative_path(module: &str) -> Option<PathBuf> {
+    let module = module.trim();
+    if module.is_empty() || module.starts_with('/') || module.split('/').any(|c| c == "..") {
+        return None;
+    }
+    let mut path = PathBuf::from(module);
+    if path.extension().is_none_or(|e| e != "aether") {
+        path.set_extension("aether");
+    }
+    Some(path)
+}
+
+fn read_exports(path: &Path) -> Option<Exports> {
+    let Loaded::Text(text) = source::load(path) else {
+        return None;
+    };
+    let parsed = crate::syntax::parse(&text);
+    let mut functions = BTreeSet::new();
+    for stmt in &parsed.file.stmts {
+        match &stmt.node {
+            StmtKind::Function { name, .. } => {
+                functions.insert(name.node.to_string());
+            }
+            StmtKind::Plugin { body, .. } => {
+                for s in &body.stmts {
+                    if let StmtKind::Function { name, .. } = &s.node {
+                        functions.insert(name.node.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(Exports {
+        path: path.to_path_buf(),
+        functions,
+    })
+}
+
+/// The name an import binds when it has no alias: the last path segment without extension
+/// (`sys/logger` -> `logger`, `"sys/util.aether"` -> `util`).
+pub fn default_binding(module: &str) -> &str {
+    let last = module.rsplit('/').next().unwrap_or(module);
+    last.strip_suffix(".aether").unwrap_or(last)
+}
+
+/// Plugins names are keys; only a word names a plugin callable as `name.fn()`.
+pub fn plugin_name<'s>(key: &Key<'s>) -> Option<&'s str> {
+    match key {
+        Key::Word { name } => Some(name),
+        Key::Str { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_paths() {
+        assert_eq!(
+            relative_path("sys/util"),
+            Some(PathBuf::from("sys/util.aether"))
+        );
+        assert_eq!(
+            relative_path("sys/util.aether"),
+            Some(PathBuf::from("sys/util.aether"))
+        );
+        assert_eq!(relative_path("../etc/passwd"), None);
+        assert_eq!(relative_path("/abs"), None);
+        assert_eq!(default_binding("sys/logger"), "logger");
+        assert_eq!(default_binding("sys/util.aether"), "util");
+    }
+}

@@ -1,0 +1,113 @@
+//! Scopes and bindings for name resolution.
+//!
+//! A scope belongs to a function, lambda, plugin, named block or event handler (or the file).
+//! Bindings are function-scoped, as in the Python-like dialect: a variable assigned inside an
+//! `if` is visible after it. That is lenient for the brace dialect's block-scoped `let`, on
+//! purpose: the validator reports what is certainly wrong, not what might be.
+
+use crate::ast::Param;
+use crate::span::Span;
+use crate::validate::modules::Exports;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// A function, lambda, plugin, named block, event handler or the file.
+    Function,
+    /// The variables of a comprehension (`x for x in xs`): visible only inside it, and
+    /// transparent for loop and read-order checks.
+    Comprehension,
+}
+
+pub struct Scope<'a> {
+    pub kind: ScopeKind,
+    pub names: HashMap<&'a str, Binding<'a>>,
+    /// `for`/`while` bodies entered in this scope (for `break`/`continue`).
+    pub loops: u32,
+}
+
+impl Scope<'_> {
+    pub fn new(kind: ScopeKind) -> Self {
+        Scope {
+            kind,
+            names: HashMap::new(),
+            loops: 0,
+        }
+    }
+}
+
+impl<'a> Scope<'a> {
+    /// Record a binding. A name keeps its earliest position; a function declaration wins over
+    /// other bindings of the same name, since it is hoisted.
+    pub fn bind(&mut self, name: &'a str, kind: BindingKind<'a>, at: u32, span: Span) {
+        match self.names.get_mut(name) {
+            Some(b) => {
+                if matches!(kind, BindingKind::Function(_))
+                    && !matches!(b.kind, BindingKind::Function(_))
+                {
+                    *b = Binding { kind, at, span };
+                } else if at < b.at {
+                    b.at = at;
+                    b.span = span;
+                }
+            }
+            None => {
+                self.names.insert(name, Binding { kind, at, span });
+            }
+        }
+    }
+}
+
+pub struct Binding<'a> {
+    pub kind: BindingKind<'a>,
+    /// The byte offset from which the name has a value (0 for hoisted functions and
+    /// parameters, the end of the statement for an assignment).
+    pub at: u32,
+    /// Where the name is bound (for secondary labels).
+    pub span: Span,
+}
+
+pub enum BindingKind<'a> {
+    Variable,
+    Function(Signature<'a>),
+    /// `import "path" as alias` / `use path`; `exports` is `None` when the module file was
+    /// not found.
+    Import {
+        module: &'a str,
+        exports: Option<Arc<Exports>>,
+    },
+    Plugin,
+}
+
+/// What a call must match: parameter names in order, how many are required, and whether a
+/// rest parameter takes any further arguments.
+pub struct Signature<'a> {
+    pub params: Vec<&'a str>,
+    pub required: usize,
+    pub variadic: bool,
+}
+
+impl<'a> Signature<'a> {
+    pub fn of(params: &'a [Param<'_>]) -> Self {
+        let variadic = params.iter().any(|p| p.rest);
+        let named: Vec<&'a str> = params
+            .iter()
+            .filter(|p| !p.rest)
+            .map(|p| p.name.node)
+            .collect();
+        // Parameters up to the last one without a default are required.
+        let required = params
+            .iter()
+            .filter(|p| !p.rest)
+            .enumerate()
+            .filter(|(_, p)| p.default.is_none())
+            .last()
+            .map_or(0, |(i, _)| i + 1);
+        Signature {
+            params: named,
+            required,
+            variadic,
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! "Did you mean ...?": the closest candidate by edit distance, if it is close enough.
+
+/// The candidate closest to `name`, compared case-insensitively, within an edit distance of a
+/// third of the name's length (at least 1, so `summarise` finds `summarize` and `True` finds
+/// `true`). Ties go to the alphabetically first candidate, so the hint is deterministic.
+pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let lower = name.to_lowercase();
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .filter_map(|c| {
+            let d = strsim::levenshtein(&lower, &c.to_lowercase());
+            (d <= limit).then_some((d, c))
+        })
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn finds_close_names_only() {
+        let names = ["summarize", "reflect", "narrate", "now"];
+        assert_eq!(closest("summarise", names), Some("summarize"));
+        assert_eq!(closest("reflct", names), Some("reflect"));
+        assert_eq!(closest("frobnicate", names), None);
+        assert_eq!(closest("True", ["true", "tree"]), Some("true"));
+        assert_eq!(
+            closest("now", names),
+            None,
+            "an exact match is not a suggestion"
+        );
+    }
+}
