@@ -3,6 +3,8 @@
 //! `cargo bench --bench parse` — each case reports bytes per second. The inputs are the
 //! valid corpus files (each parsed on its own, as a bulk check does) and one large file made
 //! by repeating them, so both many-small-files and one-big-file shapes are measured.
+//! `validate` times the semantic pass alone over an already parsed tree, beside the parse of
+//! the same input, so the two can be compared directly.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::Path;
@@ -69,6 +71,15 @@ fn benches(c: &mut Criterion) {
     g.bench_function("lex", |b| b.iter(|| aether::lexer::lex(&big).len()));
     g.bench_function("lex+layout+parse", |b| {
         b.iter(|| aether::syntax::parse(&big).file.stmts.len())
+    });
+    let parsed = aether::syntax::parse(&big);
+    let modules = aether::validate::ModuleCache::default();
+    let cx = aether::validate::Context {
+        file: None,
+        modules: &modules,
+    };
+    g.bench_function("validate", |b| {
+        b.iter(|| aether::validate::validate(&parsed.file, &cx).len())
     });
     g.finish();
 }

@@ -71,7 +71,8 @@ enum Cmd {
     },
     /// Print the token stream of a file (after the layout pass, comments included).
     Tokens { file: PathBuf },
-    /// Explain a diagnostic code by id (`P002`) or name (`unclosed-delimiter`); no argument lists them all.
+    /// Explain a diagnostic code by id (`V001`) or name (`unknown-function`), a builtin or a
+    /// command verb; `builtins` and `verbs` list those; no argument lists the codes.
     Explain { code: Option<String> },
 }
 
@@ -438,43 +439,56 @@ fn cmd_tokens(path: &Path) -> io::Result<ExitCode> {
 }
 
 fn cmd_explain(code: Option<&str>) -> io::Result<ExitCode> {
+    use aether::{builtins, vocabulary};
     let mut out = io::stdout().lock();
-    match code {
-        None => {
-            for r in rules::ALL {
-                writeln!(
-                    out,
-                    "{}  {:<30} {:<18} {}",
-                    r.id,
-                    r.name,
-                    r.code.name(),
-                    r.summary
-                )?;
-            }
-            Ok(ExitCode::SUCCESS)
+    let Some(key) = code else {
+        for r in rules::ALL {
+            writeln!(
+                out,
+                "{}  {:<30} {:<18} {}",
+                r.id,
+                r.name,
+                r.code.name(),
+                r.summary
+            )?;
         }
-        Some(key) => match find_rule(key) {
-            Some(r) => {
-                writeln!(
-                    out,
-                    "{} {} ({}, code {} {})\n",
-                    r.id,
-                    r.name,
-                    if r.severity == Severity::Error {
-                        "error"
-                    } else {
-                        "warning"
-                    },
-                    r.code.number(),
-                    r.code.name()
-                )?;
-                writeln!(out, "{}\n\n{}", r.summary, r.doc)?;
-                Ok(ExitCode::SUCCESS)
-            }
-            None => {
-                eprintln!("error: unknown code `{key}`; `aether explain` lists them all");
-                Ok(ExitCode::from(2))
-            }
-        },
+        writeln!(
+            out,
+            "\n`aether explain builtins` lists the builtin functions, `aether explain verbs` the command verbs."
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let Some(r) = find_rule(key) {
+        let severity = match r.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(
+            out,
+            "{} {} ({severity}, code {} {})\n",
+            r.id,
+            r.name,
+            r.code.number(),
+            r.code.name()
+        )?;
+        writeln!(out, "{}\n\n{}", r.summary, r.doc)?;
+    } else if key == "builtins" {
+        for b in builtins::BUILTINS {
+            writeln!(out, "{:<48} {}", b.signature(), b.doc)?;
+        }
+    } else if key == "verbs" {
+        for v in vocabulary::VERBS {
+            writeln!(out, "{:<16} {}", v.name, v.doc)?;
+        }
+    } else if let Some(b) = builtins::lookup(key) {
+        writeln!(out, "{} (builtin function)\n\n{}", b.signature(), b.doc)?;
+    } else if let Some(v) = vocabulary::lookup(key) {
+        writeln!(out, "{} (command verb)\n\n{}", v.name, v.doc)?;
+    } else {
+        eprintln!(
+            "error: `{key}` is not a diagnostic code, builtin or command verb; `aether explain` lists the codes"
+        );
+        return Ok(ExitCode::from(2));
     }
+    Ok(ExitCode::SUCCESS)
 }

@@ -165,18 +165,169 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn explain_by_id_and_by_name() {
-    let by_id = aether(&["explain", "P002"]);
-    let by_name = aether(&["explain", "unclosed-delimiter"]);
-    assert_eq!(by_id.status.code(), Some(0));
-    assert_eq!(stdout(&by_id), stdout(&by_name));
-    assert!(stdout(&by_id).contains("PARSE_ERROR"));
+fn explain_documents_every_rule_builtin_and_verb() {
     let all = stdout(&aether(&["explain"]));
-    for id in [
-        "P001", "P002", "P003", "P004", "P005", "P006", "P007", "I001", "I002", "X001",
-    ] {
-        assert!(all.contains(id), "{id} listed");
+    for rule in aether::diagnostic::rules::ALL {
+        assert!(all.contains(rule.id), "{} listed", rule.id);
+        let by_id = aether(&["explain", rule.id]);
+        let by_name = aether(&["explain", rule.name]);
+        assert_eq!(by_id.status.code(), Some(0), "{}", rule.id);
+        assert_eq!(stdout(&by_id), stdout(&by_name), "{}", rule.id);
+        let text = stdout(&by_id);
+        assert!(text.contains(rule.code.name()), "{}", rule.id);
+        assert!(text.contains(rule.doc), "{} has its doc", rule.id);
     }
+    let builtins = stdout(&aether(&["explain", "builtins"]));
+    for b in aether::builtins::BUILTINS {
+        assert!(builtins.contains(&b.signature()), "{} listed", b.name);
+    }
+    let verbs = stdout(&aether(&["explain", "verbs"]));
+    assert_eq!(verbs.lines().count(), aether::vocabulary::VERBS.len());
+    assert!(stdout(&aether(&["explain", "load_logs"])).contains("load_logs(source?, tag?"));
+}
+
+/// The rule id, line and message of the first `# expect:` line whose rule is an error.
+fn first_expected_error(src: &str) -> Option<(usize, String)> {
+    src.lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .filter(|rest| rest.starts_with('V'))
+        .map(|rest| {
+            let (head, message) = rest.split_once(": ").expect("message");
+            let line = head.split_whitespace().nth(2).unwrap().parse().unwrap();
+            (line, message.to_string())
+        })
+        .next()
+}
+
+#[test]
+fn validation_cases_json_status_carries_the_first_error() {
+    let mut seen = 0;
+    for entry in walkdir::WalkDir::new("corpus/validation") {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "aether") {
+            continue;
+        }
+        seen += 1;
+        let path = entry.path().to_str().unwrap();
+        let src = std::fs::read_to_string(path).unwrap();
+        let o = aether(&[path, "--check", "--json-status"]);
+        let v = status_json(&o);
+        assert_key_order(&v);
+        assert_eq!(v["phase"], "parse", "{path}");
+        match first_expected_error(&src) {
+            Some((line, message)) => {
+                assert_eq!(o.status.code(), Some(1), "{path}");
+                assert_eq!(v["code"], 25, "{path}");
+                assert_eq!(v["code_name"], "VALIDATION_ERROR", "{path}");
+                assert_eq!(v["line"], line, "{path}");
+                assert_eq!(v["message"], message.as_str(), "{path}");
+            }
+            None => {
+                // Warnings are shown but do not fail the check.
+                assert_eq!(o.status.code(), Some(0), "{path}: {}", stderr(&o));
+                assert_eq!(v["code_name"], "SUCCESS", "{path}");
+                assert_eq!(v["message"], "parse ok", "{path}");
+            }
+        }
+    }
+    assert!(seen >= 20, "the validation corpus has {seen} files");
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_failures() {
+    // `intent:` is a legacy form: a warning, so the file passes...
+    let path = "corpus/valid/line/directives.aether";
+    let o = aether(&[path, "--check", "--json-status"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v = status_json(&o);
+    assert!(v["warnings"].as_u64().unwrap() > 0, "{v}");
+    assert!(
+        stderr(&o).contains("L001"),
+        "warnings are shown: {}",
+        stderr(&o)
+    );
+    // ...unless warnings are denied.
+    let o = aether(&[path, "--check", "--json-status", "--deny-warnings"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = status_json(&o);
+    assert_eq!(v["code_name"], "VALIDATION_ERROR");
+    assert_eq!(v["message"], "'intent:' is the legacy spelling of 'goal:'");
+    let bulk = aether(&["check", path, "--deny-warnings"]);
+    assert_eq!(bulk.status.code(), Some(1));
+}
+
+#[test]
+fn plugin_path_finds_modules_outside_the_file_tree() {
+    let root = std::env::temp_dir().join(format!("aether-plugin-path-{}", std::process::id()));
+    let lib = root.join("lib");
+    let app = root.join("app");
+    std::fs::create_dir_all(lib.join("net")).unwrap();
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        lib.join("net/http.aether"),
+        "fn fetch(url) {\n    return url\n}\n",
+    )
+    .unwrap();
+    let script = app.join("main.aether");
+    std::fs::write(
+        &script,
+        "import \"net/http\" as http\nlet a = http.fetch(\"x\")\nlet b = http.fecth(\"y\")\n",
+    )
+    .unwrap();
+    let script = script.to_str().unwrap();
+    // Not found: a warning at the import; the calls are not checked.
+    let o = aether(&[script, "--check", "--json-status"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("W005"), "{}", stderr(&o));
+    // Found through --plugin-path: the misspelt call is an error, with a suggestion.
+    let o = aether(&[
+        script,
+        "--check",
+        "--json-status",
+        "--color",
+        "never",
+        "--plugin-path",
+        lib.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = status_json(&o);
+    assert_eq!(v["message"], "module 'net/http' has no function 'fecth'");
+    assert_eq!(v["line"], 3);
+    assert!(
+        stderr(&o).contains("did you mean `fetch`?"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn unknown_function_suggests_a_close_builtin() {
+    let root = std::env::temp_dir().join(format!("aether-suggest-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    let script = root.join("s.aether");
+    std::fs::write(
+        &script,
+        "goal: \"digest\"\nreport: summarise(load_logs())\n",
+    )
+    .unwrap();
+    let o = aether(&[
+        script.to_str().unwrap(),
+        "--check",
+        "--json-status",
+        "--emit-error-code",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = status_json(&o);
+    assert_eq!(v["message"], "unknown function 'summarise'");
+    assert_eq!(v["line"], 2);
+    assert_eq!(v["column"], 9);
+    let err = stderr(&o);
+    assert!(err.contains("did you mean `summarize`?"), "{err}");
+    assert!(err.contains("AETHER_ERROR_CODE:25"), "{err}");
+    std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]

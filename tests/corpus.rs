@@ -1,12 +1,17 @@
 //! The corpus is the test suite: every file under `corpus/` becomes a test case.
 //!
-//! - `valid/`: no error diagnostics; the AST is snapshotted (insta, YAML).
+//! - `valid/`: no error diagnostics from parsing or validation; the AST is snapshotted (insta,
+//!   YAML).
 //! - `invalid/`: the errors, as (code, line), equal the file's `# expect:` lines in order;
 //!   the rendered diagnostics are snapshotted so message changes are reviewed.
 //! - `foreign/`: the first error equals the single `# expect:` line.
+//! - `validation/`: every diagnostic (errors and warnings), as (rule id, line, message), equals
+//!   the file's `# expect:` lines in order; the JSON status of the real binary is checked in
+//!   `tests/cli.rs`.
 //! - every file: invariants (tokens ordered, in bounds, on char boundaries; every AST span
 //!   inside its parent's; diagnostics in bounds).
 
+use aether::check::{check_text, Settings};
 use aether::diagnostic::Severity;
 use aether::syntax::parse;
 mod common;
@@ -17,19 +22,35 @@ fn read(path: &Path) -> String {
     String::from_utf8(std::fs::read(path).expect("corpus file readable")).expect("corpus is UTF-8")
 }
 
-fn expectations(src: &str) -> Vec<(String, usize)> {
+/// One `# expect: <CODE_NAME|RULE_ID> line <N>[: <message>]` header line.
+#[derive(Debug, PartialEq)]
+struct Expect {
+    code: String,
+    line: usize,
+    message: Option<String>,
+}
+
+fn expectations(src: &str) -> Vec<Expect> {
     src.lines()
         .filter_map(|l| l.trim().strip_prefix("# expect:"))
         .map(|rest| {
-            let mut it = rest.split_whitespace();
+            let rest = rest.trim();
+            let (head, message) = match rest.split_once(": ") {
+                Some((h, m)) => (h, Some(m.to_string())),
+                None => (rest, None),
+            };
+            let mut it = head.split_whitespace();
             let code = it.next().expect("code").to_string();
             assert_eq!(it.next(), Some("line"), "malformed expectation: {rest}");
             let line = it
                 .next()
-                .expect("line number")
-                .parse()
-                .expect("line number");
-            (code, line)
+                .and_then(|n| n.trim_end_matches(':').parse().ok())
+                .unwrap_or_else(|| panic!("malformed line number: {rest}"));
+            Expect {
+                code,
+                line,
+                message,
+            }
         })
         .collect()
 }
@@ -47,15 +68,25 @@ fn valid_files_parse_cleanly() {
     insta::glob!("../corpus", "valid/**/*.aether", |path| {
         let src = read(path);
         check_invariants(&src);
-        let parsed = parse(&src);
-        let errors: Vec<_> = parsed.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let outcome = check_text(src.clone(), Some(path), &Settings::default());
+        let errors: Vec<String> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| {
+                format!(
+                    "{}: {}",
+                    outcome.lines.line(d.span.start as usize),
+                    d.message
+                )
+            })
+            .collect();
         assert!(
             errors.is_empty(),
-            "{} has errors:\n{}",
-            path.display(),
-            concise(path, &src)
+            "{} has errors:\n{errors:#?}",
+            path.display()
         );
-        insta::assert_yaml_snapshot!(parsed.file);
+        insta::assert_yaml_snapshot!(parse(&src).file);
     });
 }
 
@@ -71,15 +102,14 @@ fn invalid_files_report_exactly_the_expected_errors() {
             path.display()
         );
         let parsed = parse(&src);
-        let got: Vec<(String, usize)> = parsed
+        let got: Vec<Expect> = parsed
             .diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
-            .map(|d| {
-                (
-                    d.code().name().to_string(),
-                    parsed.lines.line(d.span.start as usize),
-                )
+            .map(|d| Expect {
+                code: d.code().name().to_string(),
+                line: parsed.lines.line(d.span.start as usize),
+                message: None,
             })
             .collect();
         assert_eq!(
@@ -111,10 +141,11 @@ fn foreign_files_fail_at_the_first_foreign_construct() {
             .iter()
             .find(|d| d.is_error())
             .unwrap_or_else(|| panic!("{} parsed without errors", path.display()));
-        let got = (
-            first.code().name().to_string(),
-            parsed.lines.line(first.span.start as usize),
-        );
+        let got = Expect {
+            code: first.code().name().to_string(),
+            line: parsed.lines.line(first.span.start as usize),
+            message: None,
+        };
         assert_eq!(
             got,
             expected[0],
@@ -123,5 +154,31 @@ fn foreign_files_fail_at_the_first_foreign_construct() {
             concise(path, &src)
         );
         insta::assert_snapshot!(concise(path, &src));
+    });
+}
+
+#[test]
+fn validation_cases_report_exactly_the_expected_diagnostics() {
+    let settings = Settings::default();
+    insta::glob!("../corpus", "validation/**/*.aether", |path| {
+        let src = read(path);
+        check_invariants(&src);
+        let expected = expectations(&src);
+        assert!(
+            expected.iter().all(|e| e.message.is_some()),
+            "{}: validation expectations carry the message",
+            path.display()
+        );
+        let outcome = check_text(src, Some(path), &settings);
+        let got: Vec<Expect> = outcome
+            .diagnostics
+            .iter()
+            .map(|d| Expect {
+                code: d.rule.id.to_string(),
+                line: outcome.lines.line(d.span.start as usize),
+                message: Some(d.message.clone()),
+            })
+            .collect();
+        assert_eq!(got, expected, "{}", path.display());
     });
 }
