@@ -420,8 +420,8 @@ impl<'s> State<'_, 's> {
             // A mismatched closer: take it as the closer of the innermost bracket.
             let frame = self.top();
             let (closer, what) = match frame.kind {
-                Kind::Paren => (Token::RParen, "the `(`"),
-                Kind::Bracket => (Token::RBracket, "the `[`"),
+                Kind::Paren => (Token::RParen, "the '('"),
+                Kind::Bracket => (Token::RBracket, "the '['"),
                 _ => (Token::RBrace, "the map"),
             };
             let open = frame.open;
@@ -431,12 +431,12 @@ impl<'s> State<'_, 's> {
                     &rules::UNEXPECTED_CLOSER,
                     span,
                     format!(
-                        "mismatched `{}`: expected `{}` to close {what} opened at line {line}",
+                        "mismatched '{}': expected '{}' to close {what} opened at line {line}",
                         tok.punct(),
                         closer.punct()
                     ),
                 )
-                .with_label(format!("expected `{}`", closer.punct()))
+                .with_label(format!("expected '{}'", closer.punct()))
                 .with_secondary(open, "opened here"),
             );
             self.pop_frame();
@@ -446,7 +446,7 @@ impl<'s> State<'_, 's> {
         let mut d = Diagnostic::new(
             &rules::UNEXPECTED_CLOSER,
             span,
-            format!("unexpected `{}`: no matching opener", tok.punct()),
+            format!("unexpected '{}': no matching opener", tok.punct()),
         )
         .with_label("this closer has no opener");
         if let Some(&header) = self.top().headers.last() {
@@ -483,14 +483,14 @@ impl<'s> State<'_, 's> {
         let kind = frame.kind;
         let open = frame.open;
         let (closer, what) = match kind {
-            Kind::Paren => (Token::RParen, "the `(`"),
-            Kind::Bracket => (Token::RBracket, "the `[`"),
+            Kind::Paren => (Token::RParen, "the '('"),
+            Kind::Bracket => (Token::RBracket, "the '['"),
             Kind::Map => (Token::RBrace, "the map"),
             Kind::Block | Kind::File => (Token::RBrace, "the block"),
         };
         let open_line = self.lines.line(open.start as usize);
         let message = format!(
-            "expected `{}` to close {what} opened at line {open_line}",
+            "expected '{}' to close {what} opened at line {open_line}",
             closer.punct()
         );
         let span = match found {
@@ -498,7 +498,7 @@ impl<'s> State<'_, 's> {
             None => Span::empty(at),
         };
         let label = match found {
-            Some((t, _)) => format!("found `{}` here", t.punct()),
+            Some((t, _)) => format!("found '{}' here", t.punct()),
             None => "the file ends here".to_string(),
         };
         self.diags.push(
@@ -605,15 +605,15 @@ mod tests {
     fn unclosed_and_stray() {
         let s = show("fn f() {\n  a(\n");
         assert!(
-            s.contains("expected `)` to close the `(` opened at line 2"),
+            s.contains("expected ')' to close the '(' opened at line 2"),
             "{s}"
         );
         assert!(
-            s.contains("expected `}` to close the block opened at line 1"),
+            s.contains("expected '}' to close the block opened at line 1"),
             "{s}"
         );
         let s = show("try:\n  a()\n} catch (e) {\n  b()\n}\n");
-        assert!(s.contains("unexpected `}`"), "{s}");
+        assert!(s.contains("unexpected '}'"), "{s}");
     }
 
     #[test]

@@ -1201,7 +1201,7 @@ where
             } else {
                 (
                     &rules::INVALID_CHARACTER,
-                    format!("invalid character `{}`", text.escape_debug()),
+                    format!("invalid character '{}'", text.escape_debug()),
                 )
             };
             emitter.emit(E::custom(span, encode_rule(rule, &msg)));
@@ -1321,7 +1321,7 @@ where
                         e.span(),
                         encode_rule(
                             &rules::FOREIGN_SYNTAX,
-                            &format!("`{js}` is JavaScript, not Aether"),
+                            &format!("'{js}' is JavaScript, not Aether"),
                         ) + "\u{1}Aether compares with `"
                             + aether
                             + "`",
@@ -2017,7 +2017,7 @@ where
         .validate(|span, _, emitter| {
             emitter.emit(E::custom(
                 span,
-                encode_rule(&rules::STRAY_END, "`end` closes nothing here"),
+                encode_rule(&rules::STRAY_END, "'end' closes nothing here"),
             ));
             StmtKind::Error
         });
@@ -2097,7 +2097,7 @@ where
             .then(just(Token::LParen).rewind())
             .to(Foreign {
                 language: "Python",
-                what: "`def` function definition".into(),
+                what: "'def' function definition".into(),
                 help: "Aether functions are written `fn name(args) { }` or `function name(args):`",
             }),
         kw("class")
@@ -2105,7 +2105,7 @@ where
             .then(one_of([Token::Colon, Token::LParen]).rewind())
             .to(Foreign {
                 language: "Python",
-                what: "`class` definition".into(),
+                what: "'class' definition".into(),
                 help: "Aether has no classes; use a plugin or functions",
             }),
         kw("export")
@@ -2115,19 +2115,19 @@ where
             )))
             .to(Foreign {
                 language: "JavaScript",
-                what: "`export` list".into(),
+                what: "'export' list".into(),
                 help: "Aether exports a function with `export name(args) { }`",
             }),
         kw("import")
             .then(one_of([Token::LBrace, Token::LMap, Token::Star]).rewind())
             .to(Foreign {
                 language: "JavaScript",
-                what: "`import { }` statement".into(),
+                what: "'import { }' statement".into(),
                 help: "Aether imports a module with `import \"path\" as name`",
             }),
         kw("const").then(word()).then(just(Token::Eq)).to(Foreign {
             language: "JavaScript",
-            what: "`const` declaration".into(),
+            what: "'const' declaration".into(),
             help: "Aether declares variables with `let`",
         }),
         // `fi`, `done` ... alone (or `done < file`); `done = true` stays an assignment.
@@ -2152,7 +2152,7 @@ where
             )
             .map(|w| Foreign {
                 language: "shell",
-                what: format!("`{w}`"),
+                what: format!("'{w}'"),
                 help: "this looks like a shell script",
             }),
     ))
@@ -2203,11 +2203,11 @@ where
                     (Some((Token::LBracket, p)), Token::LBracket) if p.end == span.start => {
                         found = Some((
                             Span::new(p.start as usize, span.end as usize),
-                            "`[[ ... ]]` test",
+                            "'[[ ... ]]' test",
                         ));
                     }
                     (Some((Token::Semi, _)), Token::Ident(w @ ("then" | "do"))) => {
-                        found = Some((span, if w == "then" { "`; then`" } else { "`; do`" }));
+                        found = Some((span, if w == "then" { "'; then'" } else { "'; do'" }));
                     }
                     _ => {}
                 }
@@ -2252,14 +2252,14 @@ where
     .then_ignore(skip_rest.clone())
     .validate(|(w, span), _, emitter| {
         let owner = match w {
-            "else" | "elif" => "`if`",
-            _ => "`try`",
+            "else" | "elif" => "'if'",
+            _ => "'try'",
         };
         emitter.emit(E::custom(
             span,
             encode_rule(
                 &rules::SYNTAX,
-                &format!("`{w}` without a matching {owner} before it"),
+                &format!("'{w}' without a matching {owner} before it"),
             ) + "\u{1}the statement it continues must end right before it, at the same indentation",
         ));
         StmtKind::Error

@@ -21,7 +21,7 @@ pub fn load(path: &Path) -> Loaded {
             diagnostic: Diagnostic::new(
                 &rules::IO_ERROR,
                 Span::empty(0),
-                format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
+                format!("cannot read '{}': {}", path.display(), io_reason(&e)),
             ),
             text: String::new(),
         },

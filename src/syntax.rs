@@ -119,8 +119,8 @@ fn describe_pattern(p: &RichPattern<'_, Token<'_>>) -> Option<String> {
         RichPattern::Token(t) => t.describe(),
         RichPattern::Label(l) if GENERIC_LABELS.contains(&l.as_ref()) => l.to_string(),
         // Keyword labels (`kw("in")`) read as code.
-        RichPattern::Label(l) => format!("`{l}`"),
-        RichPattern::Identifier(i) => format!("`{i}`"),
+        RichPattern::Label(l) => format!("'{l}'"),
+        RichPattern::Identifier(i) => format!("'{i}'"),
         RichPattern::Any => "something".into(),
         RichPattern::SomethingElse => return None,
         RichPattern::EndOfInput => "end of file".into(),

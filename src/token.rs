@@ -186,29 +186,29 @@ impl Token<'_> {
         match self {
             Token::Newline => "end of line".into(),
             Token::Comment => "comment".into(),
-            Token::Ident(s) => format!("`{s}`"),
-            Token::DollarIdent(s) => format!("`{s}`"),
+            Token::Ident(s) => format!("'{s}'"),
+            Token::DollarIdent(s) => format!("'{s}'"),
             Token::Int(s)
             | Token::Float(s)
             | Token::Hex(s)
             | Token::Percent(s)
             | Token::Duration(s)
-            | Token::NumWord(s) => format!("`{s}`"),
+            | Token::NumWord(s) => format!("'{s}'"),
             Token::Str(_) | Token::StrStart(_) | Token::TripleQuote(_) => "string".into(),
             Token::Unterminated(_) => "unterminated string".into(),
             Token::StrText(_) => "string text".into(),
-            Token::InterpStart => "`{` of an interpolation".into(),
+            Token::InterpStart => "'{' of an interpolation".into(),
             Token::InterpSpec(_) => "format spec".into(),
-            Token::InterpEnd => "`}` of an interpolation".into(),
+            Token::InterpEnd => "'}' of an interpolation".into(),
             Token::StrEnd => "end of string".into(),
             Token::Regex(_) => "regex literal".into(),
             Token::BlockScalar(_) => "block scalar".into(),
             Token::Indent => "indented block".into(),
             Token::Dedent => "end of indented block".into(),
-            Token::JsEq(s) => format!("`{s}`"),
+            Token::JsEq(s) => format!("'{s}'"),
             Token::Error => "invalid character".into(),
             Token::Control => "control character".into(),
-            other => format!("`{}`", other.punct()),
+            other => format!("'{}'", other.punct()),
         }
     }
 

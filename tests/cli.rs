@@ -49,7 +49,7 @@ fn assert_key_order(v: &Value) {
 
 #[test]
 fn check_valid_file_json_status_and_error_code() {
-    let path = "corpus/valid/brace/plugin_full.aether";
+    let path = "corpus/valid/brace/loops_and_counters.aether";
     let o = aether(&[path, "--check", "--json-status", "--emit-error-code"]);
     assert_eq!(o.status.code(), Some(0));
     let v = status_json(&o);
@@ -86,7 +86,7 @@ fn check_invalid_file_reports_first_error() {
     assert_eq!(v["line"], 13);
     assert_eq!(
         v["message"],
-        "expected `}` to close the block opened at line 3"
+        "expected '}' to close the block opened at line 3"
     );
     let err = stderr(&o);
     assert!(err.contains("P002 unclosed-delimiter"), "{err}");
@@ -204,7 +204,7 @@ fn validation_cases_json_status_carries_the_first_error() {
     let mut seen = 0;
     for entry in walkdir::WalkDir::new("corpus/validation") {
         let entry = entry.unwrap();
-        if entry.path().extension().is_none_or(|e| e != "aether") {
+        if entry.path().extension() != Some(std::ffi::OsStr::new("aether")) {
             continue;
         }
         seen += 1;

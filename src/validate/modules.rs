@@ -94,7 +94,7 @@ fn relative_path(module: &str) -> Option<PathBuf> {
         return None;
     }
     let mut path = PathBuf::from(module);
-    if path.extension().is_none_or(|e| e != "aether") {
+    if path.extension() != Some(std::ffi::OsStr::new("aether")) {
         path.set_extension("aether");
     }
     Some(path)

@@ -10,7 +10,7 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         .into_iter()
         .filter(|c| *c != name)
         .filter_map(|c| {
-            let d = strsim::levenshtein(&lower, &c.to_lowercase());
+            let d = strsim::osa_distance(&lower, &c.to_lowercase());
             (d <= limit).then_some((d, c))
         })
         .min()
@@ -26,6 +26,11 @@ mod tests {
         let names = ["summarize", "reflect", "narrate", "now"];
         assert_eq!(closest("summarise", names), Some("summarize"));
         assert_eq!(closest("reflct", names), Some("reflect"));
+        assert_eq!(
+            closest("fecth", ["fetch"]),
+            Some("fetch"),
+            "a transposition is one edit"
+        );
         assert_eq!(closest("frobnicate", names), None);
         assert_eq!(closest("True", ["true", "tree"]), Some("true"));
         assert_eq!(
