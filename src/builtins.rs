@@ -42,23 +42,27 @@ impl Builtin {
 
     /// `name(a, b?, ...)`: the signature as shown in diagnostics and docs.
     pub fn signature(&self) -> String {
-        let mut parts: Vec<String> = self
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                if i < self.required {
-                    (*p).to_string()
-                } else {
-                    format!("{p}?")
-                }
-            })
-            .collect();
-        if self.variadic {
-            parts.push("...".into());
-        }
-        format!("{}({})", self.name, parts.join(", "))
+        signature(self.name, self.params, self.required, self.variadic)
     }
+}
+
+/// `name(a, b?, ...)`: required parameters, optional ones marked `?`, `...` for more.
+pub fn signature(name: &str, params: &[&str], required: usize, variadic: bool) -> String {
+    let mut parts: Vec<String> = params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i < required {
+                (*p).to_string()
+            } else {
+                format!("{p}?")
+            }
+        })
+        .collect();
+    if variadic {
+        parts.push("...".into());
+    }
+    format!("{name}({})", parts.join(", "))
 }
 
 macro_rules! builtins {

@@ -187,6 +187,10 @@ a function, lambda or event handler body starts outside any loop.";
     DUPLICATE_PARAMETER = "V007" "duplicate-parameter" ValidationError Error
         "Two parameters of one function have the same name."
         "The second parameter would hide the first; rename one of them.";
+    DUPLICATE_ARGUMENT = "V008" "duplicate-argument" ValidationError Error
+        "A call passes the same parameter twice."
+        "`load_logs(\"app\", source=\"db\")` gives `source` both by position and by keyword, \
+and `f(a=1, a=2)` by keyword twice. Pass each parameter once.";
     UNREACHABLE_CODE = "W002" "unreachable-code" ValidationError Warning
         "Statements after `return`, `break`, `continue` or `throw` never run."
         "A statement that leaves its block makes the rest of that block dead code. Remove \

@@ -40,6 +40,7 @@ pub fn validate<'a>(file: &'a File<'a>, cx: &Context<'_>) -> Vec<Diagnostic> {
         diags: Vec::new(),
         data: 0,
         unresolved: HashSet::new(),
+        brace_depth: 0,
     };
     v.scoped(ScopeKind::Function, |v| {
         v.collect(&file.stmts);
@@ -56,6 +57,17 @@ struct Validator<'a, 'c> {
     data: u32,
     /// Module paths already reported as not found (one warning each).
     unresolved: HashSet<String>,
+    /// Brace blocks entered while collecting the current scope.
+    brace_depth: u32,
+}
+
+/// A module's path relative to the working directory when it is below it, so messages read
+/// the same on every machine.
+fn shown_path(path: &Path) -> &Path {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd.canonicalize().unwrap_or(cwd)).ok())
+        .unwrap_or(path)
 }
 
 /// Names that are never variable reads worth reporting.
@@ -80,7 +92,9 @@ impl<'a> Validator<'a, '_> {
 
     fn scoped(&mut self, kind: ScopeKind, f: impl FnOnce(&mut Self)) {
         self.scopes.push(Scope::new(kind));
+        let depth = std::mem::take(&mut self.brace_depth);
         f(self);
+        self.brace_depth = depth;
         self.scopes.pop();
     }
 
@@ -132,15 +146,28 @@ impl<'a> Validator<'a, '_> {
         }
     }
 
+    /// A nested block of the same scope. A brace block makes its `let`s block-local.
+    fn collect_nested(&mut self, block: &'a Block<'a>) {
+        let brace = block.style == BlockStyle::Brace;
+        self.brace_depth += u32::from(brace);
+        self.collect(&block.stmts);
+        self.brace_depth -= u32::from(brace);
+    }
+
     fn collect_opt(&mut self, block: &'a Option<Block<'a>>) {
         if let Some(b) = block {
-            self.collect(&b.stmts);
+            self.collect_nested(b);
         }
     }
 
     fn collect_stmt(&mut self, stmt: &'a Stmt<'a>) {
         let end = stmt.span.end;
         match &stmt.node {
+            StmtKind::Let {
+                name,
+                let_kind: LetKind::Let | LetKind::Var,
+                ..
+            } if self.brace_depth > 0 => self.scope().bind_block_local(name.node, name.span),
             StmtKind::Let { name, .. } | StmtKind::TypedAssign { name, .. } => {
                 self.scope()
                     .bind(name.node, BindingKind::Variable, end, name.span)
@@ -151,23 +178,20 @@ impl<'a> Validator<'a, '_> {
                         .bind(name, BindingKind::Variable, end, target.span);
                 }
             }
+            // A statement-level `key: value` is a colon assignment. The keys nested in its
+            // suite, in sections and in list items are data, not variables.
             StmtKind::Entry { kv } => {
                 if let Key::Word { name } = kv.key.node {
-                    self.scope()
-                        .bind(name, BindingKind::Variable, end, kv.key.span);
+                    self.scope().bind(name, BindingKind::Key, end, kv.key.span);
                 }
-                self.collect_opt(&kv.body);
             }
-            StmtKind::Directive { kv, .. } => self.collect_opt(&kv.body),
-            StmtKind::Section { body, .. } => self.collect(&body.stmts),
-            StmtKind::ListItem { item } => self.collect_stmt(item),
             StmtKind::Step { stmt, .. } => self.collect_stmt(stmt),
             StmtKind::If {
                 branches,
                 else_body,
             } => {
                 for b in branches {
-                    self.collect(&b.body.stmts);
+                    self.collect_nested(&b.body);
                 }
                 self.collect_opt(else_body);
             }
@@ -176,27 +200,27 @@ impl<'a> Validator<'a, '_> {
                     self.scope()
                         .bind(v.node, BindingKind::Variable, v.span.end, v.span);
                 }
-                self.collect(&body.stmts);
+                self.collect_nested(body);
             }
-            StmtKind::While { body, .. } => self.collect(&body.stmts),
+            StmtKind::While { body, .. } => self.collect_nested(body),
             StmtKind::Try {
                 body,
                 catches,
                 finally,
             } => {
-                self.collect(&body.stmts);
+                self.collect_nested(body);
                 for c in catches {
                     if let Some(b) = &c.binding {
                         self.scope()
                             .bind(b.node, BindingKind::Variable, b.span.start, b.span);
                     }
-                    self.collect(&c.body.stmts);
+                    self.collect_nested(&c.body);
                 }
                 self.collect_opt(finally);
             }
             StmtKind::Match { cases, .. } => {
                 for c in cases {
-                    self.collect(&c.body.stmts);
+                    self.collect_nested(&c.body);
                 }
             }
             StmtKind::Expr { body, .. } | StmtKind::Phrase { body, .. } => self.collect_opt(body),
@@ -235,7 +259,10 @@ impl<'a> Validator<'a, '_> {
                 };
                 self.scope().bind(bound, kind, end, span);
             }
-            StmtKind::Recall { .. }
+            StmtKind::Directive { .. }
+            | StmtKind::Section { .. }
+            | StmtKind::ListItem { .. }
+            | StmtKind::Recall { .. }
             | StmtKind::Await { .. }
             | StmtKind::Guard { .. }
             | StmtKind::Return { .. }
@@ -353,9 +380,14 @@ impl<'a> Validator<'a, '_> {
         }) else {
             return;
         };
-        let (Some(next), Some(last)) = (stmts.get(i + 1), stmts.last()) else {
+        // Declarations after the exit are hoisted, so they are not dead.
+        let mut dead = stmts[i + 1..]
+            .iter()
+            .filter(|s| !matches!(s.node, StmtKind::Function { .. }));
+        let Some(next) = dead.next() else {
             return;
         };
+        let last = dead.next_back().unwrap_or(next);
         let exit = &stmts[i];
         let word = match exit.node {
             StmtKind::Return { .. } => "return",
@@ -518,7 +550,10 @@ impl<'a> Validator<'a, '_> {
         let Some(b) = self.scopes[f].names.get(name) else {
             return;
         };
-        if b.at <= span.start || self.scopes[..f].iter().any(|s| s.names.contains_key(name)) {
+        if b.at <= span.start
+            || b.at == scope::NEVER
+            || self.scopes[..f].iter().any(|s| s.names.contains_key(name))
+        {
             return;
         }
         let assigned = b.span;
@@ -534,7 +569,13 @@ impl<'a> Validator<'a, '_> {
     }
 
     fn check_call(&mut self, name: &'a str, span: Span, args: &[Arg<'a>]) {
-        match self.lookup(name).map(|b| &b.kind) {
+        let binding = self
+            .scopes
+            .iter()
+            .rev()
+            .filter_map(|s| s.names.get(name))
+            .find(|b| !matches!(b.kind, BindingKind::Key) || builtins::lookup(name).is_none());
+        match binding.map(|b| &b.kind) {
             Some(BindingKind::Function(sig)) => {
                 let (params, required, variadic) = (sig.params.clone(), sig.required, sig.variadic);
                 self.check_args(name, span, &params, required, variadic, args);
@@ -586,11 +627,24 @@ impl<'a> Validator<'a, '_> {
             .count();
         let mut supplied: Vec<bool> = (0..params.len()).map(|i| i < positional).collect();
         let mut unknown_keyword = false;
+        let signature = builtins::signature(name, params, required, variadic);
         for a in args {
             let Arg::Keyword { name: k, .. } = a else {
                 continue;
             };
             match params.iter().position(|p| *p == k.node) {
+                Some(i) if supplied[i] => {
+                    unknown_keyword = true;
+                    self.emit(
+                        Diagnostic::new(
+                            &rules::DUPLICATE_ARGUMENT,
+                            k.span,
+                            format!("'{name}' got two values for '{}'", k.node),
+                        )
+                        .with_label("given again here")
+                        .with_secondary(span, signature.clone()),
+                    );
+                }
                 Some(i) => supplied[i] = true,
                 None if variadic => {}
                 None => {
@@ -601,7 +655,7 @@ impl<'a> Validator<'a, '_> {
                         format!("'{name}' has no parameter '{}'", k.node),
                     )
                     .with_label("unknown keyword")
-                    .with_secondary(span, format!("'{name}' takes ({})", params.join(", ")));
+                    .with_secondary(span, signature.clone());
                     if let Some(s) = suggest::closest(k.node, params.iter().copied()) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
@@ -610,7 +664,6 @@ impl<'a> Validator<'a, '_> {
             }
         }
         let max = (!variadic).then_some(params.len());
-        let signature = format!("{name}({})", params.join(", "));
         if max.is_some_and(|m| positional > m) {
             let were = if positional == 1 { "was" } else { "were" };
             self.emit(
@@ -676,7 +729,10 @@ impl<'a> Validator<'a, '_> {
             span,
             format!("module '{module}' has no function '{name}'"),
         )
-        .with_label(format!("not defined in {}", exports.path.display()));
+        .with_label(format!(
+            "not defined in {}",
+            shown_path(&exports.path).display()
+        ));
         if let Some(s) = suggest::closest(name, exports.functions.iter().map(String::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?"));
         }
@@ -713,6 +769,7 @@ impl<'a> Validator<'a, '_> {
             let key = match e {
                 MapEntry::Pair { key, .. } => match &key.node {
                     ExprKind::Name { name } => Some(((*name).to_string(), key.span)),
+                    ExprKind::Int { value } => Some((value.to_string(), key.span)),
                     ExprKind::Str { parts, .. } => match parts.as_slice() {
                         [] => Some((String::new(), key.span)),
                         [StrPart::Text { text }] => Some((text.clone(), key.span)),

@@ -43,9 +43,7 @@ impl<'a> Scope<'a> {
     pub fn bind(&mut self, name: &'a str, kind: BindingKind<'a>, at: u32, span: Span) {
         match self.names.get_mut(name) {
             Some(b) => {
-                if matches!(kind, BindingKind::Function(_))
-                    && !matches!(b.kind, BindingKind::Function(_))
-                {
+                if kind.outranks(&b.kind) {
                     *b = Binding { kind, at, span };
                 } else if at < b.at {
                     b.at = at;
@@ -57,12 +55,25 @@ impl<'a> Scope<'a> {
             }
         }
     }
+
+    /// A `let` inside a nested brace block: the name exists in this scope (so calls through
+    /// it resolve) but has no function-wide assignment to order reads against.
+    pub fn bind_block_local(&mut self, name: &'a str, span: Span) {
+        self.names.entry(name).or_insert(Binding {
+            kind: BindingKind::Variable,
+            at: NEVER,
+            span,
+        });
+    }
 }
+
+/// `Binding::at` of a name with no function-wide assignment (only block-local `let`s).
+pub const NEVER: u32 = u32::MAX;
 
 pub struct Binding<'a> {
     pub kind: BindingKind<'a>,
     /// The byte offset from which the name has a value (0 for hoisted functions and
-    /// parameters, the end of the statement for an assignment).
+    /// parameters, the end of the statement for an assignment, `NEVER` for block-local only).
     pub at: u32,
     /// Where the name is bound (for secondary labels).
     pub span: Span,
@@ -70,6 +81,10 @@ pub struct Binding<'a> {
 
 pub enum BindingKind<'a> {
     Variable,
+    /// The key of a statement-level `key: value` entry (a colon assignment). It reads like a
+    /// variable but does not hide a builtin or function of the same name from calls:
+    /// `notify:` as a setting does not make `notify(...)` a call of that setting.
+    Key,
     Function(Signature<'a>),
     /// `import "path" as alias` / `use path`; `exports` is `None` when the module file was
     /// not found.
@@ -78,6 +93,19 @@ pub enum BindingKind<'a> {
         exports: Option<Arc<Exports>>,
     },
     Plugin,
+}
+
+impl BindingKind<'_> {
+    /// A function declaration is hoisted and wins over other bindings of its name; a real
+    /// variable wins over an entry key.
+    fn outranks(&self, other: &BindingKind<'_>) -> bool {
+        match (self, other) {
+            (BindingKind::Function(_), BindingKind::Function(_)) => false,
+            (BindingKind::Function(_), _) => true,
+            (BindingKind::Variable, BindingKind::Key) => true,
+            _ => false,
+        }
+    }
 }
 
 /// What a call must match: parameter names in order, how many are required, and whether a
