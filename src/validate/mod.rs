@@ -577,8 +577,15 @@ impl<'a> Validator<'a, '_> {
             .find(|b| !matches!(b.kind, BindingKind::Key) || builtins::lookup(name).is_none());
         match binding.map(|b| &b.kind) {
             Some(BindingKind::Function(sig)) => {
-                let (params, required, variadic) = (sig.params.clone(), sig.required, sig.variadic);
-                self.check_args(name, span, &params, required, variadic, args);
+                Self::check_args(
+                    &mut self.diags,
+                    name,
+                    span,
+                    &sig.params,
+                    sig.required,
+                    sig.variadic,
+                    args,
+                );
                 return;
             }
             Some(_) => {
@@ -588,7 +595,15 @@ impl<'a> Validator<'a, '_> {
             None => {}
         }
         if let Some(b) = builtins::lookup(name) {
-            self.check_args(name, span, b.params, b.required, b.variadic, args);
+            Self::check_args(
+                &mut self.diags,
+                name,
+                span,
+                b.params,
+                b.required,
+                b.variadic,
+                args,
+            );
             return;
         }
         if let Some(new) = builtins::renamed(name) {
@@ -609,8 +624,10 @@ impl<'a> Validator<'a, '_> {
         self.emit(d);
     }
 
+    /// Arity and keyword names of a call. A free function of the diagnostics list, so the
+    /// signature can stay borrowed from the scope that declares it.
     fn check_args(
-        &mut self,
+        diags: &mut Vec<Diagnostic>,
         name: &str,
         span: Span,
         params: &[&str],
@@ -635,7 +652,7 @@ impl<'a> Validator<'a, '_> {
             match params.iter().position(|p| *p == k.node) {
                 Some(i) if supplied[i] => {
                     unknown_keyword = true;
-                    self.emit(
+                    diags.push(
                         Diagnostic::new(
                             &rules::DUPLICATE_ARGUMENT,
                             k.span,
@@ -659,14 +676,14 @@ impl<'a> Validator<'a, '_> {
                     if let Some(s) = suggest::closest(k.node, params.iter().copied()) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
-                    self.emit(d);
+                    diags.push(d);
                 }
             }
         }
         let max = (!variadic).then_some(params.len());
         if max.is_some_and(|m| positional > m) {
             let were = if positional == 1 { "was" } else { "were" };
-            self.emit(
+            diags.push(
                 Diagnostic::new(
                     &rules::WRONG_ARGUMENT_COUNT,
                     span,
@@ -685,7 +702,7 @@ impl<'a> Validator<'a, '_> {
                 .map(|i| params[i])
                 .collect();
             if let Some(first) = missing.first() {
-                self.emit(
+                diags.push(
                     Diagnostic::new(
                         &rules::WRONG_ARGUMENT_COUNT,
                         span,

@@ -8,7 +8,7 @@
 use crate::ast::Param;
 use crate::span::Span;
 use crate::validate::modules::Exports;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,7 +22,9 @@ pub enum ScopeKind {
 
 pub struct Scope<'a> {
     pub kind: ScopeKind,
-    pub names: HashMap<&'a str, Binding<'a>>,
+    /// Fx hashing: names are short and hashed on every lookup; DoS resistance buys nothing
+    /// for one file's identifiers.
+    pub names: FxHashMap<&'a str, Binding<'a>>,
     /// `for`/`while` bodies entered in this scope (for `break`/`continue`).
     pub loops: u32,
 }
@@ -31,7 +33,7 @@ impl Scope<'_> {
     pub fn new(kind: ScopeKind) -> Self {
         Scope {
             kind,
-            names: HashMap::new(),
+            names: FxHashMap::default(),
             loops: 0,
         }
     }
