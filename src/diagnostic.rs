@@ -231,6 +231,25 @@ this warning; the migrator's rule of the same id renames the call.";
         "`True`, `False` and `None` are Python spellings."
         "Aether's literals are `true`, `false` and `null`. A capitalised name is just an \
 unassigned variable here.";
+    RUNTIME_ERROR = "R001" "runtime-error" RuntimeError Error
+        "The script failed while running."
+        "An operation failed at run time: a type error (`\"a\" - 1`), a missing name or \
+field, a division by zero, an uncaught `throw`, a failing memory store, or calls nested \
+deeper than the interpreter allows (2,000). The diagnostic points at the failing \
+expression and lists the calls that led there. `try`/`catch` catches these errors (the \
+binding is a map with `message`, `kind` and `line`), except the call-depth limit.";
+    TIMEOUT = "T001" "timeout" TimeoutError Error
+        "The script ran past its time or step budget."
+        "`--timeout SECONDS` bounds the wall time of a run and `--max-steps N` the number of \
+statements and loop iterations executed (default 200,000,000). The diagnostic names the \
+line that was running. A timeout cannot be caught by `try`.";
+    UNSUPPORTED = "U001" "unsupported-feature" UnsupportedFeature Error
+        "The script uses a construct the interpreter cannot execute."
+        "The file parses and validates, but a construct in it has no defined meaning for a \
+script run: scheduled `every` blocks and `monitor` blocks (they need the runtime's scheduler \
+and events), free-text lines, `write ... to disk` (scripts have no file system access), \
+regex literals, `new`. The run stops there, naming the construct and its line; it is never \
+skipped silently.";
     IO_ERROR = "I001" "io-error" IoError Error
         "The file cannot be read."
         "The path does not exist, is a directory, or cannot be opened.";

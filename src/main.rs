@@ -39,6 +39,19 @@ struct Cli {
     /// Treat warnings as errors.
     #[arg(long, global = true)]
     deny_warnings: bool,
+    /// Stop a run after this many seconds (TIMEOUT_ERROR).
+    #[arg(long, value_name = "SECONDS", global = true)]
+    timeout: Option<f64>,
+    /// Stop a run after this many statements and loop iterations (TIMEOUT_ERROR).
+    #[arg(long, value_name = "N", global = true, default_value_t = aether::interp::DEFAULT_MAX_STEPS)]
+    max_steps: u64,
+    /// Fix the clock and the random seed (also `AETHERRA_DETERMINISTIC=1`).
+    #[arg(long, global = true)]
+    deterministic: bool,
+    /// The memory store: a SQLite file, or `:memory:` for none (also `AETHER_MEMORY`;
+    /// default `.aetherra/memory.db`).
+    #[arg(long, value_name = "PATH", global = true)]
+    memory: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -50,6 +63,16 @@ enum ColorChoice {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Run a script (the same as `aether FILE`).
+    Run {
+        file: PathBuf,
+        /// Print `AETHER_ERROR_CODE:<n>` on stderr.
+        #[arg(long)]
+        emit_error_code: bool,
+        /// Print one JSON status line on stdout (after the script's own output).
+        #[arg(long)]
+        json_status: bool,
+    },
     /// Check files and directories (parse; `*.aether` files under directories).
     Check {
         /// Files or directories (default: the current directory).
@@ -125,26 +148,32 @@ fn run() -> ExitCode {
             stats,
         }) => cmd_parse(paths, format, stats),
         Some(Cmd::Tokens { file }) => cmd_tokens(&file),
+        Some(Cmd::Run {
+            ref file,
+            emit_error_code,
+            json_status,
+        }) => Ok(cmd_run(file, emit_error_code, json_status, color, &cli)),
         Some(Cmd::Explain { code }) => cmd_explain(code.as_deref()),
-        None => {
-            match cli.file {
-                Some(file) if cli.check => Ok(cmd_check_one(
-                    &file,
-                    cli.emit_error_code,
-                    cli.json_status,
-                    color,
-                    &settings,
-                )),
-                Some(_) => {
-                    eprintln!("error: running scripts is not implemented yet; use `--check` to check a file");
-                    Ok(ExitCode::from(2))
-                }
-                None => {
-                    eprintln!("error: no file given; see `aether --help`");
-                    Ok(ExitCode::from(2))
-                }
+        None => match cli.file {
+            Some(file) if cli.check => Ok(cmd_check_one(
+                &file,
+                cli.emit_error_code,
+                cli.json_status,
+                color,
+                &settings,
+            )),
+            Some(ref file) => Ok(cmd_run(
+                file,
+                cli.emit_error_code,
+                cli.json_status,
+                color,
+                &cli,
+            )),
+            None => {
+                eprintln!("error: no file given; see `aether --help`");
+                Ok(ExitCode::from(2))
             }
-        }
+        },
     };
     match result {
         Ok(code) => code,
@@ -224,6 +253,93 @@ fn cmd_check_one(
             column,
             errors: count(&outcome, Severity::Error),
             warnings: count(&outcome, Severity::Warning),
+        };
+        let line = serde_json::to_string(&status).unwrap_or_default();
+        let _ = writeln!(io::stdout().lock(), "{line}");
+    }
+    exit_for(outcome.code)
+}
+
+fn run_options(cli: &Cli) -> Result<aether::interp::RunOptions, String> {
+    let timeout = match cli.timeout {
+        Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
+        Some(t) => {
+            return Err(format!(
+                "--timeout must be a positive number of seconds, not {t}"
+            ))
+        }
+        None => None,
+    };
+    let deterministic = cli.deterministic
+        || std::env::var("AETHERRA_DETERMINISTIC").is_ok_and(|v| v == "1" || v == "true");
+    Ok(aether::interp::RunOptions {
+        timeout,
+        max_steps: cli.max_steps,
+        deterministic,
+        plugin_paths: cli.plugin_path.clone(),
+        memory: aether::interp::memory_spec(cli.memory.as_deref()),
+    })
+}
+
+fn cmd_run(file: &Path, emit_code: bool, json: bool, color: bool, cli: &Cli) -> ExitCode {
+    let opts = match run_options(cli) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let shown = file.to_string_lossy();
+    let outcome = {
+        let stdout = io::stdout();
+        let mut out = io::LineWriter::new(stdout.lock());
+        aether::interp::run_file(file, &opts, &mut out)
+    };
+    let mut err = io::stderr().lock();
+    match &outcome.error_file {
+        // An error inside an imported module points into that module's text.
+        Some(path) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let _ = render::human(
+                &mut err,
+                &path.to_string_lossy(),
+                &text,
+                &outcome.diagnostics,
+                color,
+            );
+        }
+        None => {
+            let _ = render::human(&mut err, &shown, &outcome.text, &outcome.diagnostics, color);
+        }
+    }
+    if emit_code {
+        let _ = writeln!(err, "AETHER_ERROR_CODE:{}", outcome.code.number());
+    }
+    if json {
+        let first = outcome.diagnostics.iter().find(|d| d.is_error());
+        let (line, column) = match first {
+            Some(d)
+                if outcome.error_file.is_none()
+                    && !std::ptr::eq(d.rule, &aether::diagnostic::rules::IO_ERROR)
+                    && d.rule.code != Code::InternalError =>
+            {
+                let (l, c) = outcome.lines.line_col(&outcome.text, d.span.start as usize);
+                (Some(l), Some(c))
+            }
+            _ => (None, None),
+        };
+        let status = Status {
+            ok: outcome.code == Code::Success,
+            code: outcome.code.number(),
+            code_name: outcome.code.name(),
+            file: &shown,
+            phase: outcome.phase,
+            message: first.map_or_else(|| "ok".to_string(), |d| d.message.clone()),
+            line,
+            timestamp: aether::timestamp::now_utc(),
+            column,
+            errors: outcome.diagnostics.iter().filter(|d| d.is_error()).count(),
+            warnings: outcome.diagnostics.iter().filter(|d| !d.is_error()).count(),
         };
         let line = serde_json::to_string(&status).unwrap_or_default();
         let _ = writeln!(io::stdout().lock(), "{line}");

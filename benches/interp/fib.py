@@ -1,0 +1,7 @@
+# The same program as fib.aether, for CPython.
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+print(fib(25))

@@ -1,0 +1,391 @@
+//! Command lines (NeuroCode, English and `$var` dialects): what each verb does.
+//!
+//! A verb that names a function or builtin is a call without parentheses. Verbs with a data
+//! effect (`append`, `remove`, `summarize ... into`, `store ... as`, `trigger`, `show`,
+//! `status`, `goal`, `run`, `use`) do exactly that. The reasoning verbs (`learn`, `suggest`,
+//! `optimize`, `analyze`, ...) record the phrase in memory under the verb's name and print it:
+//! that is their meaning for a script run (the runtime's agents act on those records).
+//! Verbs whose effect needs something a script run does not have (files, agents) stop with
+//! UNSUPPORTED_FEATURE.
+
+use super::env::Env;
+use super::eval::{Interp, R};
+use super::value::{Fields, Value};
+use crate::ast::*;
+use crate::span::Span;
+use std::rc::Rc;
+
+/// Verbs that record their phrase in memory under their own name.
+const RECORDING: &[&str] = &[
+    "adapt",
+    "align",
+    "analyze",
+    "apply",
+    "autonomous",
+    "backup",
+    "check",
+    "collaborate",
+    "connect",
+    "coordinate",
+    "create",
+    "decide",
+    "detect",
+    "develop",
+    "ensure",
+    "establish",
+    "evaluate",
+    "evolve",
+    "execute",
+    "expose_command",
+    "implement",
+    "learn",
+    "load",
+    "maintain",
+    "measure",
+    "monitor",
+    "observe",
+    "optimize",
+    "plan",
+    "reason",
+    "reflective",
+    "refactor",
+    "repair",
+    "retry",
+    "schedule",
+    "share",
+    "simulate",
+    "speak",
+    "suggest",
+    "sync",
+    "tag",
+    "update",
+    "validate",
+    "verify",
+];
+
+impl<'a> Interp<'a, '_> {
+    /// A bare word line that is not a variable: a call without arguments.
+    pub(super) fn command_word(
+        &mut self,
+        name: &'a str,
+        span: Span,
+        env: &Env<'a>,
+    ) -> R<'a, Value<'a>> {
+        if let Some(b) = crate::builtins::lookup(name) {
+            return self.call_builtin(b, Vec::new(), Vec::new(), span);
+        }
+        self.verb(name, &[], None, env, span)
+    }
+
+    pub(super) fn command(
+        &mut self,
+        c: &'a Command<'a>,
+        env: &Env<'a>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        let verb = c.verb.node;
+        // A function or builtin used as a verb: `narrate "text"`, `warm_cache target`.
+        let callee = env
+            .get(verb)
+            .or_else(|| crate::builtins::lookup(verb).map(Value::Builtin));
+        if let Some(f @ (Value::Func(_) | Value::Builtin(_))) = callee {
+            if c.body.is_some() {
+                return self.unsupported(span, format!("a block after the command '{verb}'"));
+            }
+            let mut args = Vec::new();
+            let mut kwargs = Vec::new();
+            for p in &c.parts {
+                match p {
+                    Part::Expr { expr } => args.push(self.word_or_value(expr, env)?),
+                    Part::Pair { pair } => {
+                        kwargs.push((pair.key.node, self.value(&pair.value, env)?))
+                    }
+                    Part::Word { word, .. } => {
+                        return self.unsupported(
+                            span,
+                            format!("the word '{word}' in a call of '{verb}' without parentheses"),
+                        )
+                    }
+                }
+            }
+            return self.call_value(&f, args, kwargs, span);
+        }
+        self.verb(verb, &c.parts, c.body.as_ref(), env, span)
+    }
+
+    /// An expression among command words: a bare unbound name is the word itself.
+    fn word_or_value(&mut self, expr: &'a Expr<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        match expr.node {
+            ExprKind::Name { name } if env.get(name).is_none() => Ok(Value::str(name)),
+            _ => self.eval(expr, env),
+        }
+    }
+
+    /// The phrase of a command as text: words as written, values evaluated.
+    fn phrase(&mut self, parts: &'a [Part<'a>], env: &Env<'a>) -> R<'a, String> {
+        let mut words = Vec::new();
+        for p in parts {
+            match p {
+                Part::Word { word, .. } => words.push(word.to_string()),
+                Part::Expr { expr } => words.push(self.word_or_value(expr, env)?.display()),
+                Part::Pair { pair } => {
+                    let v = self.value(&pair.value, env)?;
+                    words.push(format!("{}={}", pair.key.node, v.display()));
+                }
+            }
+        }
+        Ok(words.join(" "))
+    }
+
+    /// Split a phrase at a connecting word: `append X to Y` -> (X parts, Y parts).
+    fn split_at_word(
+        parts: &'a [Part<'a>],
+        word: &str,
+    ) -> Option<(&'a [Part<'a>], &'a [Part<'a>])> {
+        let i = parts.iter().position(|p| match p {
+            Part::Word { word: w, .. } => *w == word,
+            Part::Expr { expr } => matches!(expr.node, ExprKind::Name { name } if name == word),
+            Part::Pair { .. } => false,
+        })?;
+        Some((&parts[..i], &parts[i + 1..]))
+    }
+
+    fn single_expr(parts: &'a [Part<'a>]) -> Option<&'a Expr<'a>> {
+        match parts {
+            [Part::Expr { expr }] => Some(expr),
+            _ => None,
+        }
+    }
+
+    fn verb(
+        &mut self,
+        verb: &'a str,
+        parts: &'a [Part<'a>],
+        body: Option<&'a Block<'a>>,
+        env: &Env<'a>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        if let Some(b) = body {
+            return self.unsupported(b.span, format!("a block after the command '{verb}'"));
+        }
+        match verb {
+            "append" | "remove" => {
+                let joiner = if verb == "append" { "to" } else { "from" };
+                let Some((item, target)) = Self::split_at_word(parts, joiner) else {
+                    return self.unsupported(span, format!("'{verb}' without '{joiner}'"));
+                };
+                let (Some(item), Some(target)) =
+                    (Self::single_expr(item), Self::single_expr(target))
+                else {
+                    return self.unsupported(span, format!("this form of '{verb}'"));
+                };
+                let value = self.eval(item, env)?;
+                match self.eval(target, env)? {
+                    Value::List(l) => {
+                        if verb == "append" {
+                            l.borrow_mut().push(value);
+                        } else {
+                            let mut l = l.borrow_mut();
+                            if let Some(i) = l.iter().position(|v| v.equals(&value)) {
+                                l.remove(i);
+                            }
+                        }
+                        Ok(Value::Null)
+                    }
+                    other => self.fail(
+                        target.span,
+                        format!("cannot {verb} with a {}", other.type_name()),
+                    ),
+                }
+            }
+            "summarize" => {
+                let Some((what, into)) = Self::split_at_word(parts, "into") else {
+                    return self.unsupported(span, "'summarize' without 'into'");
+                };
+                let (
+                    Some(what),
+                    Some(Expr {
+                        node: ExprKind::Name { name },
+                        ..
+                    }),
+                ) = (Self::single_expr(what), Self::single_expr(into))
+                else {
+                    return self.unsupported(span, "this form of 'summarize'");
+                };
+                let v = self.eval(what, env)?;
+                let Some(b) = crate::builtins::lookup("summarize") else {
+                    return self.unsupported(span, "'summarize'");
+                };
+                let s = self.call_builtin(b, vec![v], Vec::new(), span)?;
+                env.assign(name, s);
+                Ok(Value::Null)
+            }
+            "store" => {
+                // `store $x in memory as "t"`, `store x as "t"`
+                let (value_parts, tag) = match Self::split_at_word(parts, "as") {
+                    Some((v, t)) => (v, Self::single_expr(t)),
+                    None => (parts, None),
+                };
+                let value_parts = match Self::split_at_word(value_parts, "in") {
+                    Some((v, _)) => v,
+                    None => value_parts,
+                };
+                let Some(value) = Self::single_expr(value_parts) else {
+                    return self.unsupported(span, "this form of 'store'");
+                };
+                let v = self.eval(value, env)?;
+                let tags = match tag {
+                    Some(t) => super::eval::split_tags(&self.eval(t, env)?.display()),
+                    None => Vec::new(),
+                };
+                let ts = self.now();
+                let r = self.memory.store("memory", &v.to_json(), &tags, ts);
+                Ok(Value::Int(self.mem(span, r)?))
+            }
+            "goal" | "set_goal" => {
+                let text = self.phrase(parts, env)?;
+                if text == "status" {
+                    let g = self
+                        .globals
+                        .get("goal")
+                        .map_or_else(|| "none".to_string(), |g| g.display());
+                    self.print(span, &format!("goal: {g}"))?;
+                    return Ok(Value::Null);
+                }
+                let mut m = Fields::default();
+                m.insert(Rc::from("goal"), Value::str(&text));
+                let ts = self.now();
+                let r = self.memory.store("goal", &Value::map(m).to_json(), &[], ts);
+                self.mem(span, r)?;
+                self.globals.define("goal", Value::str(&text));
+                self.print(span, &format!("goal: {text}"))?;
+                Ok(Value::Null)
+            }
+            "show" => {
+                let what = self.phrase(parts, env)?;
+                match what.as_str() {
+                    "variables" | "vars" => {
+                        let mut names = env.names();
+                        names.sort_unstable();
+                        for n in names {
+                            if let Some(v) = env.get(n) {
+                                if !matches!(
+                                    v,
+                                    Value::Func(_) | Value::Plugin(_) | Value::Module(_)
+                                ) {
+                                    self.print(span, &format!("{n} = {}", v.repr()))?;
+                                }
+                            }
+                        }
+                    }
+                    _ => self.print(span, &what)?,
+                }
+                Ok(Value::Null)
+            }
+            "status" | "memory" if parts.is_empty() || verb == "memory" => {
+                let r = self.memory.count(None);
+                let n = self.mem(span, r)?;
+                let goal = self
+                    .globals
+                    .get("goal")
+                    .map_or_else(|| "none".to_string(), |g| g.display());
+                self.print(span, &format!("status: {n} memories, goal: {goal}"))?;
+                Ok(Value::Null)
+            }
+            "run" => match parts {
+                [Part::Expr { expr }] => self.eval(expr, env),
+                _ => self.unsupported(span, "this form of 'run' (agents need the runtime)"),
+            },
+            "use" => match parts {
+                [Part::Expr { expr }] | [Part::Word { .. }, Part::Expr { expr }] => {
+                    let name = self.word_or_value(expr, env)?.display();
+                    let p = self.find_plugin(&name, span)?;
+                    env.assign("active_plugin", Value::Plugin(p));
+                    Ok(Value::Null)
+                }
+                _ => self.unsupported(span, "this form of 'use'"),
+            },
+            "trigger" => {
+                let event = self.phrase(parts, env)?;
+                let handlers: Vec<_> = self
+                    .handlers
+                    .iter()
+                    .filter(|(e, _, _)| *e == event)
+                    .map(|(_, b, env)| (*b, env.clone()))
+                    .collect();
+                for (block, henv) in handlers {
+                    self.enter(&event, span)?;
+                    let r = self.exec_block_stmts(&block.stmts, &henv.child());
+                    self.leave();
+                    r?;
+                }
+                Ok(Value::Null)
+            }
+            "pattern" => {
+                let Some(text) = parts.iter().find_map(|p| match p {
+                    Part::Expr { expr } if matches!(expr.node, ExprKind::Str { .. }) => Some(expr),
+                    _ => None,
+                }) else {
+                    return self.unsupported(span, "'pattern' without a quoted pattern");
+                };
+                let t = self.eval(text, env)?.display();
+                let q = crate::memory::Query {
+                    text: Some(t),
+                    ..Default::default()
+                };
+                let r = self.memory.search(&q);
+                Ok(Value::Int(self.mem(span, r)?.len() as i64))
+            }
+            "think" => {
+                let text = self.phrase(parts, env)?;
+                let ts = self.now();
+                let r =
+                    self.memory
+                        .store("thought", &serde_json::Value::String(text.clone()), &[], ts);
+                self.mem(span, r)?;
+                self.print(span, &format!("think: {text}"))?;
+                Ok(Value::Null)
+            }
+            "write" => self.unsupported(span, "'write' (scripts have no file system access)"),
+            "plugin" | "remember" | "recall" | "reflect" | "summarize_into" => {
+                self.unsupported(span, format!("this form of '{verb}'"))
+            }
+            v if RECORDING.contains(&v) => {
+                let text = self.phrase(parts, env)?;
+                let mut m = Fields::default();
+                m.insert(Rc::from("verb"), Value::str(v));
+                m.insert(Rc::from("text"), Value::str(&text));
+                let ts = self.now();
+                let r = self.memory.store(v, &Value::map(m).to_json(), &[], ts);
+                let id = self.mem(span, r)?;
+                self.print(span, format!("[{v}] {text}").trim_end())?;
+                Ok(Value::Int(id))
+            }
+            other => self.fail(span, format!("unknown command '{other}'")),
+        }
+    }
+
+    /// `recall tag: "cache"`, `recall "today"`, `x = recall logs from today`.
+    pub(super) fn recall(
+        &mut self,
+        key: Option<&'a str>,
+        value: &'a Expr<'a>,
+        env: &Env<'a>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        let v = self.word_or_value(value, env)?;
+        let mut q = crate::memory::Query::default();
+        match key {
+            Some("tag" | "tags") => q.tags = super::eval::split_tags(&v.display()),
+            Some("category") => q.category = Some(v.display()),
+            Some(_) | None => q.text = Some(v.display()),
+        }
+        let r = self.memory.search(&q);
+        let found: Vec<Value<'a>> = self
+            .mem(span, r)?
+            .iter()
+            .map(|e| Value::from_json(&e.content))
+            .collect();
+        Ok(Value::list(found))
+    }
+}

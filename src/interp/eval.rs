@@ -1,0 +1,1509 @@
+//! The tree-walking evaluator.
+
+use super::env::Env;
+use super::value::{Body, Fields, Function, Module, Plugin, Value};
+use super::{MemorySpec, RunOptions, MAX_CALL_DEPTH};
+use crate::ast::*;
+use crate::diagnostic::{rules, Diagnostic, Rule};
+use crate::memory::Memory;
+use crate::span::{LineIndex, Span};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Instant;
+
+/// Why evaluation stopped early.
+pub enum Unwind<'a> {
+    /// `throw value`: catchable.
+    Throw(Value<'a>, Span, usize),
+    /// A runtime error: catchable by `try`, reported with its span and trace otherwise.
+    Error(Box<Failure>),
+    /// Timeout, unsupported feature, recursion limit: not catchable.
+    Fatal(Box<Failure>),
+}
+
+pub struct Failure {
+    pub rule: &'static Rule,
+    pub message: String,
+    pub span: Span,
+    pub file: usize,
+    pub trace: Vec<String>,
+}
+
+pub type R<'a, T> = Result<T, Unwind<'a>>;
+
+pub enum Flow<'a> {
+    Next,
+    Return(Value<'a>),
+    Break,
+    Continue,
+}
+
+struct Source<'a> {
+    path: PathBuf,
+    text: &'a str,
+    lines: LineIndex,
+}
+
+pub struct Interp<'a, 'o> {
+    pub(super) out: &'o mut dyn Write,
+    pub(super) globals: Env<'a>,
+    pub(super) memory: Memory,
+    pub(super) opts: &'o RunOptions,
+    steps: u64,
+    deadline: Option<Instant>,
+    depth: usize,
+    /// Seconds since the Unix epoch; fixed under `--deterministic` and advanced by `wait`.
+    pub(super) virtual_clock: f64,
+    rng: u64,
+    sources: Vec<Source<'a>>,
+    /// The file being executed (index into `sources`).
+    pub(super) file: usize,
+    pub(super) plugins: Vec<Rc<Plugin<'a>>>,
+    modules: Vec<(PathBuf, Rc<Module<'a>>)>,
+    loading: Vec<PathBuf>,
+    trace: Vec<(String, usize, usize)>,
+    /// `on event "x":` handlers, fired by `trigger x`.
+    pub(super) handlers: Vec<(String, &'a Block<'a>, Env<'a>)>,
+    /// The last confidence computed by `evaluate_confidence`.
+    pub(super) confidence: f64,
+}
+
+/// Run one file. Returns the diagnostics of a failed run (empty on success) and, when the
+/// failure is inside an imported module, that module's path.
+pub fn run(
+    path: &Path,
+    text: &str,
+    opts: &RunOptions,
+    out: &mut dyn Write,
+) -> (Vec<Diagnostic>, Option<PathBuf>) {
+    let memory = match &opts.memory {
+        MemorySpec::InMemory => Memory::open_in_memory(),
+        MemorySpec::File(p) => Memory::open(p),
+    };
+    let memory = match memory {
+        Ok(m) => m,
+        Err(e) => {
+            return (
+                vec![Diagnostic::new(
+                    &rules::RUNTIME_ERROR,
+                    Span::empty(0),
+                    format!("cannot open the memory store: {e}"),
+                )],
+                None,
+            )
+        }
+    };
+    let parsed = crate::syntax::parse(text);
+    // Builtins live in a frame of their own under the globals: a script may shadow them, and
+    // a call finds them with the same hash lookup as any other name.
+    let builtins = Env::root();
+    for b in crate::builtins::BUILTINS {
+        builtins.define(b.name, Value::Builtin(b));
+    }
+    let mut interp = Interp {
+        out,
+        globals: builtins.child(),
+        memory,
+        opts,
+        steps: 0,
+        deadline: opts.timeout.map(|t| Instant::now() + t),
+        depth: 0,
+        virtual_clock: if opts.deterministic {
+            1_700_000_000.0
+        } else {
+            0.0
+        },
+        rng: if opts.deterministic {
+            0x2545_F491_4F6C_DD1D
+        } else {
+            seed_from_time()
+        },
+        sources: vec![Source {
+            path: path.to_path_buf(),
+            text,
+            lines: parsed.lines.clone(),
+        }],
+        file: 0,
+        plugins: Vec::new(),
+        modules: Vec::new(),
+        loading: vec![canonical(path)],
+        trace: Vec::new(),
+        handlers: Vec::new(),
+        confidence: 0.0,
+    };
+    let globals = interp.globals.clone();
+    let result = interp
+        .exec_block_stmts(&parsed.file.stmts, &globals)
+        .and_then(|_| interp.run_plugins_of(0));
+    let _ = interp.out.flush();
+    match result {
+        Ok(()) => (Vec::new(), None),
+        Err(unwind) => interp.report(unwind),
+    }
+}
+
+fn seed_from_time() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos | 1
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+impl<'a, 'o> Interp<'a, 'o> {
+    // ----- errors --------------------------------------------------------------------------
+
+    pub(super) fn fail<T>(&self, span: Span, message: impl Into<String>) -> R<'a, T> {
+        Err(Unwind::Error(Box::new(self.failure(
+            &rules::RUNTIME_ERROR,
+            span,
+            message.into(),
+        ))))
+    }
+
+    pub(super) fn unsupported<T>(&self, span: Span, what: impl Into<String>) -> R<'a, T> {
+        Err(Unwind::Fatal(Box::new(self.failure(
+            &rules::UNSUPPORTED,
+            span,
+            format!("{} is not supported by the interpreter", what.into()),
+        ))))
+    }
+
+    fn failure(&self, rule: &'static Rule, span: Span, message: String) -> Failure {
+        Failure {
+            rule,
+            message,
+            span,
+            file: self.file,
+            trace: self
+                .trace
+                .iter()
+                .rev()
+                .map(|(name, file, line)| {
+                    format!(
+                        "in '{name}' called at {}:{line}",
+                        self.sources[*file].path.display()
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn report(&mut self, unwind: Unwind<'a>) -> (Vec<Diagnostic>, Option<PathBuf>) {
+        let f = match unwind {
+            Unwind::Error(f) | Unwind::Fatal(f) => *f,
+            Unwind::Throw(value, span, file) => Failure {
+                rule: &rules::RUNTIME_ERROR,
+                message: format!("uncaught error: {}", value.display()),
+                span,
+                file,
+                trace: Vec::new(),
+            },
+        };
+        let mut d = Diagnostic::new(f.rule, f.span, f.message);
+        for t in &f.trace {
+            d = d.with_note(t.clone());
+        }
+        let file = (f.file != 0).then(|| self.sources[f.file].path.clone());
+        if let Some(p) = &file {
+            let line = self.sources[f.file].lines.line(f.span.start as usize);
+            d = d.with_note(format!("the error is in {}:{line}", p.display()));
+        }
+        (vec![d], file)
+    }
+
+    /// The running file's name without extension (the `source` of its log entries).
+    pub(super) fn source_name(&self) -> String {
+        self.sources[self.file]
+            .path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+    }
+
+    pub(super) fn line_of(&self, span: Span) -> usize {
+        self.sources[self.file].lines.line(span.start as usize)
+    }
+
+    // ----- budget ----------------------------------------------------------------------------
+
+    #[inline]
+    fn tick(&mut self, span: Span) -> R<'a, ()> {
+        self.steps += 1;
+        if self.steps > self.opts.max_steps {
+            return Err(Unwind::Fatal(Box::new(self.failure(
+                &rules::TIMEOUT,
+                span,
+                format!(
+                    "the step budget of {} was exhausted at line {}",
+                    self.opts.max_steps,
+                    self.line_of(span)
+                ),
+            ))));
+        }
+        if self.steps % 4096 == 0 {
+            if let Some(deadline) = self.deadline {
+                if Instant::now() >= deadline {
+                    let secs = self.opts.timeout.map_or(0.0, |t| t.as_secs_f64());
+                    return Err(Unwind::Fatal(Box::new(self.failure(
+                        &rules::TIMEOUT,
+                        span,
+                        format!(
+                            "timed out after {secs} s while executing line {}",
+                            self.line_of(span)
+                        ),
+                    ))));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn now(&self) -> f64 {
+        if self.opts.deterministic {
+            self.virtual_clock
+        } else {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64())
+                + self.virtual_clock
+        }
+    }
+
+    pub(super) fn random(&mut self) -> f64 {
+        // xorshift64*: small, fast, and reproducible under a fixed seed.
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// `wait 2s` / `sleep(2)`: virtual under `--deterministic`, else real (bounded by the
+    /// timeout, which it reports as such).
+    pub(super) fn wait(&mut self, seconds: f64, span: Span) -> R<'a, ()> {
+        let seconds = seconds.max(0.0);
+        if self.opts.deterministic {
+            self.virtual_clock += seconds;
+            return Ok(());
+        }
+        let wanted = std::time::Duration::from_secs_f64(seconds.min(1e9));
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if wanted >= left {
+                std::thread::sleep(left);
+                let secs = self.opts.timeout.map_or(0.0, |t| t.as_secs_f64());
+                return Err(Unwind::Fatal(Box::new(self.failure(
+                    &rules::TIMEOUT,
+                    span,
+                    format!(
+                        "timed out after {secs} s while waiting at line {}",
+                        self.line_of(span)
+                    ),
+                ))));
+            }
+        }
+        std::thread::sleep(wanted);
+        Ok(())
+    }
+
+    pub(super) fn print(&mut self, span: Span, text: &str) -> R<'a, ()> {
+        match writeln!(self.out, "{text}") {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => self.fail(span, format!("cannot write output: {e}")),
+        }
+    }
+
+    pub(super) fn mem<T>(&self, span: Span, r: Result<T, crate::memory::MemoryError>) -> R<'a, T> {
+        r.or_else(|e| self.fail(span, format!("memory store: {e}")))
+    }
+
+    // ----- statements ------------------------------------------------------------------------
+
+    /// Run statements in `env`, with the block's function declarations hoisted first.
+    pub(super) fn exec_block_stmts(&mut self, stmts: &'a [Stmt<'a>], env: &Env<'a>) -> R<'a, ()> {
+        match self.exec_stmts(stmts, env)? {
+            Flow::Next => Ok(()),
+            Flow::Return(_) => Ok(()),
+            Flow::Break | Flow::Continue => Ok(()),
+        }
+    }
+
+    pub(super) fn exec_stmts(&mut self, stmts: &'a [Stmt<'a>], env: &Env<'a>) -> R<'a, Flow<'a>> {
+        for s in stmts {
+            if let StmtKind::Function {
+                name, params, body, ..
+            } = &s.node
+            {
+                let f = self.function(name.node, params, Body::Block(body), env, s.span);
+                env.define(name.node, f);
+            }
+        }
+        for s in stmts {
+            match self.exec(s, env)? {
+                Flow::Next => {}
+                other => return Ok(other),
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    fn block(&mut self, block: &'a Block<'a>, env: &Env<'a>) -> R<'a, Flow<'a>> {
+        self.exec_stmts(&block.stmts, env)
+    }
+
+    pub(super) fn function(
+        &self,
+        name: &'a str,
+        params: &'a [Param<'a>],
+        body: Body<'a>,
+        env: &Env<'a>,
+        span: Span,
+    ) -> Value<'a> {
+        Value::Func(Rc::new(Function {
+            name,
+            params,
+            body,
+            env: env.clone(),
+            line: self.line_of(span),
+            file: self.file,
+        }))
+    }
+
+    fn exec(&mut self, stmt: &'a Stmt<'a>, env: &Env<'a>) -> R<'a, Flow<'a>> {
+        self.tick(stmt.span)?;
+        match &stmt.node {
+            StmtKind::Expr { expr, body } => {
+                if let ExprKind::Name { name } = expr.node {
+                    // A bare word line: a call without arguments (`status`, `step`).
+                    if env.get(name).is_none() {
+                        return self.command_word(name, expr.span, env).map(|_| Flow::Next);
+                    }
+                }
+                let v = self.eval(expr, env)?;
+                if let (Some(b), Value::Func(_) | Value::Builtin(_)) = (body, &v) {
+                    let _ = b;
+                }
+                if let Some(b) = body {
+                    return self.unsupported(b.span, "a block attached to an expression statement");
+                }
+                Ok(Flow::Next)
+            }
+            StmtKind::Let { name, value, .. } => {
+                let v = match value {
+                    Some(v) => self.assign_value(v, env)?,
+                    None => Value::Null,
+                };
+                env.define(name.node, v);
+                Ok(Flow::Next)
+            }
+            StmtKind::Assign { target, op, value } => {
+                let v = self.assign_value(value, env)?;
+                self.assign(target, *op, v, env, stmt.span)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::TypedAssign { name, value, .. } => {
+                let v = self.eval(value, env)?;
+                env.assign(name.node, v);
+                Ok(Flow::Next)
+            }
+            StmtKind::Directive { directive, kv } => {
+                self.directive(*directive, kv, env, stmt.span)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::Entry { kv } => {
+                let value = self.entry_value(kv, env)?;
+                if let Key::Word { name } = kv.key.node {
+                    env.assign(name, value);
+                } else {
+                    return self.unsupported(kv.key.span, "a quoted key at statement level");
+                }
+                Ok(Flow::Next)
+            }
+            StmtKind::Section { section, key, body } => {
+                self.section(*section, *key, body, env)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::Await { names } => {
+                for n in names {
+                    self.eval(n, env)?;
+                }
+                Ok(Flow::Next)
+            }
+            StmtKind::ListItem { item } => self.exec(item, env),
+            StmtKind::Step { stmt, .. } => self.exec(stmt, env),
+            StmtKind::If {
+                branches,
+                else_body,
+            } => {
+                for b in branches {
+                    if self.eval(&b.cond, env)?.truthy() {
+                        return self.block(&b.body, env);
+                    }
+                }
+                match else_body {
+                    Some(b) => self.block(b, env),
+                    None => Ok(Flow::Next),
+                }
+            }
+            StmtKind::For {
+                vars, iter, body, ..
+            } => self.for_loop(vars, iter, body, env),
+            StmtKind::While { cond, body } => {
+                while self.eval(cond, env)?.truthy() {
+                    self.tick(stmt.span)?;
+                    match self.block(body, env)? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        Flow::Next | Flow::Continue => {}
+                    }
+                }
+                Ok(Flow::Next)
+            }
+            StmtKind::Try {
+                body,
+                catches,
+                finally,
+            } => self.try_stmt(body, catches, finally.as_ref(), env),
+            StmtKind::Match { subject, cases } => {
+                let v = self.eval(subject, env)?;
+                for c in cases {
+                    if c.patterns.is_empty() {
+                        return self.block(&c.body, env);
+                    }
+                    for p in &c.patterns {
+                        if self.eval(p, env)?.equals(&v) {
+                            return self.block(&c.body, env);
+                        }
+                    }
+                }
+                Ok(Flow::Next)
+            }
+            StmtKind::Return { value } => {
+                let v = match value {
+                    Some(e) => self.eval(e, env)?,
+                    None => Value::Null,
+                };
+                Ok(Flow::Return(v))
+            }
+            StmtKind::Break => Ok(Flow::Break),
+            StmtKind::Continue => Ok(Flow::Continue),
+            StmtKind::Throw { value } => {
+                let v = self.eval(value, env)?;
+                Err(Unwind::Throw(v, stmt.span, self.file))
+            }
+            StmtKind::Wait { duration } => {
+                let v = self.eval(duration, env)?;
+                let Some(secs) = v.as_f64() else {
+                    return self.fail(
+                        duration.span,
+                        format!("cannot wait for a {}", v.type_name()),
+                    );
+                };
+                self.wait(secs, stmt.span)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::Import { path, alias } | StmtKind::Use { path, alias } => {
+                let module = self.load_module(&path.node, path.span)?;
+                let name = alias.as_ref().map_or_else(
+                    || crate::validate::modules::default_binding(&path.node),
+                    |a| a.node,
+                );
+                env.define(name, Value::Module(module));
+                Ok(Flow::Next)
+            }
+            StmtKind::Log { value } => {
+                let v = self.eval(value, env)?;
+                self.log_line(&v.display(), stmt.span)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::Think { value } => {
+                let v = self.eval(value, env)?;
+                let ts = self.now();
+                let r = self.memory.store("thought", &v.to_json(), &[], ts);
+                self.mem(stmt.span, r)?;
+                self.print(stmt.span, &format!("think: {}", v.display()))?;
+                Ok(Flow::Next)
+            }
+            // Declared when their block was entered.
+            StmtKind::Function { .. } => Ok(Flow::Next),
+            StmtKind::Plugin { name, body } => {
+                self.register_plugin(name, body, env)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::NamedBlock { name, body, .. } => {
+                let data = self.block_data(body, env)?;
+                env.assign(name.node, data);
+                Ok(Flow::Next)
+            }
+            StmtKind::When { cond, body } => {
+                if let ExprKind::Call { callee, .. } = &cond.node {
+                    if let ExprKind::Name { name } = callee.node {
+                        if env.get(name).is_none() && crate::builtins::lookup(name).is_none() {
+                            // `when archive_requested(...)`: an event handler.
+                            self.handlers.push((name.to_string(), body, env.clone()));
+                            return Ok(Flow::Next);
+                        }
+                    }
+                }
+                if self.eval(cond, env)?.truthy() {
+                    return self.block(body, env);
+                }
+                Ok(Flow::Next)
+            }
+            StmtKind::Trigger {
+                trigger: TriggerKind::On,
+                head,
+                body,
+            } => {
+                let mut event = String::new();
+                for p in head {
+                    if let Part::Expr { expr } = p {
+                        if let ExprKind::Str { .. } = expr.node {
+                            event = self.eval(expr, env)?.display();
+                        }
+                    }
+                }
+                if event.is_empty() {
+                    return self.unsupported(stmt.span, "an `on` handler without an event name");
+                }
+                self.handlers.push((event, body, env.clone()));
+                Ok(Flow::Next)
+            }
+            StmtKind::Trigger { trigger, .. } => {
+                let what = match trigger {
+                    TriggerKind::Every => {
+                        "a scheduled `every` block (it needs the runtime scheduler)"
+                    }
+                    TriggerKind::Monitor => {
+                        "a `monitor` block (it needs the runtime's change events)"
+                    }
+                    _ => "a `simulate` block",
+                };
+                self.unsupported(stmt.span, what)
+            }
+            StmtKind::Behavior { .. } => self.unsupported(stmt.span, "a `behavior:` declaration"),
+            StmtKind::Remember { value, tags, body } => {
+                if let Some(b) = body {
+                    return self.unsupported(b.span, "a `remember` block");
+                }
+                let v = self.eval(value, env)?;
+                let tags = match tags {
+                    Some(t) => split_tags(&self.eval(t, env)?.display()),
+                    None => Vec::new(),
+                };
+                let ts = self.now();
+                let r = self.memory.store("memory", &v.to_json(), &tags, ts);
+                self.mem(stmt.span, r)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::Recall { key, value, into } => {
+                let found = self.recall(key.as_ref().map(|k| k.node), value, env, stmt.span)?;
+                match into {
+                    Some(target) => self.assign(target, AssignOp::Set, found, env, stmt.span)?,
+                    None => {
+                        let text = found.display();
+                        self.print(stmt.span, &text)?;
+                    }
+                }
+                Ok(Flow::Next)
+            }
+            StmtKind::Phrase { .. } => self.unsupported(stmt.span, "a free-text line"),
+            StmtKind::Command { command } => {
+                self.command(command, env, stmt.span)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::Guard { .. } => self.unsupported(stmt.span, "a guard line outside a trigger"),
+            StmtKind::Foreign { .. } | StmtKind::Error => {
+                self.unsupported(stmt.span, "a statement that did not parse")
+            }
+        }
+    }
+
+    fn assign_value(&mut self, v: &'a AssignValue<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        match v {
+            AssignValue::Expr { expr } => self.eval(expr, env),
+            AssignValue::Stmt { stmt } => match &stmt.node {
+                StmtKind::Command { command } => self.command(command, env, stmt.span),
+                StmtKind::Recall { key, value, .. } => {
+                    self.recall(key.as_ref().map(|k| k.node), value, env, stmt.span)
+                }
+                StmtKind::Remember { value, tags, .. } => {
+                    let v = self.eval(value, env)?;
+                    let tags = match tags {
+                        Some(t) => split_tags(&self.eval(t, env)?.display()),
+                        None => Vec::new(),
+                    };
+                    let ts = self.now();
+                    let r = self.memory.store("memory", &v.to_json(), &tags, ts);
+                    Ok(Value::Int(self.mem(stmt.span, r)?))
+                }
+                _ => self.unsupported(stmt.span, "this statement as a value"),
+            },
+        }
+    }
+
+    pub(super) fn assign(
+        &mut self,
+        target: &'a Expr<'a>,
+        op: AssignOp,
+        value: Value<'a>,
+        env: &Env<'a>,
+        span: Span,
+    ) -> R<'a, ()> {
+        let value = if op == AssignOp::Set {
+            value
+        } else {
+            let old = self.eval(target, env)?;
+            let bin = match op {
+                AssignOp::Add => BinOp::Add,
+                AssignOp::Sub => BinOp::Sub,
+                AssignOp::Mul => BinOp::Mul,
+                AssignOp::Div => BinOp::Div,
+                _ => BinOp::Rem,
+            };
+            self.binary(bin, old, value, span)?
+        };
+        match &target.node {
+            ExprKind::Name { name } | ExprKind::Var { name } => {
+                env.assign(name, value);
+                Ok(())
+            }
+            ExprKind::Member { object, name, .. } => {
+                let obj = self.eval(object, env)?;
+                match obj {
+                    Value::Map(m) => {
+                        m.borrow_mut().insert(Rc::from(name.node), value);
+                        Ok(())
+                    }
+                    Value::Plugin(p) => {
+                        p.env.assign(name.node, value);
+                        Ok(())
+                    }
+                    other => self.fail(
+                        target.span,
+                        format!(
+                            "cannot set field '{}' on a {}",
+                            name.node,
+                            other.type_name()
+                        ),
+                    ),
+                }
+            }
+            ExprKind::Index { object, index } => {
+                let obj = self.eval(object, env)?;
+                let idx = self.eval(index, env)?;
+                match (obj, idx) {
+                    (Value::List(l), Value::Int(i)) => {
+                        let mut l = l.borrow_mut();
+                        let len = l.len() as i64;
+                        let i = if i < 0 { i + len } else { i };
+                        match l.get_mut(i as usize) {
+                            Some(slot) if i >= 0 => {
+                                *slot = value;
+                                Ok(())
+                            }
+                            _ => {
+                                drop(l);
+                                self.fail(
+                                    index.span,
+                                    format!("index {i} is out of range for a list of {len}"),
+                                )
+                            }
+                        }
+                    }
+                    (Value::Map(m), k) => {
+                        m.borrow_mut().insert(k.key(), value);
+                        Ok(())
+                    }
+                    (o, _) => self.fail(
+                        target.span,
+                        format!("cannot index into a {}", o.type_name()),
+                    ),
+                }
+            }
+            _ => self.unsupported(target.span, "this assignment target"),
+        }
+    }
+
+    fn for_loop(
+        &mut self,
+        vars: &'a [Name<'a>],
+        iter: &'a Expr<'a>,
+        body: &'a Block<'a>,
+        env: &Env<'a>,
+    ) -> R<'a, Flow<'a>> {
+        // `for i in range(n)` counts without building the list (as CPython's range does).
+        if let Some((start, stop, step)) = self.lazy_range(iter, env)? {
+            let [var] = vars else {
+                return self.fail(iter.span, "cannot unpack an integer into several names");
+            };
+            let mut i = start;
+            while (step > 0 && i < stop) || (step < 0 && i > stop) {
+                self.tick(iter.span)?;
+                env.assign(var.node, Value::Int(i));
+                match self.block(body, env)? {
+                    Flow::Break => break,
+                    Flow::Return(v) => return Ok(Flow::Return(v)),
+                    Flow::Next | Flow::Continue => {}
+                }
+                i += step;
+            }
+            return Ok(Flow::Next);
+        }
+        let it = self.eval(iter, env)?;
+        let items: Vec<Value<'a>> = match &it {
+            // A list is read by index each round, so the loop sees appends as they happen.
+            Value::List(_) => Vec::new(),
+            Value::Map(m) => {
+                if vars.len() == 2 {
+                    m.borrow()
+                        .iter()
+                        .map(|(k, v)| Value::list(vec![Value::Str(k.clone()), v.clone()]))
+                        .collect()
+                } else {
+                    m.borrow().keys().map(|k| Value::Str(k.clone())).collect()
+                }
+            }
+            Value::Str(s) => s.chars().map(|c| Value::str(&c.to_string())).collect(),
+            Value::Int(n) => (0..*n).map(Value::Int).collect(),
+            other => {
+                return self.fail(
+                    iter.span,
+                    format!("cannot loop over a {}", other.type_name()),
+                )
+            }
+        };
+        let mut index = 0;
+        loop {
+            let item = match &it {
+                Value::List(l) => match l.borrow().get(index) {
+                    Some(v) => v.clone(),
+                    None => break,
+                },
+                _ => match items.get(index) {
+                    Some(v) => v.clone(),
+                    None => break,
+                },
+            };
+            index += 1;
+            self.tick(iter.span)?;
+            match vars {
+                [one] => env.assign(one.node, item),
+                many => {
+                    let parts: Vec<Value<'a>> = match &item {
+                        Value::List(l) => l.borrow().clone(),
+                        _ => {
+                            return self
+                                .fail(iter.span, "cannot unpack a loop item into several names")
+                        }
+                    };
+                    for (i, v) in many.iter().enumerate() {
+                        env.assign(v.node, parts.get(i).cloned().unwrap_or(Value::Null));
+                    }
+                }
+            }
+            match self.block(body, env)? {
+                Flow::Break => break,
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                Flow::Next | Flow::Continue => {}
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    /// The bounds of `range(...)` when the loop's iterable is a call of the builtin.
+    fn lazy_range(&mut self, iter: &'a Expr<'a>, env: &Env<'a>) -> R<'a, Option<(i64, i64, i64)>> {
+        let ExprKind::Call { callee, args } = &iter.node else {
+            return Ok(None);
+        };
+        let ExprKind::Name { name: "range" } = callee.node else {
+            return Ok(None);
+        };
+        if !matches!(env.get("range"), Some(Value::Builtin(_)))
+            || !args.iter().all(|a| matches!(a, Arg::Positional { .. }))
+        {
+            return Ok(None);
+        }
+        let mut n = Vec::with_capacity(3);
+        for a in args {
+            if let Arg::Positional { value } = a {
+                match self.eval(value, env)? {
+                    Value::Int(i) => n.push(i),
+                    other => {
+                        return self.fail(
+                            value.span,
+                            format!("range needs integers, not a {}", other.type_name()),
+                        )
+                    }
+                }
+            }
+        }
+        let bounds = match n.as_slice() {
+            [stop] => (0, *stop, 1),
+            [start, stop] => (*start, *stop, 1),
+            [start, stop, step] if *step != 0 => (*start, *stop, *step),
+            [_, _, _] => return self.fail(iter.span, "range step cannot be zero"),
+            _ => return Ok(None),
+        };
+        Ok(Some(bounds))
+    }
+
+    fn try_stmt(
+        &mut self,
+        body: &'a Block<'a>,
+        catches: &'a [Catch<'a>],
+        finally: Option<&'a Block<'a>>,
+        env: &Env<'a>,
+    ) -> R<'a, Flow<'a>> {
+        let result = self.block(body, env);
+        let result = match result {
+            Err(Unwind::Throw(value, _, _)) if !catches.is_empty() => {
+                self.catch(&catches[0], value, env)
+            }
+            Err(Unwind::Error(f)) if !catches.is_empty() => {
+                let mut m = Fields::default();
+                m.insert(Rc::from("message"), Value::str(&f.message));
+                m.insert(Rc::from("kind"), Value::str("RuntimeError"));
+                m.insert(
+                    Rc::from("line"),
+                    Value::Int(self.sources[f.file].lines.line(f.span.start as usize) as i64),
+                );
+                self.catch(&catches[0], Value::map(m), env)
+            }
+            other => other,
+        };
+        if let Some(f) = finally {
+            match self.block(f, env)? {
+                Flow::Next => {}
+                flow => return Ok(flow),
+            }
+        }
+        result
+    }
+
+    fn catch(&mut self, c: &'a Catch<'a>, value: Value<'a>, env: &Env<'a>) -> R<'a, Flow<'a>> {
+        if let Some(b) = &c.binding {
+            env.assign(b.node, value);
+        }
+        self.block(&c.body, env)
+    }
+
+    /// The value of an entry: its expression, its text, or the data of its suite.
+    fn entry_value(&mut self, kv: &'a KeyValue<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        match (&kv.value, &kv.body) {
+            (Some(v), None) => self.value(v, env),
+            (None, Some(b)) => self.block_data(b, env),
+            (None, None) => Ok(Value::Null),
+            (Some(_), Some(b)) => {
+                self.unsupported(b.span, "an entry with both a value and a suite")
+            }
+        }
+    }
+
+    pub(super) fn value(
+        &mut self,
+        v: &'a crate::ast::Value<'a>,
+        env: &Env<'a>,
+    ) -> R<'a, Value<'a>> {
+        match v {
+            crate::ast::Value::Expr { expr } => self.data(expr, env),
+            crate::ast::Value::Text { text, .. } => Ok(Value::str(text.trim())),
+            crate::ast::Value::BlockScalar { text, .. } => Ok(Value::str(text)),
+        }
+    }
+
+    /// An expression in a data position (an entry or option value): words made of names
+    /// the script never assigned (`priority: high`, `model: small-local`) are their text.
+    pub(super) fn data(&mut self, expr: &'a Expr<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        if word_like(expr) && has_unbound_name(expr, env) {
+            let text = &self.sources[self.file].text[expr.span.range()];
+            return Ok(Value::str(text.trim()));
+        }
+        self.eval(expr, env)
+    }
+
+    /// A YAML-like suite as data: entries make a map, `- item` lines a list.
+    fn block_data(&mut self, block: &'a Block<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        let stmts = &block.stmts;
+        if !stmts.is_empty()
+            && stmts
+                .iter()
+                .all(|s| matches!(s.node, StmtKind::ListItem { .. }))
+        {
+            let mut items = Vec::new();
+            for s in stmts {
+                if let StmtKind::ListItem { item } = &s.node {
+                    items.push(self.item_data(item, env)?);
+                }
+            }
+            return Ok(Value::list(items));
+        }
+        let mut map = Fields::default();
+        for s in stmts {
+            match &s.node {
+                StmtKind::Entry { kv } | StmtKind::Directive { kv, .. } => {
+                    let key: Rc<str> = match &kv.key.node {
+                        Key::Word { name } => Rc::from(*name),
+                        Key::Str { value } => Rc::from(value.as_str()),
+                    };
+                    let v = self.entry_value(kv, env)?;
+                    map.insert(key, v);
+                }
+                StmtKind::Function {
+                    name, params, body, ..
+                } => {
+                    let f = self.function(name.node, params, Body::Block(body), env, s.span);
+                    map.insert(Rc::from(name.node), f);
+                }
+                _ => return self.unsupported(s.span, "a statement inside a data block"),
+            }
+        }
+        Ok(Value::map(map))
+    }
+
+    fn item_data(&mut self, item: &'a Stmt<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        match &item.node {
+            StmtKind::Expr { expr, body: None } => match expr.node {
+                // `- cache`: a word in a list is its text.
+                ExprKind::Name { name } if env.get(name).is_none() => Ok(Value::str(name)),
+                _ => self.eval(expr, env),
+            },
+            StmtKind::Phrase { text, body: None } => Ok(Value::str(text.trim())),
+            StmtKind::Entry { kv } => {
+                let mut map = Fields::default();
+                let key: Rc<str> = match &kv.key.node {
+                    Key::Word { name } => Rc::from(*name),
+                    Key::Str { value } => Rc::from(value.as_str()),
+                };
+                let v = match (&kv.value, &kv.body) {
+                    (Some(v), Some(b)) => {
+                        // `- scan: x` followed by the item's other keys.
+                        let first = self.value(v, env)?;
+                        if let Value::Map(rest) = self.block_data(b, env)? {
+                            map.insert(key, first);
+                            for (k, v) in rest.borrow().iter() {
+                                map.insert(k.clone(), v.clone());
+                            }
+                            return Ok(Value::map(map));
+                        }
+                        first
+                    }
+                    _ => self.entry_value(kv, env)?,
+                };
+                map.insert(key, v);
+                Ok(Value::map(map))
+            }
+            _ => self.unsupported(item.span, "this list item as data"),
+        }
+    }
+
+    fn directive(
+        &mut self,
+        directive: DirectiveKind,
+        kv: &'a KeyValue<'a>,
+        env: &Env<'a>,
+        span: Span,
+    ) -> R<'a, ()> {
+        let value = match &kv.value {
+            Some(v) => self.value(v, env)?,
+            None => match &kv.body {
+                Some(b) => self.block_data(b, env)?,
+                None => Value::Null,
+            },
+        };
+        let mut options: Fields<'a> = Fields::default();
+        for o in &kv.options {
+            let v = self.value(&o.value, env)?;
+            options.insert(Rc::from(o.key.node), v);
+        }
+        match directive {
+            DirectiveKind::Goal | DirectiveKind::Intent => {
+                let text = value.display();
+                let mut content = Fields::default();
+                content.insert(Rc::from("goal"), Value::str(&text));
+                for (k, v) in &options {
+                    content.insert(k.clone(), v.clone());
+                }
+                let ts = self.now();
+                let r = self
+                    .memory
+                    .store("goal", &Value::map(content).to_json(), &[], ts);
+                self.mem(span, r)?;
+                self.globals.define("goal", Value::str(&text));
+                let opts: Vec<String> = options
+                    .iter()
+                    .map(|(k, v)| format!(" [{k}: {}]", v.display()))
+                    .collect();
+                self.print(span, &format!("goal: {text}{}", opts.concat()))
+            }
+            // `memory: load_feature_index()`: the value is the operation.
+            DirectiveKind::Memory | DirectiveKind::Remember => Ok(()),
+            DirectiveKind::Plugin => self.unsupported(
+                span,
+                "the `plugin:` command directive (it needs plugin services)",
+            ),
+            other => {
+                let key = match &kv.key.node {
+                    Key::Word { name } => *name,
+                    Key::Str { .. } => "directive",
+                };
+                let _ = other;
+                let r = self.memory.set_global(key, &value.to_json());
+                self.mem(span, r)?;
+                env.assign(key, value);
+                Ok(())
+            }
+        }
+    }
+
+    fn section(
+        &mut self,
+        section: SectionKind,
+        key: Span,
+        body: &'a Block<'a>,
+        env: &Env<'a>,
+    ) -> R<'a, ()> {
+        match section {
+            SectionKind::Meta => {
+                let data = self.block_data(body, env)?;
+                env.assign("meta", data);
+                Ok(())
+            }
+            SectionKind::Policy => {
+                let data = self.block_data(body, env)?;
+                if let Value::Map(m) = &data {
+                    let m = m.borrow();
+                    if let Some(Value::Int(seed)) = m.get("seed") {
+                        self.rng = (*seed as u64) | 1;
+                    }
+                    if m.get("deterministic").is_some_and(Value::truthy) && !self.opts.deterministic
+                    {
+                        return self.unsupported(
+                            key,
+                            "`deterministic: true` without --deterministic (the clock cannot be fixed mid-run)",
+                        );
+                    }
+                }
+                env.assign("policy", data);
+                Ok(())
+            }
+            SectionKind::Require => {
+                let data = self.block_data(body, env)?;
+                let plugins = match &data {
+                    Value::Map(m) => m.borrow().get("plugins").cloned(),
+                    _ => None,
+                };
+                if let Some(Value::List(l)) = plugins {
+                    for p in l.borrow().iter() {
+                        let spec = p.display();
+                        let name: String = spec
+                            .chars()
+                            .take_while(|c| {
+                                c.is_alphanumeric()
+                                    || *c == '_'
+                                    || *c == '-'
+                                    || *c == '/'
+                                    || *c == '.'
+                            })
+                            .collect();
+                        if !self.plugin_available(&name) {
+                            return self
+                                .fail(key, format!("required plugin '{spec}' is not available"));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            SectionKind::Parallel => {
+                // Branches run one after the other: the result is the same as a parallel run
+                // for branches that do not share state, and deterministic.
+                for s in &body.stmts {
+                    self.exec(s, env)?;
+                }
+                Ok(())
+            }
+            SectionKind::OnError => self.unsupported(key, "an `on_error:` section"),
+            SectionKind::Transaction => {
+                let r = self.memory.begin();
+                self.mem(key, r)?;
+                let result = self.block(body, env);
+                match result {
+                    Ok(_) => {
+                        let r = self.memory.commit();
+                        self.mem(key, r)
+                    }
+                    Err(e) => {
+                        let r = self.memory.rollback();
+                        self.mem(key, r)?;
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    // ----- plugins and modules ---------------------------------------------------------------
+
+    fn register_plugin(
+        &mut self,
+        name: &'a Spanned<Key<'a>>,
+        body: &'a Block<'a>,
+        env: &Env<'a>,
+    ) -> R<'a, ()> {
+        let pname: Rc<str> = match &name.node {
+            Key::Word { name } => Rc::from(*name),
+            Key::Str { value } => Rc::from(value.as_str()),
+        };
+        let penv = env.child();
+        let mut blocks = Vec::new();
+        for s in &body.stmts {
+            if let StmtKind::Function {
+                name, params, body, ..
+            } = &s.node
+            {
+                let f = self.function(name.node, params, Body::Block(body), &penv, s.span);
+                penv.define(name.node, f);
+            }
+        }
+        for s in &body.stmts {
+            match &s.node {
+                StmtKind::NamedBlock { name, body, .. } => blocks.push((name.node, body)),
+                StmtKind::Function { .. } => {}
+                _ => {
+                    self.exec(s, &penv)?;
+                }
+            }
+        }
+        let plugin = Rc::new(Plugin {
+            name: pname.clone(),
+            env: penv,
+            blocks,
+            file: self.file,
+        });
+        if let Key::Word { name } = name.node {
+            env.assign(name, Value::Plugin(plugin.clone()));
+        }
+        self.plugins.push(plugin);
+        Ok(())
+    }
+
+    /// After a file's top level ran: each plugin it declared runs `init`, `on_run`,
+    /// `cleanup` (those it has), in order.
+    fn run_plugins_of(&mut self, file: usize) -> R<'a, ()> {
+        let plugins: Vec<_> = self
+            .plugins
+            .iter()
+            .filter(|p| p.file == file)
+            .cloned()
+            .collect();
+        for p in plugins {
+            self.run_plugin_blocks(&p, &["init", "on_run", "cleanup"], Vec::new())?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn run_plugin_blocks(
+        &mut self,
+        p: &Rc<Plugin<'a>>,
+        names: &[&str],
+        args: Vec<Value<'a>>,
+    ) -> R<'a, Value<'a>> {
+        let saved = self.file;
+        self.file = p.file;
+        let env = p.env.child();
+        env.define("args", Value::list(args));
+        let mut result = Ok(Value::Null);
+        for wanted in names {
+            if let Some((_, block)) = p.blocks.iter().find(|(n, _)| n == wanted) {
+                self.enter(&p.name, block.span)?;
+                let r = self.block(block, &env);
+                self.leave();
+                match r {
+                    Ok(Flow::Return(v)) => result = Ok(v),
+                    Ok(_) => {}
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+        }
+        self.file = saved;
+        result
+    }
+
+    pub(super) fn plugin_available(&mut self, name: &str) -> bool {
+        self.plugins.iter().any(|p| &*p.name == name) || self.find_module_file(name).is_some()
+    }
+
+    pub(super) fn find_plugin(&mut self, name: &str, span: Span) -> R<'a, Rc<Plugin<'a>>> {
+        if let Some(p) = self.plugins.iter().find(|p| &*p.name == name) {
+            return Ok(p.clone());
+        }
+        // A plugin file on the plugin path: load it like a module; it registers its plugins.
+        if self.find_module_file(name).is_some() {
+            self.load_module(name, span)?;
+            if let Some(p) = self.plugins.iter().find(|p| &*p.name == name) {
+                return Ok(p.clone());
+            }
+            let last = crate::validate::modules::default_binding(name);
+            if let Some(p) = self.plugins.iter().find(|p| &*p.name == last) {
+                return Ok(p.clone());
+            }
+        }
+        self.fail(
+            span,
+            format!("no plugin named '{name}' is loaded or on the plugin path"),
+        )
+    }
+
+    fn find_module_file(&self, module: &str) -> Option<PathBuf> {
+        let module = module.trim();
+        if module.is_empty() || module.starts_with('/') || module.split('/').any(|c| c == "..") {
+            return None;
+        }
+        let mut rel = PathBuf::from(module);
+        if rel.extension().is_none_or_aether() {
+            rel.set_extension("aether");
+        }
+        let here = self.sources[self.file]
+            .path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .map(canonical);
+        let mut dirs = self.opts.plugin_paths.clone();
+        if let Some(here) = here {
+            for d in here.ancestors().take(32) {
+                dirs.push(d.to_path_buf());
+                if d.join(".git").exists() {
+                    break;
+                }
+            }
+        }
+        dirs.into_iter().map(|d| d.join(&rel)).find(|p| p.is_file())
+    }
+
+    pub(super) fn load_module(&mut self, module: &str, span: Span) -> R<'a, Rc<Module<'a>>> {
+        let Some(file) = self.find_module_file(module) else {
+            return self.fail(
+                span,
+                format!("module '{module}' was not found on the plugin path"),
+            );
+        };
+        let key = canonical(&file);
+        if let Some((_, m)) = self.modules.iter().find(|(p, _)| *p == key) {
+            return Ok(m.clone());
+        }
+        if self.loading.contains(&key) {
+            return self.fail(
+                span,
+                format!("import cycle: '{module}' is already being loaded"),
+            );
+        }
+        let text = match crate::source::load(&key) {
+            crate::source::Loaded::Text(t) => t,
+            crate::source::Loaded::Failed { diagnostic, .. } => {
+                return self.fail(
+                    span,
+                    format!("cannot load module '{module}': {}", diagnostic.message),
+                )
+            }
+        };
+        // Modules live for the whole run: their trees are referenced by the functions they
+        // define, so their source and tree are leaked on purpose (one per module, once).
+        let text: &'a str = Box::leak(text.into_boxed_str());
+        let parsed: &'a crate::syntax::Parsed<'a> = Box::leak(Box::new(crate::syntax::parse(text)));
+        if let Some(d) = parsed.diagnostics.iter().find(|d| d.is_error()) {
+            let line = parsed.lines.line(d.span.start as usize);
+            return self.fail(
+                span,
+                format!(
+                    "module '{module}' does not parse: line {line}: {}",
+                    d.message
+                ),
+            );
+        }
+        self.sources.push(Source {
+            path: key.clone(),
+            text,
+            lines: parsed.lines.clone(),
+        });
+        let index = self.sources.len() - 1;
+        let _ = self.sources[index].text;
+        let env = self.globals.child();
+        self.loading.push(key.clone());
+        let saved = self.file;
+        self.file = index;
+        let result = self.exec_block_stmts(&parsed.file.stmts, &env);
+        self.file = saved;
+        self.loading.pop();
+        result?;
+        let m = Rc::new(Module {
+            path: Rc::from(module),
+            env,
+        });
+        self.modules.push((key, m.clone()));
+        Ok(m)
+    }
+
+    // ----- calls -----------------------------------------------------------------------------
+
+    pub(super) fn enter(&mut self, name: &str, span: Span) -> R<'a, ()> {
+        if self.depth >= MAX_CALL_DEPTH {
+            return Err(Unwind::Fatal(Box::new(Failure {
+                rule: &rules::RUNTIME_ERROR,
+                message: format!("maximum call depth ({MAX_CALL_DEPTH}) exceeded in '{name}'"),
+                span,
+                file: self.file,
+                trace: Vec::new(),
+            })));
+        }
+        self.depth += 1;
+        let line = self.line_of(span);
+        self.trace.push((name.to_string(), self.file, line));
+        Ok(())
+    }
+
+    pub(super) fn leave(&mut self) {
+        self.depth -= 1;
+        self.trace.pop();
+    }
+
+    pub(super) fn call_value(
+        &mut self,
+        f: &Value<'a>,
+        args: Vec<Value<'a>>,
+        kwargs: Vec<(&'a str, Value<'a>)>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        match f {
+            Value::Func(func) => self.call_function(func, args, kwargs, span),
+            Value::Builtin(b) => self.call_builtin(b, args, kwargs, span),
+            Value::Method(m) => {
+                let (recv, name) = (&m.0, m.1.clone());
+                self.call_method(recv.clone(), &name, args, span)
+            }
+            Value::Plugin(p) => {
+                let p = p.clone();
+                self.run_plugin_blocks(&p, &["on_run"], args)
+            }
+            other => self.fail(span, format!("a {} is not callable", other.type_name())),
+        }
+    }
+
+    pub(super) fn call_function(
+        &mut self,
+        func: &Rc<Function<'a>>,
+        args: Vec<Value<'a>>,
+        kwargs: Vec<(&'a str, Value<'a>)>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        self.enter(func.name, span)?;
+        let env = func.env.child();
+        let mut args = args.into_iter();
+        for p in func.params {
+            let v = if p.rest {
+                Value::list(args.by_ref().collect())
+            } else if let Some((_, v)) = kwargs.iter().find(|(k, _)| *k == p.name.node) {
+                v.clone()
+            } else if let Some(v) = args.next() {
+                v
+            } else if let Some(d) = &p.default {
+                let saved = self.file;
+                self.file = func.file;
+                let r = self.eval(d, &env);
+                self.file = saved;
+                match r {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.leave();
+                        return Err(e);
+                    }
+                }
+            } else {
+                Value::Null
+            };
+            if p.pattern.is_empty() {
+                env.define(p.name.node, v);
+            } else {
+                for (i, n) in p.pattern.iter().enumerate() {
+                    let part = match &v {
+                        Value::List(l) => l.borrow().get(i).cloned().unwrap_or(Value::Null),
+                        Value::Map(m) => m.borrow().get(n.node).cloned().unwrap_or(Value::Null),
+                        _ => Value::Null,
+                    };
+                    env.define(n.node, part);
+                }
+            }
+        }
+        let saved = self.file;
+        self.file = func.file;
+        let result = match &func.body {
+            Body::Block(b) => self.block(b, &env).map(|flow| match flow {
+                Flow::Return(v) => v,
+                _ => Value::Null,
+            }),
+            Body::Expr(e) => self.eval(e, &env),
+        };
+        self.file = saved;
+        self.leave();
+        result
+    }
+}
+
+/// Names joined by operators and members only: what a bare word value parses as.
+fn word_like(e: &Expr<'_>) -> bool {
+    match &e.node {
+        ExprKind::Name { .. } | ExprKind::Int { .. } | ExprKind::Float { .. } => true,
+        ExprKind::Percent { .. } | ExprKind::Duration { .. } => true,
+        ExprKind::Binary { lhs, rhs, .. } => word_like(lhs) && word_like(rhs),
+        ExprKind::Member { object, .. } => word_like(object),
+        ExprKind::Unary { expr, .. } | ExprKind::Paren { expr } => word_like(expr),
+        _ => false,
+    }
+}
+
+fn has_unbound_name(e: &Expr<'_>, env: &Env<'_>) -> bool {
+    match &e.node {
+        ExprKind::Name { name } => {
+            env.get(name).is_none() && crate::builtins::lookup(name).is_none()
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            has_unbound_name(lhs, env) || has_unbound_name(rhs, env)
+        }
+        ExprKind::Member { object, .. } => has_unbound_name(object, env),
+        ExprKind::Unary { expr, .. } | ExprKind::Paren { expr } => has_unbound_name(expr, env),
+        _ => false,
+    }
+}
+
+/// `"cache,boot"` -> `["cache", "boot"]`
+pub(super) fn split_tags(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+trait ExtIsAether {
+    fn is_none_or_aether(&self) -> bool;
+}
+
+impl ExtIsAether for Option<&std::ffi::OsStr> {
+    fn is_none_or_aether(&self) -> bool {
+        *self != Some(std::ffi::OsStr::new("aether"))
+    }
+}

@@ -1,0 +1,130 @@
+//! The interpreter: runs a checked file's tree with a persistent memory store.
+//!
+//! `run_file` parses and validates first (a file that does not check does not run), then
+//! executes statements in order. Builtins come from the shared registry (`crate::builtins`)
+//! and are implemented in `builtins.rs`; methods on strings, lists and maps in `methods.rs`;
+//! NeuroCode commands in `commands.rs`. Errors carry the span of the failing node, attached
+//! where the evaluator knows it, plus a call trace.
+
+mod builtins;
+mod commands;
+mod env;
+mod eval;
+mod expr;
+mod methods;
+mod value;
+
+use crate::check::{self, Settings};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::LineIndex;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use eval::Interp;
+pub use value::Value;
+
+/// Default step budget: generous for real scripts (fib(25) takes about 2 million steps), but
+/// a runaway loop still ends with TIMEOUT_ERROR instead of running forever.
+pub const DEFAULT_MAX_STEPS: u64 = 200_000_000;
+
+/// The deepest call nesting allowed before RUNTIME_ERROR (the interpreter recurses on the
+/// native stack, which `check::with_big_stack` sizes for this).
+pub const MAX_CALL_DEPTH: usize = 2_000;
+
+#[derive(Clone, Debug)]
+pub enum MemorySpec {
+    File(PathBuf),
+    InMemory,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub timeout: Option<Duration>,
+    pub max_steps: u64,
+    pub deterministic: bool,
+    pub plugin_paths: Vec<PathBuf>,
+    pub memory: MemorySpec,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            timeout: None,
+            max_steps: DEFAULT_MAX_STEPS,
+            deterministic: false,
+            plugin_paths: Vec::new(),
+            memory: MemorySpec::InMemory,
+        }
+    }
+}
+
+/// The result of a run: the structured code, the diagnostics (with the text they point into)
+/// and the phase (`parse` when the file did not check, else `execute`).
+pub struct RunOutcome {
+    pub code: Code,
+    pub phase: &'static str,
+    pub diagnostics: Vec<Diagnostic>,
+    pub text: String,
+    pub lines: LineIndex,
+    /// The file the first diagnostic points into, when it is not the script itself (an error
+    /// inside an imported module).
+    pub error_file: Option<PathBuf>,
+}
+
+/// Check, then run a script file, writing its output to `out`.
+pub fn run_file(path: &Path, opts: &RunOptions, out: &mut dyn Write) -> RunOutcome {
+    let settings = Settings::new(opts.plugin_paths.clone(), false);
+    let checked = check::check_path(path, &settings);
+    if checked.code != Code::Success {
+        return RunOutcome {
+            code: checked.code,
+            phase: if checked.code == Code::IoError {
+                "read"
+            } else {
+                "parse"
+            },
+            diagnostics: checked.diagnostics,
+            text: checked.text,
+            lines: checked.lines,
+            error_file: None,
+        };
+    }
+    // Warnings of the check are not repeated by a run.
+    let text = checked.text;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        eval::run(path, &text, opts, out)
+    }));
+    let (diagnostics, error_file) = match result {
+        Ok(r) => r,
+        Err(payload) => (vec![check::internal_error(payload)], None),
+    };
+    let code = diagnostics
+        .iter()
+        .map(Diagnostic::code)
+        .next()
+        .unwrap_or(Code::Success);
+    RunOutcome {
+        code,
+        phase: "execute",
+        lines: LineIndex::new(&text),
+        diagnostics,
+        text,
+        error_file,
+    }
+}
+
+/// Open the memory store a run uses (`--memory`, `AETHER_MEMORY`, default
+/// `.aetherra/memory.db` under the current directory).
+pub fn memory_spec(flag: Option<&str>) -> MemorySpec {
+    let chosen = flag.map(str::to_string).or_else(|| {
+        std::env::var("AETHER_MEMORY")
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
+    match chosen.as_deref() {
+        Some(":memory:") => MemorySpec::InMemory,
+        Some(p) => MemorySpec::File(PathBuf::from(p)),
+        None => MemorySpec::File(PathBuf::from(".aetherra/memory.db")),
+    }
+}

@@ -1,0 +1,300 @@
+//! Runtime values.
+//!
+//! Lists and maps are shared and mutable (`items.push(x)` changes every alias), as in the
+//! brace and Python-like dialects; maps keep insertion order. Functions hold references into
+//! the syntax tree, which outlives the run (`'a`).
+
+use crate::ast::{Block, Expr, Param};
+use crate::builtins::Builtin;
+use indexmap::IndexMap;
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use super::env::Env;
+
+pub type List<'a> = Rc<RefCell<Vec<Value<'a>>>>;
+/// A map's fields, in insertion order, Fx-hashed (keys are short; maps are hot in loops).
+pub type Fields<'a> = IndexMap<Rc<str>, Value<'a>, rustc_hash::FxBuildHasher>;
+pub type Map<'a> = Rc<RefCell<Fields<'a>>>;
+
+#[derive(Clone)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Rc<str>),
+    List(List<'a>),
+    Map(Map<'a>),
+    Func(Rc<Function<'a>>),
+    Builtin(&'static Builtin),
+    /// A method bound to its receiver: `let f = items.push`.
+    Method(Rc<(Value<'a>, Rc<str>)>),
+    Plugin(Rc<Plugin<'a>>),
+    Module(Rc<Module<'a>>),
+}
+
+pub enum Body<'a> {
+    Block(&'a Block<'a>),
+    Expr(&'a Expr<'a>),
+}
+
+pub struct Function<'a> {
+    pub name: &'a str,
+    pub params: &'a [Param<'a>],
+    pub body: Body<'a>,
+    pub env: Env<'a>,
+    /// The line of the declaration, for call traces.
+    pub line: usize,
+    /// The file that declares it (index into the interpreter's sources).
+    pub file: usize,
+}
+
+/// A registered `plugin NAME { ... }`: its scope holds `config`, `state` and its functions.
+pub struct Plugin<'a> {
+    pub name: Rc<str>,
+    pub env: Env<'a>,
+    /// Lifecycle blocks by name (`init`, `on_run`, `cleanup`, ...).
+    pub blocks: Vec<(&'a str, &'a Block<'a>)>,
+    pub file: usize,
+}
+
+/// An imported module: its top-level names.
+pub struct Module<'a> {
+    pub path: Rc<str>,
+    pub env: Env<'a>,
+}
+
+impl<'a> Value<'a> {
+    pub fn str(s: &str) -> Self {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn list(items: Vec<Value<'a>>) -> Self {
+        Value::List(Rc::new(RefCell::new(items)))
+    }
+
+    pub fn map(entries: Fields<'a>) -> Self {
+        Value::Map(Rc::new(RefCell::new(entries)))
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+            Value::Func(_) | Value::Builtin(_) | Value::Method(_) => "function",
+            Value::Plugin(_) => "plugin",
+            Value::Module(_) => "module",
+        }
+    }
+
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => !l.borrow().is_empty(),
+            Value::Map(m) => !m.borrow().is_empty(),
+            _ => true,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The value as a map key: a string is shared as is, anything else is its text.
+    pub fn key(&self) -> Rc<str> {
+        match self {
+            Value::Str(s) => s.clone(),
+            other => Rc::from(other.display().as_str()),
+        }
+    }
+
+    /// Append the display text to `out` without an intermediate string for strings.
+    pub fn push_display(&self, out: &mut String) {
+        match self {
+            Value::Str(s) => out.push_str(s),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            other => out.push_str(&other.display()),
+        }
+    }
+
+    /// Text as `log`, `print` and interpolation show it: strings without quotes.
+    pub fn display(&self) -> String {
+        match self {
+            Value::Str(s) => s.to_string(),
+            other => other.repr(),
+        }
+    }
+
+    /// Text with strings quoted (inside lists and maps).
+    pub fn repr(&self) -> String {
+        let mut out = String::new();
+        self.write_repr(&mut out, 0);
+        out
+    }
+
+    fn write_repr(&self, out: &mut String, depth: usize) {
+        if depth > 32 {
+            out.push_str("...");
+            return;
+        }
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => out.push_str(&format_float(*f)),
+            Value::Str(s) => {
+                let _ = write!(out, "{:?}", &**s);
+            }
+            Value::List(l) => {
+                out.push('[');
+                for (i, v) in l.borrow().iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    v.write_repr(out, depth + 1);
+                }
+                out.push(']');
+            }
+            Value::Map(m) => {
+                out.push('{');
+                for (i, (k, v)) in m.borrow().iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let _ = write!(out, "{k}: ");
+                    v.write_repr(out, depth + 1);
+                }
+                out.push('}');
+            }
+            Value::Func(f) => {
+                let _ = write!(out, "<function {}>", f.name);
+            }
+            Value::Builtin(b) => {
+                let _ = write!(out, "<builtin {}>", b.name);
+            }
+            Value::Method(m) => {
+                let _ = write!(out, "<method {}>", m.1);
+            }
+            Value::Plugin(p) => {
+                let _ = write!(out, "<plugin {}>", p.name);
+            }
+            Value::Module(m) => {
+                let _ = write!(out, "<module {}>", m.path);
+            }
+        }
+    }
+
+    /// Structural equality for data; functions and handles compare by identity.
+    pub fn equals(&self, other: &Value<'a>) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (a, b) if a.as_f64().is_some() && b.as_f64().is_some() => a.as_f64() == b.as_f64(),
+            (Value::List(a), Value::List(b)) => {
+                Rc::ptr_eq(a, b) || {
+                    let (a, b) = (a.borrow(), b.borrow());
+                    a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(y))
+                }
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                Rc::ptr_eq(a, b) || {
+                    let (a, b) = (a.borrow(), b.borrow());
+                    a.len() == b.len()
+                        && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.equals(w)))
+                }
+            }
+            (Value::Func(a), Value::Func(b)) => Rc::ptr_eq(a, b),
+            (Value::Builtin(a), Value::Builtin(b)) => std::ptr::eq(*a, *b),
+            (Value::Plugin(a), Value::Plugin(b)) => Rc::ptr_eq(a, b),
+            (Value::Module(a), Value::Module(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// The JSON form stored in memory. Functions and handles become their description.
+    pub fn to_json(&self) -> serde_json::Value {
+        self.to_json_depth(0)
+    }
+
+    fn to_json_depth(&self, depth: usize) -> serde_json::Value {
+        use serde_json::Value as J;
+        if depth > 64 {
+            return J::Null;
+        }
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.to_string()),
+            Value::List(l) => J::Array(
+                l.borrow()
+                    .iter()
+                    .map(|v| v.to_json_depth(depth + 1))
+                    .collect(),
+            ),
+            Value::Map(m) => J::Object(
+                m.borrow()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json_depth(depth + 1)))
+                    .collect(),
+            ),
+            other => J::String(other.repr()),
+        }
+    }
+
+    pub fn from_json(j: &serde_json::Value) -> Value<'a> {
+        use serde_json::Value as J;
+        match j {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            J::String(s) => Value::str(s),
+            J::Array(a) => Value::list(a.iter().map(Value::from_json).collect()),
+            J::Object(o) => Value::map(
+                o.iter()
+                    .map(|(k, v)| (Rc::from(k.as_str()), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Floats print like Python's `repr` for the common cases: `2.0`, `0.1`, `1e+20`.
+pub fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if f == f.trunc() && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else {
+        format!("{f}")
+    }
+}
