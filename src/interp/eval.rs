@@ -67,6 +67,8 @@ pub struct Interp<'a, 'o> {
     pub(super) handlers: Vec<(String, &'a Block<'a>, Env<'a>)>,
     /// The last confidence computed by `evaluate_confidence`.
     pub(super) confidence: f64,
+    /// `on_error:` handlers: (the error kind they match, the `do:` value, their scope).
+    on_error: Vec<(String, &'a crate::ast::Value<'a>, Env<'a>)>,
 }
 
 /// Run one file. Returns the diagnostics of a failed run (empty on success) and, when the
@@ -131,6 +133,7 @@ pub fn run(
         trace: Vec::new(),
         handlers: Vec::new(),
         confidence: 0.0,
+        on_error: Vec::new(),
     };
     let globals = interp.globals.clone();
     let result = interp
@@ -139,7 +142,11 @@ pub fn run(
     let _ = interp.out.flush();
     match result {
         Ok(()) => (Vec::new(), None),
-        Err(unwind) => interp.report(unwind),
+        Err(unwind) => {
+            interp.run_error_handlers(&unwind);
+            let _ = interp.out.flush();
+            interp.report(unwind)
+        }
     }
 }
 
@@ -190,6 +197,31 @@ impl<'a, 'o> Interp<'a, 'o> {
                     )
                 })
                 .collect(),
+        }
+    }
+
+    /// After the run failed: the `on_error:` handlers that match the failure run once, with a
+    /// fresh step budget and no deadline. The run still fails with its original error.
+    fn run_error_handlers(&mut self, unwind: &Unwind<'a>) {
+        let kind = match unwind {
+            Unwind::Fatal(f) if std::ptr::eq(f.rule, &rules::TIMEOUT) => "Timeout",
+            Unwind::Fatal(f) if std::ptr::eq(f.rule, &rules::UNSUPPORTED) => return,
+            _ => "RuntimeError",
+        };
+        let handlers: Vec<_> = self
+            .on_error
+            .iter()
+            .filter(|(when, _, _)| {
+                when == kind || matches!(when.as_str(), "Error" | "Exception" | "any" | "*")
+            })
+            .map(|(_, action, env)| (*action, env.clone()))
+            .collect();
+        self.steps = 0;
+        self.deadline = None;
+        self.file = 0;
+        for (action, env) in handlers {
+            // A failing handler cannot make the failure worse; its own error is dropped.
+            let _ = self.value(action, &env);
         }
     }
 
@@ -1128,7 +1160,29 @@ impl<'a, 'o> Interp<'a, 'o> {
                 }
                 Ok(())
             }
-            SectionKind::OnError => self.unsupported(key, "an `on_error:` section"),
+            SectionKind::OnError => {
+                for s in &body.stmts {
+                    let handler = match &s.node {
+                        StmtKind::ListItem { item } => match &item.node {
+                            StmtKind::Entry { kv } => on_error_handler(kv),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let Some((when, action)) = handler else {
+                        return self.unsupported(
+                            s.span,
+                            "an `on_error:` item that is not `- when: KIND` with `do: ACTION`",
+                        );
+                    };
+                    let when = match when {
+                        Some(v) => self.value(v, env)?.display(),
+                        None => "Error".into(),
+                    };
+                    self.on_error.push((when, action, env.clone()));
+                }
+                Ok(())
+            }
             SectionKind::Transaction => {
                 let r = self.memory.begin();
                 self.mem(key, r)?;
@@ -1461,6 +1515,34 @@ impl<'a, 'o> Interp<'a, 'o> {
         self.leave();
         result
     }
+}
+
+/// `- when: Timeout` + `do: escalate_to("ops")` (the `do:` may also be the item's own line).
+fn on_error_handler<'a>(
+    kv: &'a KeyValue<'a>,
+) -> Option<(Option<&'a crate::ast::Value<'a>>, &'a crate::ast::Value<'a>)> {
+    fn key<'k>(kv: &KeyValue<'k>) -> Option<&'k str> {
+        match kv.key.node {
+            Key::Word { name } => Some(name),
+            Key::Str { .. } => None,
+        }
+    }
+    let mut when = None;
+    let mut action = None;
+    let rest = kv.body.as_ref().map_or(&[][..], |b| &b.stmts[..]);
+    let first = std::iter::once(kv);
+    let others = rest.iter().filter_map(|s| match &s.node {
+        StmtKind::Entry { kv } => Some(&**kv),
+        _ => None,
+    });
+    for kv in first.chain(others) {
+        match key(kv) {
+            Some("when") => when = kv.value.as_ref(),
+            Some("do") => action = kv.value.as_ref(),
+            _ => return None,
+        }
+    }
+    Some((when, action?))
 }
 
 /// Names joined by operators and members only: what a bare word value parses as.
