@@ -53,6 +53,8 @@ pub struct Interp<'a, 'o> {
     steps: u64,
     deadline: Option<Instant>,
     depth: usize,
+    /// `--deterministic`, or a `policy:` with `deterministic: true` seen.
+    pub(super) deterministic: bool,
     /// Seconds since the Unix epoch; fixed under `--deterministic` and advanced by `wait`.
     pub(super) virtual_clock: f64,
     rng: u64,
@@ -111,13 +113,14 @@ pub fn run(
         steps: 0,
         deadline: opts.timeout.map(|t| Instant::now() + t),
         depth: 0,
+        deterministic: opts.deterministic,
         virtual_clock: if opts.deterministic {
-            1_700_000_000.0
+            DETERMINISTIC_EPOCH
         } else {
             0.0
         },
         rng: if opts.deterministic {
-            0x2545_F491_4F6C_DD1D
+            DETERMINISTIC_SEED
         } else {
             seed_from_time()
         },
@@ -149,6 +152,10 @@ pub fn run(
         }
     }
 }
+
+/// The clock of a deterministic run starts here (2023-11-14T22:13:20Z).
+const DETERMINISTIC_EPOCH: f64 = 1_700_000_000.0;
+const DETERMINISTIC_SEED: u64 = 0x2545_F491_4F6C_DD1D;
 
 fn seed_from_time() -> u64 {
     let nanos = std::time::SystemTime::now()
@@ -295,7 +302,7 @@ impl<'a, 'o> Interp<'a, 'o> {
     }
 
     pub(super) fn now(&self) -> f64 {
-        if self.opts.deterministic {
+        if self.deterministic {
             self.virtual_clock
         } else {
             std::time::SystemTime::now()
@@ -319,7 +326,7 @@ impl<'a, 'o> Interp<'a, 'o> {
     /// timeout, which it reports as such).
     pub(super) fn wait(&mut self, seconds: f64, span: Span) -> R<'a, ()> {
         let seconds = seconds.max(0.0);
-        if self.opts.deterministic {
+        if self.deterministic {
             self.virtual_clock += seconds;
             return Ok(());
         }
@@ -1111,15 +1118,15 @@ impl<'a, 'o> Interp<'a, 'o> {
                 let data = self.block_data(body, env)?;
                 if let Value::Map(m) = &data {
                     let m = m.borrow();
+                    // `deterministic: true` switches the run to the fixed clock and seed from
+                    // here on, as `--deterministic` does from the start.
+                    if m.get("deterministic").is_some_and(Value::truthy) && !self.deterministic {
+                        self.deterministic = true;
+                        self.virtual_clock = DETERMINISTIC_EPOCH;
+                        self.rng = DETERMINISTIC_SEED;
+                    }
                     if let Some(Value::Int(seed)) = m.get("seed") {
                         self.rng = (*seed as u64) | 1;
-                    }
-                    if m.get("deterministic").is_some_and(Value::truthy) && !self.opts.deterministic
-                    {
-                        return self.unsupported(
-                            key,
-                            "`deterministic: true` without --deterministic (the clock cannot be fixed mid-run)",
-                        );
                     }
                 }
                 env.assign("policy", data);
