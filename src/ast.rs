@@ -542,6 +542,39 @@ pub enum BinOp {
     Arrow,
 }
 
+impl BinOp {
+    /// The operator as written (the first spelling where there are several).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Coalesce => "??",
+            BinOp::Eq => "==",
+            BinOp::NotEq => "!=",
+            BinOp::Lt => "<",
+            BinOp::Gt => ">",
+            BinOp::LtEq => "<=",
+            BinOp::GtEq => ">=",
+            BinOp::In => "in",
+            BinOp::NotIn => "not in",
+            BinOp::Contains => "contains",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Rem => "%",
+            BinOp::Pow => "**",
+            BinOp::BitOr => "|",
+            BinOp::BitAnd => "&",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
+            BinOp::Range => "..",
+            BinOp::Arrow => "->",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum UnOp {
     Neg,
@@ -550,6 +583,8 @@ pub enum UnOp {
     BitNot,
     PreInc,
     PreDec,
+    /// `...xs` inside a list literal.
+    Spread,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -14,9 +14,15 @@
 //! ```
 
 pub mod ast;
+pub mod baseline;
 pub mod builtins;
+pub mod bulk;
 pub mod check;
+pub mod classify;
 pub mod diagnostic;
+pub mod discover;
+pub mod formats;
+pub mod gate;
 pub mod interp;
 pub mod layout;
 pub mod lexer;

@@ -83,6 +83,31 @@ enum Cmd {
         #[arg(long)]
         exit_zero: bool,
     },
+    /// Check every workflow under a root, run the ones that pass, and classify the failures
+    /// (JSON and Markdown artifacts, history snapshots, trends).
+    Classify {
+        /// The directory to scan.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The JSON artifact.
+        #[arg(long, default_value = "workflow_failures.json")]
+        output: PathBuf,
+        /// The Markdown report.
+        #[arg(long, default_value = "workflow_failures.md")]
+        markdown: PathBuf,
+        /// Classify only the first N files in sorted order (0 = all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Where snapshots, `trends.json` and `trends.svg` go.
+        #[arg(long, default_value = ".aetherra/workflow_history")]
+        history_dir: PathBuf,
+        /// Fingerprints of known failures (one per line, `#` comments).
+        #[arg(long, default_value = ".aetherra/workflow_suppressions.txt")]
+        suppressions: PathBuf,
+    },
     /// Print the syntax tree of a file, or count node kinds over many files (`--stats`).
     Parse {
         paths: Vec<PathBuf>,
@@ -148,6 +173,34 @@ fn run() -> ExitCode {
             stats,
         }) => cmd_parse(paths, format, stats),
         Some(Cmd::Tokens { file }) => cmd_tokens(&file),
+        Some(Cmd::Classify {
+            ref root,
+            ref output,
+            ref markdown,
+            limit,
+            jobs,
+            ref history_dir,
+            ref suppressions,
+        }) => {
+            // `--timeout` (global) is per workflow here; the original's default is 8 s.
+            let run_timeout = cli.timeout.unwrap_or(8.0);
+            if !(run_timeout.is_finite() && run_timeout > 0.0) {
+                eprintln!("error: --timeout must be a positive number of seconds");
+                return ExitCode::from(2);
+            }
+            let cfg = aether::classify::Config {
+                root: root.clone(),
+                output: output.clone(),
+                markdown: markdown.clone(),
+                limit,
+                jobs: jobs.unwrap_or(0),
+                timeout: std::time::Duration::from_secs_f64(run_timeout),
+                history_dir: history_dir.clone(),
+                suppressions: suppressions.clone(),
+                plugin_paths: cli.plugin_path.clone(),
+            };
+            cmd_classify(&cfg)
+        }
         Some(Cmd::Run {
             ref file,
             emit_error_code,
@@ -318,9 +371,10 @@ fn cmd_run(file: &Path, emit_code: bool, json: bool, color: bool, cli: &Cli) -> 
     if json {
         let first = outcome.diagnostics.iter().find(|d| d.is_error());
         let (line, column) = match first {
+            // An error inside an imported module: the script's line that called into it.
+            Some(_) if outcome.error_file.is_some() => (outcome.call_line, None),
             Some(d)
-                if outcome.error_file.is_none()
-                    && !std::ptr::eq(d.rule, &aether::diagnostic::rules::IO_ERROR)
+                if !std::ptr::eq(d.rule, &aether::diagnostic::rules::IO_ERROR)
                     && d.rule.code != Code::InternalError =>
             {
                 let (l, c) = outcome.lines.line_col(&outcome.text, d.span.start as usize);
@@ -476,6 +530,54 @@ fn cmd_check(
     })
 }
 
+fn cmd_classify(cfg: &aether::classify::Config) -> io::Result<ExitCode> {
+    use aether::classify;
+    let start = std::time::Instant::now();
+    let report = classify::classify(cfg)?;
+    let mut json = serde_json::to_vec_pretty(&report).map_err(io::Error::other)?;
+    json.push(b'\n');
+    aether::discover::write_atomic(&cfg.output, &json)?;
+    classify::write_history(&cfg.history_dir, &report, &json)?;
+    // The report links the chart by a path relative to the report's own directory.
+    let svg = cfg.history_dir.join("trends.svg");
+    let base = cfg.markdown.parent().unwrap_or(Path::new(""));
+    let link = relative_link(base, &svg);
+    let md = classify::markdown(&report, Some(&link));
+    aether::discover::write_atomic(&cfg.markdown, md.as_bytes())?;
+    let s = &report.summary;
+    eprintln!(
+        "classified {} workflows: {} failed ({} suppressed), failure rate {:.2}% in {:.2}s; wrote {} and {}",
+        s.total,
+        s.failed,
+        s.suppressed_failures,
+        s.failure_rate * 100.0,
+        start.elapsed().as_secs_f64(),
+        cfg.output.display(),
+        cfg.markdown.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `to` as a link from the directory `from` (both as given, relative to the same directory).
+fn relative_link(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    let to_c: Vec<_> = to
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    let common = from.iter().zip(&to_c).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(
+        to_c[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
 fn read_text(path: &Path) -> io::Result<String> {
     match aether::source::load(path) {
         aether::source::Loaded::Text(t) => Ok(t),
@@ -607,4 +709,13 @@ fn cmd_explain(code: Option<&str>) -> io::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -952,7 +952,7 @@ where
             .map_with(|x, e| {
                 Expr::new(
                     ExprKind::Unary {
-                        op: UnOp::Plus,
+                        op: UnOp::Spread,
                         expr: boxed(x),
                     },
                     sp(e.span()),

@@ -80,10 +80,7 @@ impl<'a> Interp<'a, '_> {
                 Value::Int(i) => Value::Int(i.wrapping_abs()),
                 Value::Float(f) => Value::Float(f.abs()),
                 other => {
-                    return self.fail(
-                        span,
-                        format!("abs needs a number, not a {}", other.type_name()),
-                    )
+                    return self.fail(span, format!("abs needs a number, not {}", other.a_type()))
                 }
             },
             "all" | "any" => {
@@ -125,7 +122,7 @@ impl<'a> Interp<'a, '_> {
                             None => {
                                 return self.fail(
                                     span,
-                                    format!("average needs numbers, found a {}", v.type_name()),
+                                    format!("average needs numbers, found {}", v.a_type()),
                                 )
                             }
                         }
@@ -265,7 +262,7 @@ impl<'a> Interp<'a, '_> {
                 other => {
                     return self.fail(
                         span,
-                        format!("cannot convert a {} to a float", other.type_name()),
+                        format!("cannot convert {} to a float", other.a_type()),
                     )
                 }
             },
@@ -310,17 +307,14 @@ impl<'a> Interp<'a, '_> {
                     },
                 },
                 other => {
-                    return self.fail(
-                        span,
-                        format!("cannot convert a {} to an int", other.type_name()),
-                    )
+                    return self.fail(span, format!("cannot convert {} to an int", other.a_type()))
                 }
             },
             "len" => match arg(0) {
                 Value::Str(s) => Value::Int(s.chars().count() as i64),
                 Value::List(l) => Value::Int(l.borrow().len() as i64),
                 Value::Map(m) => Value::Int(m.borrow().len() as i64),
-                other => return self.fail(span, format!("a {} has no length", other.type_name())),
+                other => return self.fail(span, format!("{} has no length", other.a_type())),
             },
             "load_feature_index" => {
                 let r = self.memory.get_global("feature_index");
@@ -569,10 +563,7 @@ impl<'a> Interp<'a, '_> {
             Value::Map(m) => Ok(m.borrow().values().cloned().collect()),
             Value::Str(s) => Ok(s.chars().map(|c| Value::str(&c.to_string())).collect()),
             Value::Null => Ok(Vec::new()),
-            other => self.fail(
-                span,
-                format!("expected a list, found a {}", other.type_name()),
-            ),
+            other => self.fail(span, format!("expected a list, found {}", other.a_type())),
         }
     }
 
@@ -585,7 +576,7 @@ impl<'a> Interp<'a, '_> {
             },
             other => self.fail(
                 span,
-                format!("a memory id is an int, not a {}", other.type_name()),
+                format!("a memory id is an int, not {}", other.a_type()),
             ),
         }
     }

@@ -15,6 +15,9 @@ use crate::ast::*;
 use crate::span::Span;
 use std::rc::Rc;
 
+/// Words that join the parts of a command phrase (`append x to y`, `summarize a into b`).
+const CONNECTORS: &[&str] = &["into", "as", "in", "on", "from", "to", "with"];
+
 /// Verbs that record their phrase in memory under their own name.
 const RECORDING: &[&str] = &[
     "adapt",
@@ -88,7 +91,12 @@ impl<'a> Interp<'a, '_> {
         let callee = env
             .get(verb)
             .or_else(|| crate::builtins::lookup(verb).map(Value::Builtin));
-        if let Some(f @ (Value::Func(_) | Value::Builtin(_))) = callee {
+        // `summarize "day" into digest`, `store $x in memory as "t"`, `reflect on tags="a"`:
+        // a builtin that is also a verb takes its phrase form when the phrase uses it.
+        let phrase_form = matches!(verb, "summarize" | "store" | "reflect")
+            && matches!(callee, Some(Value::Builtin(_)))
+            && !Self::plain_args(&c.parts);
+        if let (false, Some(f @ (Value::Func(_) | Value::Builtin(_)))) = (phrase_form, callee) {
             if c.body.is_some() {
                 return self.unsupported(span, format!("a block after the command '{verb}'"));
             }
@@ -121,20 +129,37 @@ impl<'a> Interp<'a, '_> {
         }
     }
 
+    /// Parts that read as a plain argument list: values only, no connecting words.
+    fn plain_args(parts: &[Part<'_>]) -> bool {
+        parts.iter().all(|p| match p {
+            Part::Expr { expr } => match &expr.node {
+                ExprKind::Name { name } => !CONNECTORS.contains(name),
+                ExprKind::Binary { op: BinOp::In, .. } => false,
+                _ => true,
+            },
+            Part::Word { .. } | Part::Pair { .. } => false,
+        })
+    }
+
     /// The phrase of a command as text: words as written, values evaluated.
     fn phrase(&mut self, parts: &'a [Part<'a>], env: &Env<'a>) -> R<'a, String> {
-        let mut words = Vec::new();
+        let mut text = String::new();
         for p in parts {
-            match p {
-                Part::Word { word, .. } => words.push(word.to_string()),
-                Part::Expr { expr } => words.push(self.word_or_value(expr, env)?.display()),
+            let word = match p {
+                Part::Word { word, .. } => word.to_string(),
+                Part::Expr { expr } => self.word_or_value(expr, env)?.display(),
                 Part::Pair { pair } => {
                     let v = self.value(&pair.value, env)?;
-                    words.push(format!("{}={}", pair.key.node, v.display()));
+                    format!("{}={}", pair.key.node, v.display())
                 }
+            };
+            // Punctuation attaches to the word before it: `analyze a, b`.
+            if !text.is_empty() && !matches!(word.as_str(), "," | ";") {
+                text.push(' ');
             }
+            text.push_str(&word);
         }
-        Ok(words.join(" "))
+        Ok(text)
     }
 
     /// Split a phrase at a connecting word: `append X to Y` -> (X parts, Y parts).
@@ -194,7 +219,7 @@ impl<'a> Interp<'a, '_> {
                     }
                     other => self.fail(
                         target.span,
-                        format!("cannot {verb} with a {}", other.type_name()),
+                        format!("cannot {verb} with {}", other.a_type()),
                     ),
                 }
             }
@@ -233,6 +258,15 @@ impl<'a> Interp<'a, '_> {
                 let Some(value) = Self::single_expr(value_parts) else {
                     return self.unsupported(span, "this form of 'store'");
                 };
+                // `store $x in memory` parses as the expression `$x in memory`.
+                let value = match &value.node {
+                    ExprKind::Binary {
+                        op: BinOp::In,
+                        lhs,
+                        rhs,
+                    } if matches!(rhs.node, ExprKind::Name { name: "memory" }) => lhs,
+                    _ => value,
+                };
                 let v = self.eval(value, env)?;
                 let tags = match tag {
                     Some(t) => super::eval::split_tags(&self.eval(t, env)?.display()),
@@ -241,6 +275,39 @@ impl<'a> Interp<'a, '_> {
                 let ts = self.now();
                 let r = self.memory.store("memory", &v.to_json(), &tags, ts);
                 Ok(Value::Int(self.mem(span, r)?))
+            }
+            "reflect" => {
+                // `reflect on tags="cache,boot"` counts the entries carrying those tags;
+                // `reflect on "topic"` is the builtin's text search.
+                let mut tags = None;
+                let mut topic = None;
+                for p in parts {
+                    match p {
+                        Part::Pair { pair } if matches!(pair.key.node, "tags" | "tag") => {
+                            tags = Some(self.value(&pair.value, env)?.display());
+                        }
+                        Part::Expr { expr }
+                            if !matches!(expr.node, ExprKind::Name { name: "on" }) =>
+                        {
+                            topic = Some(self.word_or_value(expr, env)?);
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(t) = tags {
+                    let q = crate::memory::Query {
+                        tags: super::eval::split_tags(&t),
+                        ..Default::default()
+                    };
+                    let r = self.memory.search(&q);
+                    let n = self.mem(span, r)?.len();
+                    self.print(span, &format!("reflect: {n} memories about {t}"))?;
+                    return Ok(Value::Int(n as i64));
+                }
+                let Some(b) = crate::builtins::lookup("reflect") else {
+                    return self.unsupported(span, "'reflect'");
+                };
+                self.call_builtin(b, topic.into_iter().collect(), Vec::new(), span)
             }
             "goal" | "set_goal" => {
                 let text = self.phrase(parts, env)?;
@@ -297,7 +364,16 @@ impl<'a> Interp<'a, '_> {
                 _ => self.unsupported(span, "this form of 'run' (agents need the runtime)"),
             },
             "use" => match parts {
-                [Part::Expr { expr }] | [Part::Word { .. }, Part::Expr { expr }] => {
+                // `use indexer`, `use plugin "indexer"`
+                [Part::Expr { expr }]
+                | [Part::Word { .. }, Part::Expr { expr }]
+                | [Part::Expr {
+                    expr:
+                        Expr {
+                            node: ExprKind::Name { name: "plugin" },
+                            ..
+                        },
+                }, Part::Expr { expr }] => {
                     let name = self.word_or_value(expr, env)?.display();
                     let p = self.find_plugin(&name, span)?;
                     env.assign("active_plugin", Value::Plugin(p));
@@ -347,7 +423,7 @@ impl<'a> Interp<'a, '_> {
                 Ok(Value::Null)
             }
             "write" => self.unsupported(span, "'write' (scripts have no file system access)"),
-            "plugin" | "remember" | "recall" | "reflect" | "summarize_into" => {
+            "plugin" | "remember" | "recall" => {
                 self.unsupported(span, format!("this form of '{verb}'"))
             }
             v if RECORDING.contains(&v) => {

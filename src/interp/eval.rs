@@ -14,8 +14,8 @@ use std::time::Instant;
 
 /// Why evaluation stopped early.
 pub enum Unwind<'a> {
-    /// `throw value`: catchable.
-    Throw(Value<'a>, Span, usize),
+    /// `throw value`: catchable. The failure records where it was thrown.
+    Throw(Value<'a>, Box<Failure>),
     /// A runtime error: catchable by `try`, reported with its span and trace otherwise.
     Error(Box<Failure>),
     /// Timeout, unsupported feature, recursion limit: not catchable.
@@ -28,7 +28,13 @@ pub struct Failure {
     pub span: Span,
     pub file: usize,
     pub trace: Vec<String>,
+    /// For a failure inside an imported module: the line of the script's call into it.
+    pub call_line: Option<usize>,
 }
+
+/// What a failed run reports: the diagnostic, the module file it points into (when not the
+/// script), and the script line that led there.
+pub type Reported = (Vec<Diagnostic>, Option<PathBuf>, Option<usize>);
 
 pub type R<'a, T> = Result<T, Unwind<'a>>;
 
@@ -75,12 +81,7 @@ pub struct Interp<'a, 'o> {
 
 /// Run one file. Returns the diagnostics of a failed run (empty on success) and, when the
 /// failure is inside an imported module, that module's path.
-pub fn run(
-    path: &Path,
-    text: &str,
-    opts: &RunOptions,
-    out: &mut dyn Write,
-) -> (Vec<Diagnostic>, Option<PathBuf>) {
+pub fn run(path: &Path, text: &str, opts: &RunOptions, out: &mut dyn Write) -> Reported {
     let memory = match &opts.memory {
         MemorySpec::InMemory => Memory::open_in_memory(),
         MemorySpec::File(p) => Memory::open(p),
@@ -94,6 +95,7 @@ pub fn run(
                     Span::empty(0),
                     format!("cannot open the memory store: {e}"),
                 )],
+                None,
                 None,
             )
         }
@@ -144,7 +146,7 @@ pub fn run(
         .and_then(|_| interp.run_plugins_of(0));
     let _ = interp.out.flush();
     match result {
-        Ok(()) => (Vec::new(), None),
+        Ok(()) => (Vec::new(), None, None),
         Err(unwind) => {
             interp.run_error_handlers(&unwind);
             let _ = interp.out.flush();
@@ -204,6 +206,14 @@ impl<'a, 'o> Interp<'a, 'o> {
                     )
                 })
                 .collect(),
+            call_line: if self.file == 0 {
+                None
+            } else {
+                self.trace
+                    .iter()
+                    .find(|(_, file, _)| *file == 0)
+                    .map(|(_, _, line)| *line)
+            },
         }
     }
 
@@ -232,17 +242,15 @@ impl<'a, 'o> Interp<'a, 'o> {
         }
     }
 
-    fn report(&mut self, unwind: Unwind<'a>) -> (Vec<Diagnostic>, Option<PathBuf>) {
+    fn report(&mut self, unwind: Unwind<'a>) -> Reported {
         let f = match unwind {
             Unwind::Error(f) | Unwind::Fatal(f) => *f,
-            Unwind::Throw(value, span, file) => Failure {
-                rule: &rules::RUNTIME_ERROR,
+            Unwind::Throw(value, f) => Failure {
                 message: format!("uncaught error: {}", value.display()),
-                span,
-                file,
-                trace: Vec::new(),
+                ..*f
             },
         };
+        let call_line = f.call_line;
         let mut d = Diagnostic::new(f.rule, f.span, f.message);
         for t in &f.trace {
             d = d.with_note(t.clone());
@@ -252,7 +260,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             let line = self.sources[f.file].lines.line(f.span.start as usize);
             d = d.with_note(format!("the error is in {}:{line}", p.display()));
         }
-        (vec![d], file)
+        (vec![d], file, call_line)
     }
 
     /// The running file's name without extension (the `source` of its log entries).
@@ -534,17 +542,23 @@ impl<'a, 'o> Interp<'a, 'o> {
             StmtKind::Continue => Ok(Flow::Continue),
             StmtKind::Throw { value } => {
                 let v = self.eval(value, env)?;
-                Err(Unwind::Throw(v, stmt.span, self.file))
+                let at = self.failure(&rules::RUNTIME_ERROR, stmt.span, String::new());
+                Err(Unwind::Throw(v, Box::new(at)))
             }
             StmtKind::Wait { duration } => {
                 let v = self.eval(duration, env)?;
                 let Some(secs) = v.as_f64() else {
-                    return self.fail(
-                        duration.span,
-                        format!("cannot wait for a {}", v.type_name()),
-                    );
+                    return self.fail(duration.span, format!("cannot wait for {}", v.a_type()));
                 };
                 self.wait(secs, stmt.span)?;
+                Ok(Flow::Next)
+            }
+            StmtKind::Use { path, alias: None }
+                if self.plugins.iter().any(|p| *p.name == *path.node) =>
+            {
+                // `use indexer` selects a plugin the file declares.
+                let p = self.find_plugin(&path.node, path.span)?;
+                env.assign("active_plugin", Value::Plugin(p));
                 Ok(Flow::Next)
             }
             StmtKind::Import { path, alias } | StmtKind::Use { path, alias } => {
@@ -557,8 +571,18 @@ impl<'a, 'o> Interp<'a, 'o> {
                 Ok(Flow::Next)
             }
             StmtKind::Log { value } => {
-                let v = self.eval(value, env)?;
-                self.log_line(&v.display(), stmt.span)?;
+                // `log("queue depth", 12)` reads as a tuple: its items joined, like the builtin.
+                let text = match &value.node {
+                    ExprKind::Tuple { items } => {
+                        let mut parts = Vec::with_capacity(items.len());
+                        for i in items {
+                            parts.push(self.eval(i, env)?.display());
+                        }
+                        parts.join(" ")
+                    }
+                    _ => self.eval(value, env)?.display(),
+                };
+                self.log_line(&text, stmt.span)?;
                 Ok(Flow::Next)
             }
             StmtKind::Think { value } => {
@@ -609,7 +633,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                     }
                 }
                 if event.is_empty() {
-                    return self.unsupported(stmt.span, "an `on` handler without an event name");
+                    return self.unsupported(stmt.span, "an 'on' handler without an event name");
                 }
                 self.handlers.push((event, body, env.clone()));
                 Ok(Flow::Next)
@@ -617,19 +641,19 @@ impl<'a, 'o> Interp<'a, 'o> {
             StmtKind::Trigger { trigger, .. } => {
                 let what = match trigger {
                     TriggerKind::Every => {
-                        "a scheduled `every` block (it needs the runtime scheduler)"
+                        "a scheduled 'every' block (it needs the runtime scheduler)"
                     }
                     TriggerKind::Monitor => {
-                        "a `monitor` block (it needs the runtime's change events)"
+                        "a 'monitor' block (it needs the runtime's change events)"
                     }
-                    _ => "a `simulate` block",
+                    _ => "a 'simulate' block",
                 };
                 self.unsupported(stmt.span, what)
             }
-            StmtKind::Behavior { .. } => self.unsupported(stmt.span, "a `behavior:` declaration"),
+            StmtKind::Behavior { .. } => self.unsupported(stmt.span, "a 'behavior:' declaration"),
             StmtKind::Remember { value, tags, body } => {
                 if let Some(b) = body {
-                    return self.unsupported(b.span, "a `remember` block");
+                    return self.unsupported(b.span, "a 'remember' block");
                 }
                 let v = self.eval(value, env)?;
                 let tags = match tags {
@@ -726,11 +750,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                     }
                     other => self.fail(
                         target.span,
-                        format!(
-                            "cannot set field '{}' on a {}",
-                            name.node,
-                            other.type_name()
-                        ),
+                        format!("cannot set field '{}' on {}", name.node, other.a_type()),
                     ),
                 }
             }
@@ -760,10 +780,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                         m.borrow_mut().insert(k.key(), value);
                         Ok(())
                     }
-                    (o, _) => self.fail(
-                        target.span,
-                        format!("cannot index into a {}", o.type_name()),
-                    ),
+                    (o, _) => self.fail(target.span, format!("cannot index into {}", o.a_type())),
                 }
             }
             _ => self.unsupported(target.span, "this assignment target"),
@@ -811,12 +828,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             }
             Value::Str(s) => s.chars().map(|c| Value::str(&c.to_string())).collect(),
             Value::Int(n) => (0..*n).map(Value::Int).collect(),
-            other => {
-                return self.fail(
-                    iter.span,
-                    format!("cannot loop over a {}", other.type_name()),
-                )
-            }
+            other => return self.fail(iter.span, format!("cannot loop over {}", other.a_type())),
         };
         let mut index = 0;
         loop {
@@ -877,7 +889,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                     other => {
                         return self.fail(
                             value.span,
-                            format!("range needs integers, not a {}", other.type_name()),
+                            format!("range needs integers, not {}", other.a_type()),
                         )
                     }
                 }
@@ -901,8 +913,12 @@ impl<'a, 'o> Interp<'a, 'o> {
         env: &Env<'a>,
     ) -> R<'a, Flow<'a>> {
         let result = self.block(body, env);
+        // A timeout or unsupported construct ends the run: no handler and no `finally` runs.
+        if let Err(Unwind::Fatal(_)) = result {
+            return result;
+        }
         let result = match result {
-            Err(Unwind::Throw(value, _, _)) if !catches.is_empty() => {
+            Err(Unwind::Throw(value, _)) if !catches.is_empty() => {
                 self.catch(&catches[0], value, env)
             }
             Err(Unwind::Error(f)) if !catches.is_empty() => {
@@ -1000,6 +1016,16 @@ impl<'a, 'o> Interp<'a, 'o> {
                     let f = self.function(name.node, params, Body::Block(body), env, s.span);
                     map.insert(Rc::from(name.node), f);
                 }
+                // `identity { limits { cpu: 80% } }`: a nested block is a nested map.
+                StmtKind::NamedBlock {
+                    name,
+                    args: None,
+                    label: None,
+                    body,
+                } => {
+                    let v = self.block_data(body, env)?;
+                    map.insert(Rc::from(name.node), v);
+                }
                 _ => return self.unsupported(s.span, "a statement inside a data block"),
             }
         }
@@ -1085,7 +1111,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             DirectiveKind::Memory | DirectiveKind::Remember => Ok(()),
             DirectiveKind::Plugin => self.unsupported(
                 span,
-                "the `plugin:` command directive (it needs plugin services)",
+                "the 'plugin:' command directive (it needs plugin services)",
             ),
             other => {
                 let key = match &kv.key.node {
@@ -1133,30 +1159,44 @@ impl<'a, 'o> Interp<'a, 'o> {
                 Ok(())
             }
             SectionKind::Require => {
-                let data = self.block_data(body, env)?;
-                let plugins = match &data {
-                    Value::Map(m) => m.borrow().get("plugins").cloned(),
-                    _ => None,
-                };
-                if let Some(Value::List(l)) = plugins {
-                    for p in l.borrow().iter() {
+                // Each `plugins:` entry is checked where it is written, so an error points at
+                // the missing plugin's line.
+                for s in &body.stmts {
+                    let StmtKind::Entry { kv } = &s.node else {
+                        continue;
+                    };
+                    if !matches!(kv.key.node, Key::Word { name: "plugins" }) {
+                        continue;
+                    }
+                    let mut specs: Vec<(Value<'a>, Span)> = Vec::new();
+                    if let Some(b) = &kv.body {
+                        for item in &b.stmts {
+                            if let StmtKind::ListItem { item: inner } = &item.node {
+                                specs.push((self.item_data(inner, env)?, inner.span));
+                            }
+                        }
+                    }
+                    if let Some(v) = &kv.value {
+                        if let Value::List(l) = self.value(v, env)? {
+                            let span = v.span();
+                            specs.extend(l.borrow().iter().map(|x| (x.clone(), span)));
+                        }
+                    }
+                    for (p, span) in specs {
                         let spec = p.display();
                         let name: String = spec
                             .chars()
                             .take_while(|c| {
-                                c.is_alphanumeric()
-                                    || *c == '_'
-                                    || *c == '-'
-                                    || *c == '/'
-                                    || *c == '.'
+                                c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.')
                             })
                             .collect();
                         if !self.plugin_available(&name) {
                             return self
-                                .fail(key, format!("required plugin '{spec}' is not available"));
+                                .fail(span, format!("required plugin '{spec}' is not available"));
                         }
                     }
                 }
+                let _ = key;
                 Ok(())
             }
             SectionKind::Parallel => {
@@ -1179,7 +1219,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                     let Some((when, action)) = handler else {
                         return self.unsupported(
                             s.span,
-                            "an `on_error:` item that is not `- when: KIND` with `do: ACTION`",
+                            "an 'on_error:' item that is not '- when: KIND' with 'do: ACTION'",
                         );
                     };
                     let when = match when {
@@ -1405,10 +1445,12 @@ impl<'a, 'o> Interp<'a, 'o> {
         let _ = self.sources[index].text;
         let env = self.globals.child();
         self.loading.push(key.clone());
+        self.enter(&format!("import '{module}'"), span)?;
         let saved = self.file;
         self.file = index;
         let result = self.exec_block_stmts(&parsed.file.stmts, &env);
         self.file = saved;
+        self.leave();
         self.loading.pop();
         result?;
         let m = Rc::new(Module {
@@ -1423,13 +1465,14 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     pub(super) fn enter(&mut self, name: &str, span: Span) -> R<'a, ()> {
         if self.depth >= MAX_CALL_DEPTH {
-            return Err(Unwind::Fatal(Box::new(Failure {
-                rule: &rules::RUNTIME_ERROR,
-                message: format!("maximum call depth ({MAX_CALL_DEPTH}) exceeded in '{name}'"),
+            // Not the 2,000-line trace: the message says where the recursion is.
+            let mut f = self.failure(
+                &rules::RUNTIME_ERROR,
                 span,
-                file: self.file,
-                trace: Vec::new(),
-            })));
+                format!("maximum call depth ({MAX_CALL_DEPTH}) exceeded in '{name}'"),
+            );
+            f.trace.clear();
+            return Err(Unwind::Fatal(Box::new(f)));
         }
         self.depth += 1;
         let line = self.line_of(span);
@@ -1460,7 +1503,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                 let p = p.clone();
                 self.run_plugin_blocks(&p, &["on_run"], args)
             }
-            other => self.fail(span, format!("a {} is not callable", other.type_name())),
+            other => self.fail(span, format!("{} is not callable", other.a_type())),
         }
     }
 

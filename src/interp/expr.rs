@@ -33,15 +33,36 @@ impl<'a> Interp<'a, '_> {
             ExprKind::Var { name } => Ok(env.get(name).unwrap_or(Value::Null)),
             ExprKind::Placeholder { name } => Ok(Value::str(&format!("{{{{{name}}}}}"))),
             ExprKind::List { items } => {
+                // `[x * 2 for x in xs]`: the brackets hold a comprehension, which is the list.
+                if let [item @ Expr {
+                    node: ExprKind::Comprehension(_),
+                    ..
+                }] = items.as_slice()
+                {
+                    return self.eval(item, env);
+                }
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
-                    if let ExprKind::Unary { .. } = i.node {}
-                    out.push(self.eval(i, env)?);
+                    match &i.node {
+                        ExprKind::Unary {
+                            op: UnOp::Spread,
+                            expr: inner,
+                        } => match self.eval(inner, env)? {
+                            Value::List(l) => out.extend(l.borrow().iter().cloned()),
+                            other => {
+                                return self.fail(
+                                    inner.span,
+                                    format!("cannot spread {} into a list", other.a_type()),
+                                )
+                            }
+                        },
+                        _ => out.push(self.eval(i, env)?),
+                    }
                 }
                 Ok(Value::list(out))
             }
             ExprKind::ListPair { .. } => {
-                self.unsupported(expr.span, "a `key: value` pair in a list")
+                self.unsupported(expr.span, "a 'key: value' pair in a list")
             }
             ExprKind::Map { entries } => {
                 let mut m = Fields::with_capacity_and_hasher(entries.len(), Default::default());
@@ -69,7 +90,7 @@ impl<'a> Interp<'a, '_> {
                             other => {
                                 return self.fail(
                                     value.span,
-                                    format!("cannot spread a {} into a map", other.type_name()),
+                                    format!("cannot spread {} into a map", other.a_type()),
                                 )
                             }
                         },
@@ -100,7 +121,7 @@ impl<'a> Interp<'a, '_> {
                     }
                     _ => self.fail(
                         expr.span,
-                        format!("unary operator cannot apply to a {}", v.type_name()),
+                        format!("unary operator cannot apply to {}", v.a_type()),
                     ),
                 }
             }
@@ -133,7 +154,7 @@ impl<'a> Interp<'a, '_> {
                     }
                     self.eval(rhs, env)
                 }
-                BinOp::Arrow => self.unsupported(expr.span, "the `->` operator in an expression"),
+                BinOp::Arrow => self.unsupported(expr.span, "the '->' operator in an expression"),
                 _ => {
                     let l = self.eval(lhs, env)?;
                     let r = self.eval(rhs, env)?;
@@ -194,7 +215,7 @@ impl<'a> Interp<'a, '_> {
             ExprKind::FnExpr { params, body } => {
                 Ok(self.function("<function>", params, Body::Block(body), env, expr.span))
             }
-            ExprKind::New { .. } => self.unsupported(expr.span, "`new`"),
+            ExprKind::New { .. } => self.unsupported(expr.span, "'new'"),
             ExprKind::IfExpr {
                 cond,
                 then,
@@ -214,10 +235,8 @@ impl<'a> Interp<'a, '_> {
                     Value::List(l) => l.borrow().clone(),
                     Value::Map(m) => m.borrow().keys().map(|k| Value::Str(k.clone())).collect(),
                     other => {
-                        return self.fail(
-                            c.iter.span,
-                            format!("cannot loop over a {}", other.type_name()),
-                        )
+                        return self
+                            .fail(c.iter.span, format!("cannot loop over {}", other.a_type()))
                     }
                 };
                 let inner = env.child();
@@ -402,9 +421,10 @@ impl<'a> Interp<'a, '_> {
         self.fail(
             span,
             format!(
-                "operator {op:?} cannot combine a {} and a {}",
-                l.type_name(),
-                r.type_name()
+                "operator '{}' cannot combine {} and {}",
+                op.symbol(),
+                l.a_type(),
+                r.a_type()
             ),
         )
     }
@@ -418,7 +438,7 @@ impl<'a> Interp<'a, '_> {
             other => {
                 return self.fail(
                     span,
-                    format!("cannot look for a value in a {}", other.type_name()),
+                    format!("cannot look for a value in {}", other.a_type()),
                 )
             }
         })
@@ -449,10 +469,7 @@ impl<'a> Interp<'a, '_> {
             _ if super::methods::is_method(&obj, name) => {
                 Ok(Value::Method(Rc::new((obj.clone(), Rc::from(name)))))
             }
-            other => self.fail(
-                span,
-                format!("a {} has no field '{name}'", other.type_name()),
-            ),
+            other => self.fail(span, format!("{} has no field '{name}'", other.a_type())),
         }
     }
 
@@ -478,7 +495,7 @@ impl<'a> Interp<'a, '_> {
             (Value::Null, _) => self.fail(span, "cannot index into null"),
             (o, i) => self.fail(
                 span,
-                format!("cannot index a {} with a {}", o.type_name(), i.type_name()),
+                format!("cannot index {} with {}", o.a_type(), i.a_type()),
             ),
         }
     }
@@ -493,8 +510,7 @@ impl<'a> Interp<'a, '_> {
                 Arg::Spread { value } => match self.eval(value, env)? {
                     Value::List(l) => pos.extend(l.borrow().iter().cloned()),
                     other => {
-                        return self
-                            .fail(value.span, format!("cannot spread a {}", other.type_name()))
+                        return self.fail(value.span, format!("cannot spread {}", other.a_type()))
                     }
                 },
             }

@@ -141,10 +141,7 @@ impl<'a> Interp<'a, '_> {
             Value::List(_) => self.list_method(recv, name, args, span),
             Value::Map(_) => self.map_method(recv, name, args, span),
             Value::Null => self.fail(span, format!("cannot call '{name}' on null")),
-            other => self.fail(
-                span,
-                format!("a {} has no method '{name}'", other.type_name()),
-            ),
+            other => self.fail(span, format!("{} has no method '{name}'", other.a_type())),
         }
     }
 
@@ -255,10 +252,7 @@ impl<'a> Interp<'a, '_> {
                         .join(&s),
                 ),
                 other => {
-                    return self.fail(
-                        span,
-                        format!("join needs a list, not a {}", other.type_name()),
-                    )
+                    return self.fail(span, format!("join needs a list, not {}", other.a_type()))
                 }
             },
             "toString" => Value::Str(s),
@@ -433,17 +427,51 @@ impl<'a> Interp<'a, '_> {
             }
             "sort" | "sorted" | "sort_by" => {
                 let mut v = items();
-                let key = arg(&args, 0);
-                let mut keyed = Vec::with_capacity(v.len());
-                for item in v.drain(..) {
-                    let k = match &key {
-                        Value::Null => item.clone(),
-                        f => self.callback(f, vec![item.clone()], span)?,
-                    };
-                    keyed.push((k, item));
-                }
-                keyed.sort_by(|(a, _), (b, _)| order(a, b));
-                let sorted: Vec<Value<'a>> = keyed.into_iter().map(|(_, v)| v).collect();
+                let f = arg(&args, 0);
+                let comparator = matches!(&f, Value::Func(func) if func.params.len() >= 2);
+                let sorted: Vec<Value<'a>> = if comparator {
+                    // JavaScript's `(a, b) => a - b`: negative, zero or positive.
+                    let mut failure = None;
+                    v.sort_by(|a, b| {
+                        if failure.is_some() {
+                            return std::cmp::Ordering::Equal;
+                        }
+                        match self.call_value(&f, vec![a.clone(), b.clone()], Vec::new(), span) {
+                            Ok(r) => match r.as_f64() {
+                                Some(x) => x.partial_cmp(&0.0).unwrap_or(std::cmp::Ordering::Equal),
+                                None => {
+                                    failure = Some(self.fail(
+                                        span,
+                                        format!(
+                                            "a sort comparator returned {}, not a number",
+                                            r.a_type()
+                                        ),
+                                    ));
+                                    std::cmp::Ordering::Equal
+                                }
+                            },
+                            Err(e) => {
+                                failure = Some(Err(e));
+                                std::cmp::Ordering::Equal
+                            }
+                        }
+                    });
+                    if let Some(f) = failure {
+                        return f;
+                    }
+                    v
+                } else {
+                    let mut keyed = Vec::with_capacity(v.len());
+                    for item in v.drain(..) {
+                        let k = match &f {
+                            Value::Null => item.clone(),
+                            key => self.callback(key, vec![item.clone()], span)?,
+                        };
+                        keyed.push((k, item));
+                    }
+                    keyed.sort_by(|(a, _), (b, _)| order(a, b));
+                    keyed.into_iter().map(|(_, v)| v).collect()
+                };
                 if name == "sort" {
                     *list.borrow_mut() = sorted;
                     recv.clone()

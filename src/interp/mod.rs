@@ -70,6 +70,8 @@ pub struct RunOutcome {
     /// The file the first diagnostic points into, when it is not the script itself (an error
     /// inside an imported module).
     pub error_file: Option<PathBuf>,
+    /// With `error_file`: the script line whose call led into that module.
+    pub call_line: Option<usize>,
 }
 
 /// Check, then run a script file, writing its output to `out`.
@@ -88,16 +90,26 @@ pub fn run_file(path: &Path, opts: &RunOptions, out: &mut dyn Write) -> RunOutco
             text: checked.text,
             lines: checked.lines,
             error_file: None,
+            call_line: None,
         };
     }
     // Warnings of the check are not repeated by a run.
-    let text = checked.text;
+    run_checked(path, checked.text, opts, out)
+}
+
+/// Run a script whose text already passed the check (`aether classify` checks first itself).
+pub fn run_checked(
+    path: &Path,
+    text: String,
+    opts: &RunOptions,
+    out: &mut dyn Write,
+) -> RunOutcome {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         eval::run(path, &text, opts, out)
     }));
-    let (diagnostics, error_file) = match result {
+    let (diagnostics, error_file, call_line) = match result {
         Ok(r) => r,
-        Err(payload) => (vec![check::internal_error(payload)], None),
+        Err(payload) => (vec![check::internal_error(payload)], None, None),
     };
     let code = diagnostics
         .iter()
@@ -111,6 +123,7 @@ pub fn run_file(path: &Path, opts: &RunOptions, out: &mut dyn Write) -> RunOutco
         diagnostics,
         text,
         error_file,
+        call_line,
     }
 }
 

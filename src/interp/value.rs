@@ -94,6 +94,17 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The type name with its article, for messages: "an int", "a string".
+    pub fn a_type(&self) -> String {
+        let t = self.type_name();
+        let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {t}")
+    }
+
     pub fn truthy(&self) -> bool {
         match self {
             Value::Null => false,

@@ -1,0 +1,98 @@
+//! Finding `.aether` files: the walk every bulk command shares.
+//!
+//! Every `*.aether` regular file under each root, hidden ones included, skipping directories
+//! named `.git .hg .svn __pycache__ .venv venv build dist` *below* the root (the original
+//! tested the absolute path, so a checkout under `/x/build/` found nothing). Explicit file
+//! arguments are always included. Entries the walk cannot read (permissions, symlink loops,
+//! vanished files) are returned as problems, so callers report them per path and go on.
+
+use std::path::{Path, PathBuf};
+
+pub const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+];
+
+/// What a walk found: files to check, and paths it could not read (with the reason).
+#[derive(Default)]
+pub struct Found {
+    pub files: Vec<PathBuf>,
+    pub problems: Vec<(PathBuf, String)>,
+}
+
+pub fn discover(roots: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    for root in roots {
+        if !root.is_dir() {
+            found.files.push(root.clone());
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root).follow_links(false).into_iter();
+        for entry in walker.filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        }) {
+            match entry {
+                Ok(e) if e.file_type().is_file() && is_aether(e.path()) => {
+                    found.files.push(e.into_path())
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    let path = err.path().map_or_else(|| root.clone(), Path::to_path_buf);
+                    found.problems.push((path, err.to_string()));
+                }
+            }
+        }
+    }
+    found.files.sort();
+    found.files.dedup();
+    found.problems.sort();
+    found
+}
+
+fn is_aether(p: &Path) -> bool {
+    p.extension().is_some_and(|x| x == "aether")
+}
+
+/// `path` relative to `root` with `/` separators, as artifacts show it.
+pub fn shown(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+/// Write a file so that readers see the old content or the new, never a torn one: write a
+/// temporary file in the same directory, flush it to disk, then rename it over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "artifact".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
