@@ -62,6 +62,8 @@ pub struct Options {
 pub struct FileResult {
     pub path: PathBuf,
     pub outcome: Outcome,
+    /// How long the check of this file took.
+    pub elapsed: std::time::Duration,
 }
 
 const CHUNK: usize = 2048;
@@ -106,6 +108,7 @@ pub fn check_all(
             chunk
                 .par_iter()
                 .map(|(path, problem)| {
+                    let started = std::time::Instant::now();
                     let mut outcome = match problem {
                         None => check::check_path(path, settings),
                         Some(why) => unreadable(path, why),
@@ -119,6 +122,7 @@ pub fn check_all(
                     FileResult {
                         path: path.clone(),
                         outcome,
+                        elapsed: started.elapsed(),
                     }
                 })
                 .collect()

@@ -33,7 +33,8 @@ pub fn discover(roots: &[PathBuf]) -> Found {
             found.files.push(root.clone());
             continue;
         }
-        let walker = walkdir::WalkDir::new(root).follow_links(false).into_iter();
+        // Symlinks are followed (a linked workflow is checked); a loop is reported by the walk.
+        let walker = walkdir::WalkDir::new(root).follow_links(true).into_iter();
         for entry in walker.filter_entry(|e| {
             e.depth() == 0
                 || !(e.file_type().is_dir()

@@ -82,6 +82,54 @@ enum Cmd {
         /// Exit 0 even when files have errors.
         #[arg(long)]
         exit_zero: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Check only the files of shard K of N (by a stable hash of the path), 1 <= K <= N.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<aether::bulk::Shard>,
+        /// No progress bar and no summary line.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write the parse baseline (`parse_baseline.json`), or merge shard baselines.
+    #[command(args_conflicts_with_subcommands = true)]
+    Baseline {
+        #[command(subcommand)]
+        action: Option<BaselineAction>,
+        /// The directory to scan.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The baseline file to write.
+        #[arg(long, default_value = "parse_baseline.json")]
+        output: PathBuf,
+        /// Only the first N files in sorted order (0 = all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// Only the files of shard K of N (merge the shards with `aether baseline merge`).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<aether::bulk::Shard>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Compare a new parse baseline with a reference and fail on regressions.
+    Gate {
+        /// The new baseline.
+        #[arg(long)]
+        new: PathBuf,
+        /// The reference baseline.
+        #[arg(long = "ref")]
+        reference: PathBuf,
+        /// Largest absolute increase of a code that is not a regression.
+        #[arg(long, default_value_t = 5)]
+        abs_threshold: u64,
+        /// Largest relative increase of a code that is not a regression.
+        #[arg(long, default_value_t = 0.10)]
+        rel_threshold: f64,
+        /// A missing reference is an error (instead of all zeros).
+        #[arg(long)]
+        fail_on_missing_ref: bool,
     },
     /// Check every workflow under a root, run the ones that pass, and classify the failures
     /// (JSON and Markdown artifacts, history snapshots, trends).
@@ -124,11 +172,28 @@ enum Cmd {
     Explain { code: Option<String> },
 }
 
+#[derive(Subcommand)]
+enum BaselineAction {
+    /// Combine shard baselines into one (files must not overlap).
+    Merge {
+        /// The shard baselines.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// The merged baseline.
+        #[arg(long, default_value = "parse_baseline.json")]
+        output: PathBuf,
+    },
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Human,
     Concise,
     Json,
+    Ndjson,
+    Sarif,
+    Junit,
+    Github,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -163,10 +228,70 @@ fn run() -> ExitCode {
     let settings = Settings::new(cli.plugin_path.clone(), cli.deny_warnings);
     let result = match cli.command {
         Some(Cmd::Check {
-            paths,
+            ref paths,
             format,
             exit_zero,
-        }) => cmd_check(paths, format, exit_zero, color, &settings),
+            jobs,
+            shard,
+            quiet,
+        }) => {
+            let opts = aether::bulk::Options {
+                jobs: jobs.unwrap_or(0),
+                shard,
+            };
+            cmd_check(
+                paths.clone(),
+                format,
+                exit_zero,
+                color,
+                quiet,
+                &opts,
+                &settings,
+            )
+        }
+        Some(Cmd::Baseline {
+            action:
+                Some(BaselineAction::Merge {
+                    ref parts,
+                    ref output,
+                }),
+            ..
+        }) => cmd_baseline_merge(parts, output),
+        Some(Cmd::Baseline {
+            action: None,
+            ref root,
+            ref output,
+            limit,
+            shard,
+            jobs,
+        }) => {
+            let opts = aether::bulk::Options {
+                jobs: jobs.unwrap_or(0),
+                shard,
+            };
+            cmd_baseline(
+                root,
+                output,
+                limit,
+                cli.timeout.unwrap_or(4.0),
+                &opts,
+                &settings,
+            )
+        }
+        Some(Cmd::Gate {
+            ref new,
+            ref reference,
+            abs_threshold,
+            rel_threshold,
+            fail_on_missing_ref,
+        }) => {
+            let cfg = aether::gate::GateConfig {
+                abs_threshold,
+                rel_threshold,
+                fail_on_missing_ref,
+            };
+            cmd_gate(new, reference, &cfg)
+        }
         Some(Cmd::Parse {
             paths,
             format,
@@ -405,129 +530,198 @@ fn count(o: &Outcome, sev: Severity) -> usize {
     o.diagnostics.iter().filter(|d| d.severity == sev).count()
 }
 
-const SKIP_DIRS: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    "__pycache__",
-    ".venv",
-    "venv",
-    "build",
-    "dist",
-];
-
-/// `*.aether` files under the given paths (explicit files always included), sorted.
-fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for root in paths {
-        if !root.is_dir() {
-            files.push(root.clone());
-            continue;
-        }
-        let walker = walkdir::WalkDir::new(root).follow_links(false).into_iter();
-        for entry in walker.filter_entry(|e| {
-            e.depth() == 0
-                || !(e.file_type().is_dir()
-                    && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
-        }) {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    if e.path().extension().is_some_and(|x| x == "aether") {
-                        files.push(e.into_path());
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    if let Some(p) = e.path() {
-                        files.push(p.to_path_buf());
-                    }
-                }
-            }
-        }
-    }
-    files.sort();
-    files.dedup();
-    files
-}
-
 fn cmd_check(
     paths: Vec<PathBuf>,
     format: Format,
     exit_zero: bool,
     color: bool,
+    quiet: bool,
+    opts: &aether::bulk::Options,
     settings: &Settings,
 ) -> io::Result<ExitCode> {
-    use rayon::prelude::*;
+    use aether::formats;
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         paths
     };
     let start = std::time::Instant::now();
-    let files = discover(&paths);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(aether::check::STACK_SIZE)
-        .build()
-        .map_err(io::Error::other)?;
-    let outcomes: Vec<(PathBuf, Outcome)> = pool.install(|| {
-        files
-            .into_par_iter()
-            .map(|p| {
-                let o = check_path(&p, settings);
-                (p, o)
-            })
-            .collect()
-    });
+    // Progress goes to stderr, only for people: hidden when stderr is not a terminal.
+    let bar = if quiet || !io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} checked {pos} files ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let (mut errors, mut warnings, mut failed) = (0, 0, 0);
-    let mut json = Vec::new();
-    for (path, o) in &outcomes {
-        let shown = path.to_string_lossy();
-        errors += count(o, Severity::Error);
-        warnings += count(o, Severity::Warning);
+    let (mut files, mut errors, mut warnings, mut failed) = (0usize, 0, 0, 0);
+    let mut worst = Code::Success;
+    // Document formats need every result; the others are written as results arrive.
+    let mut kept: Vec<(String, Outcome)> = Vec::new();
+    let progress = |n: usize| bar.inc(n as u64);
+    aether::bulk::check_all(&paths, settings, opts, &progress, |r| {
+        let shown = r.path.to_string_lossy().into_owned();
+        let o = r.outcome;
+        files += 1;
+        errors += count(&o, Severity::Error);
+        warnings += count(&o, Severity::Warning);
         if o.code != Code::Success {
             failed += 1;
         }
+        if o.code.precedence() > worst.precedence() {
+            worst = o.code;
+        }
         match format {
-            Format::Human => render::human(&mut out, &shown, &o.text, &o.diagnostics, color)?,
+            Format::Human => {
+                if !o.diagnostics.is_empty() {
+                    bar.suspend(|| {
+                        render::human(&mut out, &shown, &o.text, &o.diagnostics, color)
+                    })?;
+                }
+            }
             Format::Concise => {
                 render::concise(&mut out, &shown, &o.text, &o.lines, &o.diagnostics)?
             }
-            Format::Json => json.push(serde_json::json!({
-                "path": shown,
-                "ok": o.code == Code::Success,
-                "code": o.code.number(),
-                "code_name": o.code.name(),
-                "diagnostics": o.diagnostics.iter()
-                    .map(|d| render::json_diagnostic(d, &o.text, &o.lines))
-                    .collect::<Vec<_>>(),
-            })),
+            Format::Ndjson => formats::ndjson(&mut out, &[(shown, o)])?,
+            Format::Github => formats::github(&mut out, &[(shown, o)])?,
+            Format::Json | Format::Sarif | Format::Junit => kept.push((shown, o)),
         }
-    }
-    if format == Format::Json {
-        serde_json::to_writer_pretty(&mut out, &json)?;
-        writeln!(out)?;
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    match format {
+        Format::Json => formats::json(&mut out, &kept)?,
+        Format::Sarif => formats::sarif(&mut out, &kept, &formats::Tool::AETHER)?,
+        Format::Junit => formats::junit(&mut out, &kept, start.elapsed())?,
+        _ => {}
     }
     out.flush()?;
-    eprintln!(
-        "checked {} files: {} failed, {} errors, {} warnings in {:.2}s",
-        outcomes.len(),
-        failed,
-        errors,
-        warnings,
-        start.elapsed().as_secs_f64()
-    );
-    let worst = outcomes
-        .iter()
-        .map(|(_, o)| o.code)
-        .max_by_key(|c| c.precedence())
-        .unwrap_or(Code::Success);
+    if !quiet {
+        eprintln!(
+            "checked {files} files: {failed} failed, {errors} errors, {warnings} warnings in {:.2}s",
+            start.elapsed().as_secs_f64()
+        );
+    }
     Ok(if exit_zero && worst != Code::InternalError {
         ExitCode::SUCCESS
     } else {
         exit_for(worst)
     })
+}
+
+fn cmd_baseline(
+    root: &Path,
+    output: &Path,
+    limit: usize,
+    timeout: f64,
+    opts: &aether::bulk::Options,
+    settings: &Settings,
+) -> io::Result<ExitCode> {
+    use aether::baseline::{self, FileEntry};
+    let start = std::time::Instant::now();
+    let mut entries = Vec::new();
+    let roots = [root.to_path_buf()];
+    let progress = |_: usize| {};
+    aether::bulk::check_all(&roots, settings, opts, &progress, |r| {
+        if limit == 0 || entries.len() < limit {
+            let shown = aether::discover::shown(&r.path, root);
+            // A check is linear in the file's size and cannot hang, so it is not interrupted;
+            // one that took longer than `--timeout` is reported as the original reports a
+            // timed-out check.
+            entries.push(if r.elapsed.as_secs_f64() > timeout {
+                FileEntry::timeout(shown)
+            } else {
+                FileEntry::from_outcome(shown, &r.outcome)
+            });
+        }
+        Ok(())
+    })?;
+    let b = baseline::Baseline::from_entries(entries);
+    baseline::write_atomic(output, &b)?;
+    eprintln!(
+        "baseline of {} files ({:.2}% failing) written to {} in {:.2}s",
+        b.total,
+        b.failure_rate * 100.0,
+        output.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_baseline_merge(parts: &[PathBuf], output: &Path) -> io::Result<ExitCode> {
+    use aether::baseline;
+    let mut read = Vec::new();
+    for p in parts {
+        match baseline::read(p) {
+            Ok(b) => read.push(b),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    match baseline::merge(read) {
+        Ok(b) => {
+            baseline::write_atomic(output, &b)?;
+            eprintln!(
+                "merged {} baselines ({} files) into {}",
+                parts.len(),
+                b.total,
+                output.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(baseline::MergeError::DuplicatePath {
+            path,
+            first,
+            second,
+        }) => {
+            eprintln!(
+                "error: '{path}' is in both {} and {}; shards must not overlap",
+                parts[first].display(),
+                parts[second].display()
+            );
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn cmd_gate(new: &Path, reference: &Path, cfg: &aether::gate::GateConfig) -> io::Result<ExitCode> {
+    use aether::gate;
+    match gate::run(new, reference, cfg) {
+        Ok(report) => {
+            if report.ref_missing {
+                eprintln!(
+                    "note: reference {} not found; comparing against zeros",
+                    reference.display()
+                );
+            }
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::other)?;
+            writeln!(out)?;
+            for r in &report.regressions {
+                eprintln!(
+                    "regression: {} went from {} to {} (+{}, +{:.1}%)",
+                    r.code,
+                    r.old,
+                    r.new,
+                    r.delta,
+                    r.relative_increase * 100.0
+                );
+            }
+            Ok(ExitCode::from(gate::exit_code(&report)))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(gate::EXIT_INPUT_ERROR))
+        }
+    }
 }
 
 fn cmd_classify(cfg: &aether::classify::Config) -> io::Result<ExitCode> {
@@ -592,7 +786,7 @@ fn cmd_parse(paths: Vec<PathBuf>, format: TreeFormat, stats: bool) -> io::Result
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if stats {
-        let files = discover(&paths);
+        let files = aether::discover::discover(&paths).files;
         let s = aether::stats::collect(&files);
         s.write(&mut out)?;
         out.flush()?;
