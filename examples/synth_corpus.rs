@@ -1,5 +1,6 @@
 //! Write a deterministic synthetic corpus for the bulk benchmarks (`benches/corpus.sh`):
-//! `cargo run --release --example synth_corpus -- OUT_DIR FILES`
+//! `cargo run --release --example synth_corpus -- OUT_DIR FILES [SUBDIRS]`
+//! (`SUBDIRS`: a comma-separated list of `corpus/` folders to draw from; default all of them)
 //!
 //! Each file joins two of the repository's own `corpus/` files (all of them: valid, invalid,
 //! foreign, validation and run cases), taken in sorted order, into directories of 1,000 files,
@@ -30,14 +31,23 @@ fn main() -> std::io::Result<()> {
         args.get(1),
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     ) else {
-        eprintln!("usage: synth_corpus OUT_DIR FILES");
+        eprintln!("usage: synth_corpus OUT_DIR FILES [SUBDIRS]");
         std::process::exit(2);
     };
+    let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus"));
     let mut sources = Vec::new();
-    collect(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")),
-        &mut sources,
-    );
+    match args.get(3) {
+        Some(list) => {
+            for sub in list.split(',') {
+                collect(&corpus.join(sub), &mut sources);
+            }
+        }
+        None => collect(corpus, &mut sources),
+    }
+    if sources.is_empty() {
+        eprintln!("no .aether files found");
+        std::process::exit(2);
+    }
     let texts: Vec<(String, Vec<u8>)> = sources
         .iter()
         .map(|p| {
