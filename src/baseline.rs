@@ -13,7 +13,7 @@
 //! checked the same files, apart from the timestamp.
 
 use crate::check::Outcome;
-use crate::diagnostic::{rules, Code};
+use crate::diagnostic::Code;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -65,11 +65,7 @@ impl FileEntry {
         let first = outcome.first_error();
         let line = match first {
             // A file that cannot be opened, or a crash, has no line to point at.
-            Some(d)
-                if !std::ptr::eq(d.rule, &rules::IO_ERROR) && d.code() != Code::InternalError =>
-            {
-                Some(outcome.lines.line(d.span.start as usize))
-            }
+            Some(d) if d.has_location() => Some(outcome.lines.line(d.span.start as usize)),
             _ => None,
         };
         FileEntry {

@@ -111,9 +111,8 @@ fn error_text(o: &Outcome, first: &Diagnostic, path: &str) -> String {
 }
 
 fn line_of(o: &Outcome, d: &Diagnostic) -> Option<usize> {
-    let no_line = std::ptr::eq(d.rule, &crate::diagnostic::rules::IO_ERROR)
-        || d.code() == Code::InternalError;
-    (!no_line).then(|| o.lines.line(d.span.start as usize))
+    d.has_location()
+        .then(|| o.lines.line(d.span.start as usize))
 }
 
 /// Check one file and, when it passes, run it with the timeout and a store that is not kept.

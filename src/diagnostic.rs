@@ -326,6 +326,12 @@ impl Diagnostic {
         self
     }
 
+    /// Whether the diagnostic points at a place in the text. A file that cannot be opened
+    /// (I001) and a crash have no line; invalid UTF-8 points at its first bad byte.
+    pub fn has_location(&self) -> bool {
+        !std::ptr::eq(self.rule, &rules::IO_ERROR) && self.rule.code != Code::InternalError
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

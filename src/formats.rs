@@ -28,7 +28,7 @@
 //! - GitHub: an `::error` line with `file` and `title` but no position.
 
 use crate::check::Outcome;
-use crate::diagnostic::{rules, Code, Diagnostic, Rule, Severity};
+use crate::diagnostic::{Code, Diagnostic, Rule, Severity};
 use crate::render::{self, JsonDiagnostic};
 use crate::span::{LineIndex, Span};
 use serde::Serialize;
@@ -81,7 +81,7 @@ pub fn ndjson(out: &mut dyn Write, results: &[(String, Outcome)]) -> io::Result<
 /// Whether a diagnostic points at a place in the file's text: not when the file could not be
 /// read at all (I001; invalid UTF-8, I002, does point at its byte) nor for a crash.
 pub fn has_location(d: &Diagnostic) -> bool {
-    !std::ptr::eq(d.rule, &rules::IO_ERROR) && d.rule.code != Code::InternalError
+    d.has_location()
 }
 
 fn severity_name(s: Severity) -> &'static str {

@@ -406,10 +406,7 @@ fn cmd_check_one(
         let first = outcome.first_error();
         let (line, column) = match first {
             // A file that cannot be opened, or a crash, has no line to point at.
-            Some(d)
-                if !std::ptr::eq(d.rule, &aether::diagnostic::rules::IO_ERROR)
-                    && d.rule.code != Code::InternalError =>
-            {
+            Some(d) if d.has_location() => {
                 let (l, c) = outcome.lines.line_col(&outcome.text, d.span.start as usize);
                 (Some(l), Some(c))
             }
@@ -498,10 +495,7 @@ fn cmd_run(file: &Path, emit_code: bool, json: bool, color: bool, cli: &Cli) -> 
         let (line, column) = match first {
             // An error inside an imported module: the script's line that called into it.
             Some(_) if outcome.error_file.is_some() => (outcome.call_line, None),
-            Some(d)
-                if !std::ptr::eq(d.rule, &aether::diagnostic::rules::IO_ERROR)
-                    && d.rule.code != Code::InternalError =>
-            {
+            Some(d) if d.has_location() => {
                 let (l, c) = outcome.lines.line_col(&outcome.text, d.span.start as usize);
                 (Some(l), Some(c))
             }
