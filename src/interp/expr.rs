@@ -11,17 +11,11 @@ use std::rc::Rc;
 pub(super) type KwArgs<'a> = Vec<(&'a str, Value<'a>)>;
 
 impl<'a> Interp<'a, '_> {
+    /// The hot expression kinds, in a small function; everything else is `eval_other`, kept
+    /// out of line so the frequent path has a small stack frame.
     pub(super) fn eval(&mut self, expr: &'a Expr<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
         match &expr.node {
-            ExprKind::Null => Ok(Value::Null),
-            ExprKind::Bool { value } => Ok(Value::Bool(*value)),
             ExprKind::Int { value } => Ok(Value::Int(*value)),
-            ExprKind::Float { value } => Ok(Value::Float(*value)),
-            // `85%` is the fraction 0.85.
-            ExprKind::Percent { value } => Ok(Value::Float(value / 100.0)),
-            ExprKind::Duration { value, unit } => Ok(seconds(*value, unit)),
-            ExprKind::Str { parts, .. } => self.string(parts, env),
-            ExprKind::Regex { .. } => self.unsupported(expr.span, "a regex literal"),
             ExprKind::Name { name } => match env.get(name) {
                 Some(v) => Ok(v),
                 None => match crate::builtins::lookup(name) {
@@ -30,6 +24,51 @@ impl<'a> Interp<'a, '_> {
                     None => self.fail(expr.span, format!("'{name}' is not defined")),
                 },
             },
+            ExprKind::Call { callee, args } => self.call_expr(callee, args, env, expr.span),
+            // Short-circuit operators and `->` are in `eval_other`.
+            ExprKind::Binary { op, lhs, rhs }
+                if !matches!(op, BinOp::And | BinOp::Or | BinOp::Coalesce | BinOp::Arrow) =>
+            {
+                let l = self.eval(lhs, env)?;
+                let r = self.eval(rhs, env)?;
+                self.binary(*op, l, r, expr.span)
+            }
+            ExprKind::Member {
+                object,
+                name,
+                optional,
+            } => {
+                let obj = self.eval(object, env)?;
+                if *optional && matches!(obj, Value::Null) {
+                    return Ok(Value::Null);
+                }
+                self.member(obj, name.node, name.span)
+            }
+            ExprKind::Index { object, index } => {
+                let obj = self.eval(object, env)?;
+                let idx = self.eval(index, env)?;
+                self.index(obj, idx, index.span)
+            }
+            _ => self.eval_other(expr, env),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_other(&mut self, expr: &'a Expr<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        match &expr.node {
+            ExprKind::Int { .. }
+            | ExprKind::Name { .. }
+            | ExprKind::Call { .. }
+            | ExprKind::Member { .. }
+            | ExprKind::Index { .. } => self.eval(expr, env),
+            ExprKind::Null => Ok(Value::Null),
+            ExprKind::Bool { value } => Ok(Value::Bool(*value)),
+            ExprKind::Float { value } => Ok(Value::Float(*value)),
+            // `85%` is the fraction 0.85.
+            ExprKind::Percent { value } => Ok(Value::Float(value / 100.0)),
+            ExprKind::Duration { value, unit } => Ok(seconds(*value, unit)),
+            ExprKind::Str { parts, .. } => self.string(parts, env),
+            ExprKind::Regex { .. } => self.unsupported(expr.span, "a regex literal"),
             ExprKind::Var { name } => Ok(env.get(name).unwrap_or(Value::Null)),
             ExprKind::Placeholder { name } => Ok(Value::str(&format!("{{{{{name}}}}}"))),
             ExprKind::List { items } => {
@@ -171,23 +210,6 @@ impl<'a> Interp<'a, '_> {
                 } else {
                     self.eval(otherwise, env)
                 }
-            }
-            ExprKind::Call { callee, args } => self.call_expr(callee, args, env, expr.span),
-            ExprKind::Member {
-                object,
-                name,
-                optional,
-            } => {
-                let obj = self.eval(object, env)?;
-                if *optional && matches!(obj, Value::Null) {
-                    return Ok(Value::Null);
-                }
-                self.member(obj, name.node, name.span)
-            }
-            ExprKind::Index { object, index } => {
-                let obj = self.eval(object, env)?;
-                let idx = self.eval(index, env)?;
-                self.index(obj, idx, index.span)
             }
             ExprKind::Slice { object, start, end } => {
                 let obj = self.eval(object, env)?;
