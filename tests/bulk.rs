@@ -300,6 +300,10 @@ fn unreadable_entries_become_io_errors_and_the_run_goes_on() {
     std::os::unix::fs::symlink(&root, root.join("flows/loop_link")).unwrap();
     std::os::unix::fs::symlink(root.join("gone.aether"), root.join("flows/dangling.aether"))
         .unwrap();
+    // A file name that is not UTF-8 is checked and shown lossily.
+    use std::os::unix::ffi::OsStrExt;
+    let odd = root.join(std::ffi::OsStr::from_bytes(b"flows/caf\xe9.aether"));
+    std::fs::write(&odd, "narrate(\"ok\")\n").unwrap();
     let o = aether(&["check", ".", "--format", "ndjson"], &root);
     let lines: Vec<Value> = text(&o.stdout)
         .lines()
@@ -313,6 +317,12 @@ fn unreadable_entries_become_io_errors_and_the_run_goes_on() {
     assert!(lines
         .iter()
         .any(|l| l["path"] == "./flows/ok.aether" && l["ok"] == true));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["path"] == "./flows/caf\u{FFFD}.aether" && l["ok"] == true),
+        "{lines:#?}"
+    );
     assert_eq!(o.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&root);
 }
