@@ -39,7 +39,8 @@ struct Cli {
     /// Treat warnings as errors.
     #[arg(long, global = true)]
     deny_warnings: bool,
-    /// Stop a run after this many seconds (TIMEOUT_ERROR).
+    /// Stop a run after this many seconds (TIMEOUT_ERROR). `classify`: per workflow
+    /// (default 8); `baseline`: a check that takes longer is reported as timed out (default 4).
     #[arg(long, value_name = "SECONDS", global = true)]
     timeout: Option<f64>,
     /// Stop a run after this many statements and loop iterations (TIMEOUT_ERROR).
@@ -73,7 +74,7 @@ enum Cmd {
         #[arg(long)]
         json_status: bool,
     },
-    /// Check files and directories (parse; `*.aether` files under directories).
+    /// Check files and directories (parse and validate; `*.aether` files under directories).
     Check {
         /// Files or directories (default: the current directory).
         paths: Vec<PathBuf>,
