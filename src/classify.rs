@@ -91,9 +91,10 @@ pub fn parse_suppressions(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// Round to 4 decimals, as the original's `round(x, 4)`.
+/// Round to 4 decimals exactly as the original's `round(x, 4)` (ties to even), shared with
+/// the baseline so both artifacts agree.
 pub fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
+    crate::baseline::round4(x)
 }
 
 /// The diagnostics as plain text: `line:col: severity[ID]: message` lines, first error first.
@@ -328,10 +329,18 @@ pub fn write_history(dir: &Path, report: &Report, json: &[u8]) -> std::io::Resul
     }
     discover::write_atomic(&dir.join(&name), json)?;
     let trends_path = dir.join("trends.json");
-    let mut points: Vec<TrendPoint> = std::fs::read(&trends_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let mut points: Vec<TrendPoint> = match std::fs::read(&trends_path) {
+        Ok(bytes) => match serde_json::from_slice(&bytes) {
+            Ok(p) => p,
+            Err(_) => {
+                // Never lose history: an unreadable trends file is kept beside the new one.
+                let aside = dir.join(format!("trends.json.unreadable-{stamp}"));
+                std::fs::rename(&trends_path, &aside)?;
+                Vec::new()
+            }
+        },
+        Err(_) => Vec::new(),
+    };
     points.push(TrendPoint {
         file: name,
         timestamp: report.summary.timestamp.clone(),
@@ -459,5 +468,6 @@ mod tests {
         );
         assert_eq!(round4(1.0 / 3.0), 0.3333);
         assert_eq!(round4(2.0 / 3.0), 0.6667);
+        assert_eq!(round4(1.0 / 32.0), 0.0312, "ties go to even, as in Python");
     }
 }

@@ -64,7 +64,11 @@ fn is_aether(p: &Path) -> bool {
 
 /// `path` relative to `root` with `/` separators, as artifacts show it.
 pub fn shown(path: &Path, root: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
+    // A file given as the root is shown as given, not as an empty path.
+    let rel = match path.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel,
+        _ => path,
+    };
     let s = rel.to_string_lossy();
     if std::path::MAIN_SEPARATOR == '/' {
         s.into_owned()

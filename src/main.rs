@@ -619,6 +619,10 @@ fn cmd_baseline(
     settings: &Settings,
 ) -> io::Result<ExitCode> {
     use aether::baseline::{self, FileEntry};
+    if !root.exists() {
+        eprintln!("error: the root {} does not exist", root.display());
+        return Ok(ExitCode::from(2));
+    }
     let start = std::time::Instant::now();
     let mut entries = Vec::new();
     let roots = [root.to_path_buf()];
@@ -721,6 +725,10 @@ fn cmd_gate(new: &Path, reference: &Path, cfg: &aether::gate::GateConfig) -> io:
 
 fn cmd_classify(cfg: &aether::classify::Config) -> io::Result<ExitCode> {
     use aether::classify;
+    if !cfg.root.exists() {
+        eprintln!("error: the root {} does not exist", cfg.root.display());
+        return Ok(ExitCode::from(2));
+    }
     let start = std::time::Instant::now();
     let report = classify::classify(cfg)?;
     let mut json = serde_json::to_vec_pretty(&report).map_err(io::Error::other)?;
@@ -747,22 +755,38 @@ fn cmd_classify(cfg: &aether::classify::Config) -> io::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `to` as a link from the directory `from` (both as given, relative to the same directory).
+/// `to` as a relative link from the directory `from` (either may be absolute or relative to
+/// the working directory).
 fn relative_link(from: &Path, to: &Path) -> String {
-    let from: Vec<_> = from
-        .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect();
-    let to_c: Vec<_> = to
-        .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect();
-    let common = from.iter().zip(&to_c).take_while(|(a, b)| a == b).count();
+    let absolute = |p: &Path| {
+        let p = if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        };
+        std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+    };
+    let (from, to) = (absolute(from), absolute(to));
+    let normal = |p: &Path| -> Vec<std::ffi::OsString> {
+        let mut out: Vec<std::ffi::OsString> = Vec::new();
+        for c in p.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => out.push(other.as_os_str().to_os_string()),
+            }
+        }
+        out
+    };
+    let (from, to) = (normal(&from), normal(&to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
     parts.extend(
-        to_c[common..]
+        to[common..]
             .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+            .map(|c| c.to_string_lossy().into_owned()),
     );
     parts.join("/")
 }

@@ -77,7 +77,10 @@ impl<'a> Interp<'a, '_> {
         let given = |i: usize| a.get(i).is_some_and(|v| !matches!(v, Value::Null));
         Ok(match b.name {
             "abs" => match arg(0) {
-                Value::Int(i) => Value::Int(i.wrapping_abs()),
+                Value::Int(i) => match i.checked_abs() {
+                    Some(a) => Value::Int(a),
+                    None => Value::Float((i as f64).abs()),
+                },
                 Value::Float(f) => Value::Float(f.abs()),
                 other => {
                     return self.fail(span, format!("abs needs a number, not {}", other.a_type()))
@@ -302,7 +305,7 @@ impl<'a> Interp<'a, '_> {
                 Value::Str(s) => match s.trim().parse::<i64>() {
                     Ok(i) => Value::Int(i),
                     Err(_) => match s.trim().parse::<f64>() {
-                        Ok(f) if f.is_finite() => Value::Int(f.trunc() as i64),
+                        Ok(f) if f.is_finite() && f.abs() < 9.2e18 => Value::Int(f.trunc() as i64),
                         _ => return self.fail(span, format!("cannot convert \"{s}\" to an int")),
                     },
                 },
@@ -401,7 +404,7 @@ impl<'a> Interp<'a, '_> {
                 if step == 0 {
                     return self.fail(span, "range step cannot be zero");
                 }
-                let n = ((stop - start) / step).max(0);
+                let n = ((i128::from(stop) - i128::from(start)) / i128::from(step)).max(0);
                 if n > 10_000_000 {
                     return self.fail(span, "range too large");
                 }
@@ -409,7 +412,10 @@ impl<'a> Interp<'a, '_> {
                 let mut i = start;
                 while (step > 0 && i < stop) || (step < 0 && i > stop) {
                     out.push(Value::Int(i));
-                    i += step;
+                    match i.checked_add(step) {
+                        Some(next) => i = next,
+                        None => break,
+                    }
                 }
                 Value::list(out)
             }

@@ -19,6 +19,8 @@ struct Frame<'a> {
     small: Vec<(&'a str, Value<'a>)>,
     big: Option<FxHashMap<&'a str, Value<'a>>>,
     parent: Option<Env<'a>>,
+    /// Assignments from inner frames do not write here (the builtins).
+    frozen: bool,
 }
 
 /// Short names compare faster in a loop the compiler inlines than through `memcmp`.
@@ -33,6 +35,7 @@ impl<'a> Frame<'a> {
             small: Vec::new(),
             big: None,
             parent,
+            frozen: false,
         }
     }
 
@@ -96,17 +99,25 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// Make this frame read-only for assignments from inner frames.
+    pub fn freeze(&self) {
+        self.0.borrow_mut().frozen = true;
+    }
+
     /// Define in this frame (parameters, `let`, declarations).
     pub fn define(&self, name: &'a str, value: Value<'a>) {
         self.0.borrow_mut().insert(name, value);
     }
 
-    /// Assign to the nearest frame that has the name, else define it here.
+    /// Assign to the nearest frame that has the name (below a frozen one), else define it here.
     pub fn assign(&self, name: &'a str, value: Value<'a>) {
         let mut env = self.clone();
         loop {
             let next = {
                 let mut frame = env.0.borrow_mut();
+                if frame.frozen {
+                    break;
+                }
                 if let Some(slot) = frame.slot(name) {
                     *slot = value;
                     return;

@@ -54,6 +54,8 @@ struct Source<'a> {
 pub struct Interp<'a, 'o> {
     pub(super) out: &'o mut dyn Write,
     pub(super) globals: Env<'a>,
+    /// The frame of the builtins, under the globals of the script and of every module.
+    builtins: Env<'a>,
     pub(super) memory: Memory,
     pub(super) opts: &'o RunOptions,
     steps: u64,
@@ -107,9 +109,12 @@ pub fn run(path: &Path, text: &str, opts: &RunOptions, out: &mut dyn Write) -> R
     for b in crate::builtins::BUILTINS {
         builtins.define(b.name, Value::Builtin(b));
     }
+    // Assignments never reach the builtins: `sum = 0` in a function makes a local.
+    builtins.freeze();
     let mut interp = Interp {
         out,
         globals: builtins.child(),
+        builtins,
         memory,
         opts,
         steps: 0,
@@ -472,10 +477,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                 }
                 Ok(Flow::Next)
             }
-            StmtKind::Section { section, key, body } => {
-                self.section(*section, *key, body, env)?;
-                Ok(Flow::Next)
-            }
+            StmtKind::Section { section, key, body } => self.section(*section, *key, body, env),
             StmtKind::Await { names } => {
                 for n in names {
                     self.eval(n, env)?;
@@ -719,26 +721,37 @@ impl<'a, 'o> Interp<'a, 'o> {
         env: &Env<'a>,
         span: Span,
     ) -> R<'a, ()> {
-        let value = if op == AssignOp::Set {
-            value
-        } else {
-            let old = self.eval(target, env)?;
-            let bin = match op {
-                AssignOp::Add => BinOp::Add,
-                AssignOp::Sub => BinOp::Sub,
-                AssignOp::Mul => BinOp::Mul,
-                AssignOp::Div => BinOp::Div,
-                _ => BinOp::Rem,
-            };
-            self.binary(bin, old, value, span)?
+        // `x op= v` reads the target's old value; the target's object and index are evaluated
+        // once, so `counts[next_key()] += 1` calls `next_key` once.
+        let bin = match op {
+            AssignOp::Set => None,
+            AssignOp::Add => Some(BinOp::Add),
+            AssignOp::Sub => Some(BinOp::Sub),
+            AssignOp::Mul => Some(BinOp::Mul),
+            AssignOp::Div => Some(BinOp::Div),
+            AssignOp::Rem => Some(BinOp::Rem),
         };
         match &target.node {
             ExprKind::Name { name } | ExprKind::Var { name } => {
+                let value = match bin {
+                    None => value,
+                    Some(b) => {
+                        let old = self.eval(target, env)?;
+                        self.binary(b, old, value, span)?
+                    }
+                };
                 env.assign(name, value);
                 Ok(())
             }
             ExprKind::Member { object, name, .. } => {
                 let obj = self.eval(object, env)?;
+                let value = match bin {
+                    None => value,
+                    Some(b) => {
+                        let old = self.member(obj.clone(), name.node, name.span)?;
+                        self.binary(b, old, value, span)?
+                    }
+                };
                 match obj {
                     Value::Map(m) => {
                         m.borrow_mut().insert(Rc::from(name.node), value);
@@ -757,6 +770,13 @@ impl<'a, 'o> Interp<'a, 'o> {
             ExprKind::Index { object, index } => {
                 let obj = self.eval(object, env)?;
                 let idx = self.eval(index, env)?;
+                let value = match bin {
+                    None => value,
+                    Some(b) => {
+                        let old = self.index(obj.clone(), idx.clone(), index.span)?;
+                        self.binary(b, old, value, span)?
+                    }
+                };
                 match (obj, idx) {
                     (Value::List(l), Value::Int(i)) => {
                         let mut l = l.borrow_mut();
@@ -796,21 +816,7 @@ impl<'a, 'o> Interp<'a, 'o> {
     ) -> R<'a, Flow<'a>> {
         // `for i in range(n)` counts without building the list (as CPython's range does).
         if let Some((start, stop, step)) = self.lazy_range(iter, env)? {
-            let [var] = vars else {
-                return self.fail(iter.span, "cannot unpack an integer into several names");
-            };
-            let mut i = start;
-            while (step > 0 && i < stop) || (step < 0 && i > stop) {
-                self.tick(iter.span)?;
-                env.assign(var.node, Value::Int(i));
-                match self.block(body, env)? {
-                    Flow::Break => break,
-                    Flow::Return(v) => return Ok(Flow::Return(v)),
-                    Flow::Next | Flow::Continue => {}
-                }
-                i += step;
-            }
-            return Ok(Flow::Next);
+            return self.count_loop(vars, iter, body, env, start, stop, step);
         }
         let it = self.eval(iter, env)?;
         let items: Vec<Value<'a>> = match &it {
@@ -827,7 +833,11 @@ impl<'a, 'o> Interp<'a, 'o> {
                 }
             }
             Value::Str(s) => s.chars().map(|c| Value::str(&c.to_string())).collect(),
-            Value::Int(n) => (0..*n).map(Value::Int).collect(),
+            Value::Int(n) => {
+                // `for i in 5` counts like `range(5)`, without building the list.
+                let n = *n;
+                return self.count_loop(vars, iter, body, env, 0, n, 1);
+            }
             other => return self.fail(iter.span, format!("cannot loop over {}", other.a_type())),
         };
         let mut index = 0;
@@ -845,7 +855,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             index += 1;
             self.tick(iter.span)?;
             match vars {
-                [one] => env.assign(one.node, item),
+                [one] => env.define(one.node, item),
                 many => {
                     let parts: Vec<Value<'a>> = match &item {
                         Value::List(l) => l.borrow().clone(),
@@ -855,7 +865,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                         }
                     };
                     for (i, v) in many.iter().enumerate() {
-                        env.assign(v.node, parts.get(i).cloned().unwrap_or(Value::Null));
+                        env.define(v.node, parts.get(i).cloned().unwrap_or(Value::Null));
                     }
                 }
             }
@@ -863,6 +873,38 @@ impl<'a, 'o> Interp<'a, 'o> {
                 Flow::Break => break,
                 Flow::Return(v) => return Ok(Flow::Return(v)),
                 Flow::Next | Flow::Continue => {}
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    /// A loop over integers from `start` towards `stop` (exclusive) by `step`.
+    #[allow(clippy::too_many_arguments)]
+    fn count_loop(
+        &mut self,
+        vars: &'a [Name<'a>],
+        iter: &'a Expr<'a>,
+        body: &'a Block<'a>,
+        env: &Env<'a>,
+        start: i64,
+        stop: i64,
+        step: i64,
+    ) -> R<'a, Flow<'a>> {
+        let [var] = vars else {
+            return self.fail(iter.span, "cannot unpack an integer into several names");
+        };
+        let mut i = start;
+        while (step > 0 && i < stop) || (step < 0 && i > stop) {
+            self.tick(iter.span)?;
+            env.define(var.node, Value::Int(i));
+            match self.block(body, env)? {
+                Flow::Break => break,
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                Flow::Next | Flow::Continue => {}
+            }
+            match i.checked_add(step) {
+                Some(next) => i = next,
+                None => break,
             }
         }
         Ok(Flow::Next)
@@ -944,7 +986,7 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     fn catch(&mut self, c: &'a Catch<'a>, value: Value<'a>, env: &Env<'a>) -> R<'a, Flow<'a>> {
         if let Some(b) = &c.binding {
-            env.assign(b.node, value);
+            env.define(b.node, value);
         }
         self.block(&c.body, env)
     }
@@ -1133,12 +1175,14 @@ impl<'a, 'o> Interp<'a, 'o> {
         key: Span,
         body: &'a Block<'a>,
         env: &Env<'a>,
-    ) -> R<'a, ()> {
+    ) -> R<'a, Flow<'a>> {
+        // `return`/`break` inside `parallel:` or `transaction:` leave the section too; the
+        // other sections are data and end normally.
         match section {
             SectionKind::Meta => {
                 let data = self.block_data(body, env)?;
                 env.assign("meta", data);
-                Ok(())
+                Ok(Flow::Next)
             }
             SectionKind::Policy => {
                 let data = self.block_data(body, env)?;
@@ -1156,7 +1200,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                     }
                 }
                 env.assign("policy", data);
-                Ok(())
+                Ok(Flow::Next)
             }
             SectionKind::Require => {
                 // Each `plugins:` entry is checked where it is written, so an error points at
@@ -1197,15 +1241,18 @@ impl<'a, 'o> Interp<'a, 'o> {
                     }
                 }
                 let _ = key;
-                Ok(())
+                Ok(Flow::Next)
             }
             SectionKind::Parallel => {
                 // Branches run one after the other: the result is the same as a parallel run
                 // for branches that do not share state, and deterministic.
                 for s in &body.stmts {
-                    self.exec(s, env)?;
+                    match self.exec(s, env)? {
+                        Flow::Next => {}
+                        flow => return Ok(flow),
+                    }
                 }
-                Ok(())
+                Ok(Flow::Next)
             }
             SectionKind::OnError => {
                 for s in &body.stmts {
@@ -1228,16 +1275,17 @@ impl<'a, 'o> Interp<'a, 'o> {
                     };
                     self.on_error.push((when, action, env.clone()));
                 }
-                Ok(())
+                Ok(Flow::Next)
             }
             SectionKind::Transaction => {
                 let r = self.memory.begin();
                 self.mem(key, r)?;
                 let result = self.block(body, env);
                 match result {
-                    Ok(_) => {
+                    Ok(flow) => {
                         let r = self.memory.commit();
-                        self.mem(key, r)
+                        self.mem(key, r)?;
+                        Ok(flow)
                     }
                     Err(e) => {
                         let r = self.memory.rollback();
@@ -1443,7 +1491,8 @@ impl<'a, 'o> Interp<'a, 'o> {
         });
         let index = self.sources.len() - 1;
         let _ = self.sources[index].text;
-        let env = self.globals.child();
+        // A module has globals of its own: it sees the builtins, not the importer's names.
+        let env = self.builtins.child();
         self.loading.push(key.clone());
         self.enter(&format!("import '{module}'"), span)?;
         let saved = self.file;
@@ -1514,16 +1563,36 @@ impl<'a, 'o> Interp<'a, 'o> {
         kwargs: Vec<(&'a str, Value<'a>)>,
         span: Span,
     ) -> R<'a, Value<'a>> {
+        // Positional arguments fill the parameters in order; a keyword names one of the rest,
+        // as in Python (`g(1, a=2)` gives 'a' twice and is an error).
+        let positional = args.len();
+        for (i, (k, _)) in kwargs.iter().enumerate() {
+            let index = func
+                .params
+                .iter()
+                .filter(|p| !p.rest)
+                .position(|p| p.name.node == *k);
+            let twice = kwargs[..i].iter().any(|(other, _)| other == k);
+            match index {
+                Some(i) if i < positional || twice => {
+                    return self.fail(span, format!("'{}' got two values for '{k}'", func.name))
+                }
+                None if !func.params.iter().any(|p| p.rest) => {
+                    return self.fail(span, format!("'{}' has no parameter '{k}'", func.name))
+                }
+                _ => {}
+            }
+        }
         self.enter(func.name, span)?;
         let env = func.env.child();
         let mut args = args.into_iter();
         for p in func.params {
             let v = if p.rest {
                 Value::list(args.by_ref().collect())
-            } else if let Some((_, v)) = kwargs.iter().find(|(k, _)| *k == p.name.node) {
-                v.clone()
             } else if let Some(v) = args.next() {
                 v
+            } else if let Some((_, v)) = kwargs.iter().find(|(k, _)| *k == p.name.node) {
+                v.clone()
             } else if let Some(d) = &p.default {
                 let saved = self.file;
                 self.file = func.file;

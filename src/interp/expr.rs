@@ -2,7 +2,7 @@
 
 use super::env::Env;
 use super::eval::{Interp, R};
-use super::value::{format_float, Body, Fields, Value};
+use super::value::{format_float, Body, Fields, Value, MAX_SIZE};
 use crate::ast::*;
 use crate::span::Span;
 use std::rc::Rc;
@@ -373,25 +373,37 @@ impl<'a> Interp<'a, '_> {
                 let mut out = String::new();
                 l.push_display(&mut out);
                 r.push_display(&mut out);
+                if out.len() > MAX_SIZE {
+                    return self.fail(span, format!("a string of more than {MAX_SIZE} bytes"));
+                }
                 Value::str(&out)
             }
             (BinOp::Add, List(a), List(b)) => {
+                if a.borrow().len() + b.borrow().len() > MAX_SIZE {
+                    return self.fail(span, format!("a list of more than {MAX_SIZE} items"));
+                }
                 let mut v = a.borrow().clone();
                 v.extend(b.borrow().iter().cloned());
                 Value::list(v)
             }
             (BinOp::Mul, Str(s), Int(n)) | (BinOp::Mul, Int(n), Str(s)) => {
-                Value::str(&s.repeat((*n).clamp(0, 1 << 20) as usize))
+                let n = (*n).max(0) as usize;
+                if s.len().saturating_mul(n) > MAX_SIZE {
+                    return self.fail(span, format!("a string of more than {MAX_SIZE} bytes"));
+                }
+                Value::str(&s.repeat(n))
             }
             (BinOp::Div | BinOp::Rem, _, Int(0)) => return self.fail(span, "division by zero"),
-            (BinOp::Div, Int(a), Int(b)) => {
-                if a % b == 0 {
-                    Int(a / b)
-                } else {
-                    Float(*a as f64 / *b as f64)
-                }
-            }
-            (BinOp::Rem, Int(a), Int(b)) => Int(a.rem_euclid(*b)),
+            (BinOp::Div, Int(a), Int(b)) => match (a.checked_rem(*b), a.checked_div(*b)) {
+                (Some(0), Some(q)) => Int(q),
+                _ => Float(*a as f64 / *b as f64),
+            },
+            // Python's modulo: the result has the divisor's sign (`-7 % 3 == 2`, `7 % -3 == -2`).
+            (BinOp::Rem, Int(a), Int(b)) => match a.checked_rem(*b) {
+                Some(r) if r != 0 && (r < 0) != (*b < 0) => Int(r + b),
+                Some(r) => Int(r),
+                None => Int(0),
+            },
             (BinOp::Pow, Int(a), Int(b)) if (0..64).contains(b) => match a.checked_pow(*b as u32) {
                 Some(v) => Int(v),
                 None => Float((*a as f64).powf(*b as f64)),
@@ -404,7 +416,7 @@ impl<'a> Interp<'a, '_> {
             (BinOp::NotIn, _, _) => Bool(!self.contains(&r, &l, span)?),
             (BinOp::Contains, _, _) => Bool(self.contains(&l, &r, span)?),
             (BinOp::Range, Int(a), Int(b)) => {
-                if b - a > 10_000_000 {
+                if i128::from(*b) - i128::from(*a) >= 10_000_000 {
                     return self.fail(span, "range too large");
                 }
                 Value::list((*a..=*b).map(Int).collect())
@@ -424,7 +436,12 @@ impl<'a> Interp<'a, '_> {
                         if b == 0.0 {
                             return self.fail(span, "division by zero");
                         }
-                        Float(a.rem_euclid(b))
+                        let r = a % b;
+                        Float(if r != 0.0 && (r < 0.0) != (b < 0.0) {
+                            r + b
+                        } else {
+                            r
+                        })
                     }
                     BinOp::Pow => Float(a.powf(b)),
                     BinOp::Lt | BinOp::Gt | BinOp::LtEq | BinOp::GtEq => Bool(compare(
@@ -495,7 +512,7 @@ impl<'a> Interp<'a, '_> {
         }
     }
 
-    fn index(&mut self, obj: Value<'a>, idx: Value<'a>, span: Span) -> R<'a, Value<'a>> {
+    pub(super) fn index(&mut self, obj: Value<'a>, idx: Value<'a>, span: Span) -> R<'a, Value<'a>> {
         match (&obj, &idx) {
             (Value::List(l), Value::Int(i)) => {
                 let l = l.borrow();
@@ -646,6 +663,9 @@ fn seconds<'a>(value: f64, unit: &str) -> Value<'a> {
     }
 }
 
+/// The widest field and longest precision a format spec may ask for.
+const MAX_SPEC: usize = 1_000;
+
 /// The format specs seen in files: `.2f`, `.1%`, `d`, `>8`, `<8`, `,`.
 fn format_spec(v: &Value<'_>, spec: &str) -> String {
     let spec = spec.trim_start_matches(':');
@@ -654,7 +674,8 @@ fn format_spec(v: &Value<'_>, spec: &str) -> String {
             prec.find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(prec.len()),
         );
-        let p: usize = digits.parse().unwrap_or(6);
+        // Widths and precisions are clamped: the formatter refuses values past 65,535.
+        let p: usize = digits.parse::<usize>().unwrap_or(6).min(MAX_SPEC);
         if let Some(f) = v.as_f64() {
             return match kind {
                 "%" => format!("{:.*}%", p, f * 100.0),
@@ -668,9 +689,11 @@ fn format_spec(v: &Value<'_>, spec: &str) -> String {
         }
     }
     if let Some(w) = spec.strip_prefix('>').and_then(|w| w.parse::<usize>().ok()) {
+        let w = w.min(MAX_SPEC);
         return format!("{:>w$}", v.display());
     }
     if let Some(w) = spec.strip_prefix('<').and_then(|w| w.parse::<usize>().ok()) {
+        let w = w.min(MAX_SPEC);
         return format!("{:<w$}", v.display());
     }
     match v {

@@ -286,12 +286,24 @@ impl<'a> Interp<'a, '_> {
         let items = || list.borrow().clone();
         Ok(match name {
             "push" | "append" => {
+                if list.borrow().len() >= super::value::MAX_SIZE {
+                    return self.fail(
+                        span,
+                        format!("a list of more than {} items", super::value::MAX_SIZE),
+                    );
+                }
                 list.borrow_mut().extend(args);
                 Value::Int(list.borrow().len() as i64)
             }
             "extend" | "concat" if name == "extend" => {
                 if let Value::List(other) = arg(&args, 0) {
                     let other = other.borrow().clone();
+                    if list.borrow().len() + other.len() > super::value::MAX_SIZE {
+                        return self.fail(
+                            span,
+                            format!("a list of more than {} items", super::value::MAX_SIZE),
+                        );
+                    }
                     list.borrow_mut().extend(other);
                 }
                 Value::Null
@@ -302,6 +314,12 @@ impl<'a> Interp<'a, '_> {
                     match a {
                         Value::List(o) => v.extend(o.borrow().iter().cloned()),
                         other => v.push(other),
+                    }
+                    if v.len() > super::value::MAX_SIZE {
+                        return self.fail(
+                            span,
+                            format!("a list of more than {} items", super::value::MAX_SIZE),
+                        );
                     }
                 }
                 Value::list(v)
@@ -333,11 +351,12 @@ impl<'a> Interp<'a, '_> {
                 Value::Null
             }
             "remove" => {
+                // Find first, then borrow mutably: the target may contain the list itself.
                 let target = arg(&args, 0);
-                let mut l = list.borrow_mut();
-                match l.iter().position(|v| v.equals(&target)) {
+                let found = list.borrow().iter().position(|v| v.equals(&target));
+                match found {
                     Some(i) => {
-                        l.remove(i);
+                        list.borrow_mut().remove(i);
                         Value::Bool(true)
                     }
                     None => Value::Bool(false),
@@ -568,11 +587,17 @@ impl<'a> Interp<'a, '_> {
                 };
                 for a in &args {
                     if let Value::Map(o) = a {
-                        for (k, v) in o.borrow().iter() {
+                        // Copied out first: `m.update(m)` reads and writes the same map.
+                        let entries: Vec<(Rc<str>, Value<'a>)> = o
+                            .borrow()
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
+                        for (k, v) in entries {
                             if name == "merge" {
-                                out.insert(k.clone(), v.clone());
+                                out.insert(k, v);
                             } else {
-                                map.borrow_mut().insert(k.clone(), v.clone());
+                                map.borrow_mut().insert(k, v);
                             }
                         }
                     }

@@ -218,6 +218,13 @@ impl<'a> Value<'a> {
 
     /// Structural equality for data; functions and handles compare by identity.
     pub fn equals(&self, other: &Value<'a>) -> bool {
+        self.equals_depth(other, 0)
+    }
+
+    /// Past `MAX_DEPTH` nested lists and maps only identity counts, so cyclic data (a list that
+    /// contains itself) compares without exhausting the stack.
+    fn equals_depth(&self, other: &Value<'a>, depth: usize) -> bool {
+        const MAX_DEPTH: usize = 64;
         match (self, other) {
             (Value::Null, Value::Null) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
@@ -225,17 +232,24 @@ impl<'a> Value<'a> {
             (Value::Str(a), Value::Str(b)) => a == b,
             (a, b) if a.as_f64().is_some() && b.as_f64().is_some() => a.as_f64() == b.as_f64(),
             (Value::List(a), Value::List(b)) => {
-                Rc::ptr_eq(a, b) || {
-                    let (a, b) = (a.borrow(), b.borrow());
-                    a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(y))
-                }
+                Rc::ptr_eq(a, b)
+                    || (depth < MAX_DEPTH && {
+                        let (a, b) = (a.borrow(), b.borrow());
+                        a.len() == b.len()
+                            && a.iter()
+                                .zip(b.iter())
+                                .all(|(x, y)| x.equals_depth(y, depth + 1))
+                    })
             }
             (Value::Map(a), Value::Map(b)) => {
-                Rc::ptr_eq(a, b) || {
-                    let (a, b) = (a.borrow(), b.borrow());
-                    a.len() == b.len()
-                        && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.equals(w)))
-                }
+                Rc::ptr_eq(a, b)
+                    || (depth < MAX_DEPTH && {
+                        let (a, b) = (a.borrow(), b.borrow());
+                        a.len() == b.len()
+                            && a.iter().all(|(k, v)| {
+                                b.get(k).is_some_and(|w| v.equals_depth(w, depth + 1))
+                            })
+                    })
             }
             (Value::Func(a), Value::Func(b)) => Rc::ptr_eq(a, b),
             (Value::Builtin(a), Value::Builtin(b)) => std::ptr::eq(*a, *b),
@@ -303,9 +317,48 @@ pub fn format_float(f: f64) -> String {
         "NaN".into()
     } else if f.is_infinite() {
         if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else if f == f.trunc() && f.abs() < 1e16 {
+    } else if f != 0.0 && !(1e-4..1e16).contains(&f.abs()) {
+        // Python's repr switches to exponent notation here: 1e+20, 2.5e-07.
+        let e = format!("{f:e}");
+        match e.split_once('e') {
+            Some((m, exp)) if !exp.starts_with('-') => format!("{m}e+{exp:0>2}"),
+            Some((m, exp)) => format!("{m}e-{:0>2}", &exp[1..]),
+            None => e,
+        }
+    } else if f == f.trunc() {
         format!("{f:.1}")
     } else {
         format!("{f}")
+    }
+}
+
+/// The largest string (in bytes) or list (in items) an operation may build: past it a script
+/// gets RUNTIME_ERROR instead of the process running out of memory.
+pub const MAX_SIZE: usize = 1 << 26;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_like_python() {
+        assert_eq!(format_float(2.0), "2.0");
+        assert_eq!(format_float(0.1), "0.1");
+        assert_eq!(format_float(1e20), "1e+20");
+        assert_eq!(format_float(2.5e-7), "2.5e-07");
+        assert_eq!(format_float(-1.5e300), "-1.5e+300");
+    }
+
+    #[test]
+    fn cyclic_lists_compare_without_overflow() {
+        let a = Value::list(vec![Value::Int(1)]);
+        let b = Value::list(vec![Value::Int(1)]);
+        if let (Value::List(x), Value::List(y)) = (&a, &b) {
+            x.borrow_mut().push(b.clone());
+            y.borrow_mut().push(a.clone());
+        }
+        // The comparison recurses until the depth cap, where only identity counts.
+        assert!(!a.equals(&b));
+        assert!(a.equals(&a));
     }
 }
