@@ -147,6 +147,17 @@ impl<'a> Interp<'a, '_> {
         for p in parts {
             let word = match p {
                 Part::Word { word, .. } => word.to_string(),
+                // `expose_command "x" -> f`: an arrow among the words is written as it is.
+                Part::Expr {
+                    expr:
+                        expr @ Expr {
+                            node:
+                                ExprKind::Binary {
+                                    op: BinOp::Arrow, ..
+                                },
+                            ..
+                        },
+                } => self.source_text(expr.span).to_string(),
                 Part::Expr { expr } => self.word_or_value(expr, env)?.display(),
                 Part::Pair { pair } => {
                     let v = self.value(&pair.value, env)?;
@@ -363,6 +374,16 @@ impl<'a> Interp<'a, '_> {
                 [Part::Expr { expr }] => self.eval(expr, env),
                 _ => self.unsupported(span, "this form of 'run' (agents need the runtime)"),
             },
+            // `use plugin: "net.fetcher"`
+            "use" if matches!(parts, [Part::Pair { pair }] if pair.key.node == "plugin") => {
+                let [Part::Pair { pair }] = parts else {
+                    return self.unsupported(span, "this form of 'use'");
+                };
+                let name = self.value(&pair.value, env)?.display();
+                let p = self.find_plugin(&name, span)?;
+                env.assign("active_plugin", Value::Plugin(p));
+                Ok(Value::Null)
+            }
             "use" => match parts {
                 // `use indexer`, `use plugin "indexer"`
                 [Part::Expr { expr }]

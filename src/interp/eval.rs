@@ -268,6 +268,12 @@ impl<'a, 'o> Interp<'a, 'o> {
         (vec![d], file, call_line)
     }
 
+    /// The text of a span in the running file.
+    pub(super) fn source_text(&self, span: Span) -> &'a str {
+        let text = self.sources[self.file].text;
+        text.get(span.range()).unwrap_or_default()
+    }
+
     /// The running file's name without extension (the `source` of its log entries).
     pub(super) fn source_name(&self) -> String {
         self.sources[self.file]
@@ -1322,7 +1328,12 @@ impl<'a, 'o> Interp<'a, 'o> {
         }
         for s in &body.stmts {
             match &s.node {
-                StmtKind::NamedBlock { name, body, .. } => blocks.push((name.node, body)),
+                // `on_run { }`, `init() { }`: lifecycle code; `vector_config { }`: data.
+                StmtKind::NamedBlock {
+                    name, args, body, ..
+                } if args.is_some() || LIFECYCLE.contains(&name.node) => {
+                    blocks.push((name.node, body))
+                }
                 StmtKind::Function { .. } => {}
                 _ => {
                     self.exec(s, &penv)?;
@@ -1636,6 +1647,22 @@ impl<'a, 'o> Interp<'a, 'o> {
     }
 }
 
+/// Named blocks of a plugin that are code run by the lifecycle (or called by name), not data.
+const LIFECYCLE: &[&str] = &[
+    "init",
+    "on_run",
+    "cleanup",
+    "on_start",
+    "on_stop",
+    "on_load",
+    "on_unload",
+    "on_error",
+    "run",
+    "main",
+    "setup",
+    "teardown",
+];
+
 /// `- when: Timeout` + `do: escalate_to("ops")` (the `do:` may also be the item's own line).
 fn on_error_handler<'a>(
     kv: &'a KeyValue<'a>,
@@ -1678,8 +1705,9 @@ fn word_like(e: &Expr<'_>) -> bool {
 
 fn has_unbound_name(e: &Expr<'_>, env: &Env<'_>) -> bool {
     match &e.node {
+        // A builtin's name in a data value is a word too (`- call: notify.ops`).
         ExprKind::Name { name } => {
-            env.get(name).is_none() && crate::builtins::lookup(name).is_none()
+            matches!(env.get(name), None | Some(Value::Builtin(_)))
         }
         ExprKind::Binary { lhs, rhs, .. } => {
             has_unbound_name(lhs, env) || has_unbound_name(rhs, env)

@@ -71,6 +71,27 @@ impl<'a> Interp<'a, '_> {
             ExprKind::Regex { .. } => self.unsupported(expr.span, "a regex literal"),
             ExprKind::Var { name } => Ok(env.get(name).unwrap_or(Value::Null)),
             ExprKind::Placeholder { name } => Ok(Value::str(&format!("{{{{{name}}}}}"))),
+            // `[ curious: 0.8, cautious: 0.4 ]` (configuration blocks): pairs in brackets
+            // make a map.
+            ExprKind::List { items }
+                if !items.is_empty()
+                    && items
+                        .iter()
+                        .all(|i| matches!(i.node, ExprKind::ListPair { .. })) =>
+            {
+                let mut m = Fields::default();
+                for i in items {
+                    if let ExprKind::ListPair { key, value } = &i.node {
+                        let k: Rc<str> = match &key.node {
+                            ExprKind::Name { name } => Rc::from(*name),
+                            _ => self.eval(key, env)?.key(),
+                        };
+                        let v = self.data(value, env)?;
+                        m.insert(k, v);
+                    }
+                }
+                Ok(Value::map(m))
+            }
             ExprKind::List { items } => {
                 // `[x * 2 for x in xs]`: the brackets hold a comprehension, which is the list.
                 if let [item @ Expr {
