@@ -314,12 +314,15 @@ fn simple_string(lit: &str) -> ExprKind<'_> {
 
 fn number(tok: Token<'_>) -> ExprKind<'_> {
     match tok {
-        Token::Int(s) => match s.parse::<i64>() {
-            Ok(v) => ExprKind::Int { value: v },
-            Err(_) => ExprKind::Float {
-                value: s.parse().unwrap_or(f64::INFINITY),
-            },
-        },
+        Token::Int(s) => {
+            let digits = s.replace('_', "");
+            match digits.parse::<i64>() {
+                Ok(v) => ExprKind::Int { value: v },
+                Err(_) => ExprKind::Float {
+                    value: digits.parse().unwrap_or(f64::INFINITY),
+                },
+            }
+        }
         Token::Float(s) => ExprKind::Float {
             value: s.parse().unwrap_or(0.0),
         },

@@ -24,9 +24,12 @@ pub enum Token<'s> {
     #[regex(r"\$[A-Za-z_][A-Za-z0-9_]*", |lex| lex.slice())]
     DollarIdent(&'s str),
 
-    #[regex(r"[0-9]+", |lex| lex.slice())]
+    /// `42`, `1_000_000` (underscores group digits; `7_days_ago` stays a `NumWord`).
+    #[regex(r"[0-9]+(_[0-9]+)*", |lex| lex.slice(), priority = 4)]
     Int(&'s str),
+    /// `0.5`, `2.5e-3`, `1e5`.
     #[regex(r"[0-9]+\.[0-9]+([eE][+-]?[0-9]+)?", |lex| lex.slice())]
+    #[regex(r"[0-9]+[eE][+-]?[0-9]+", |lex| lex.slice(), priority = 4)]
     Float(&'s str),
     #[regex(r"0[xX][0-9a-fA-F]+", |lex| lex.slice(), priority = 10)]
     Hex(&'s str),
