@@ -215,11 +215,8 @@ impl<'a> Interp<'a, '_> {
                     self.eval(rhs, env)
                 }
                 BinOp::Arrow => self.unsupported(expr.span, "the '->' operator in an expression"),
-                _ => {
-                    let l = self.eval(lhs, env)?;
-                    let r = self.eval(rhs, env)?;
-                    self.binary(*op, l, r, expr.span)
-                }
+                // The other operators are on `eval`'s fast path.
+                _ => self.eval(expr, env),
             },
             ExprKind::Conditional {
                 cond,
