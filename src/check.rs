@@ -3,6 +3,7 @@
 use crate::diagnostic::{self, rules, Code, Diagnostic, Severity};
 use crate::source::{self, Loaded};
 use crate::span::{LineIndex, Span};
+use crate::syntax::Parsed;
 use crate::validate::{self, ModuleCache};
 use std::path::{Path, PathBuf};
 
@@ -58,32 +59,39 @@ pub fn check_path(path: &Path, settings: &Settings) -> Outcome {
 pub fn check_text(text: String, path: Option<&Path>, settings: &Settings) -> Outcome {
     let result = std::panic::catch_unwind(|| {
         let parsed = crate::syntax::parse(&text);
-        let mut diagnostics = parsed.diagnostics;
-        if !diagnostics.iter().any(Diagnostic::is_error) {
-            let cx = validate::Context {
-                file: path,
-                modules: &settings.modules,
-            };
-            diagnostics.extend(validate::validate(&parsed.file, &cx));
-            diagnostic::normalize(&mut diagnostics);
-        }
+        let diagnostics = diagnose(&parsed, path, settings);
         (diagnostics, parsed.lines)
     });
-    let (mut diagnostics, lines) = match result {
+    let (diagnostics, lines) = match result {
         Ok(r) => r,
         Err(payload) => (vec![internal_error(payload)], LineIndex::new(&text)),
     };
-    if settings.deny_warnings {
-        for d in &mut diagnostics {
-            d.severity = Severity::Error;
-        }
-    }
     Outcome {
         code: diagnostic::overall_code(&diagnostics),
         lines,
         diagnostics,
         text,
     }
+}
+
+/// The diagnostics of a parsed file: its parse diagnostics, then (when it parsed without
+/// errors) the validator's, in order; warnings become errors under `--deny-warnings`.
+pub fn diagnose(parsed: &Parsed<'_>, path: Option<&Path>, settings: &Settings) -> Vec<Diagnostic> {
+    let mut diagnostics = parsed.diagnostics.clone();
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        let cx = validate::Context {
+            file: path,
+            modules: &settings.modules,
+        };
+        diagnostics.extend(validate::validate(&parsed.file, &cx));
+        diagnostic::normalize(&mut diagnostics);
+    }
+    if settings.deny_warnings {
+        for d in &mut diagnostics {
+            d.severity = Severity::Error;
+        }
+    }
+    diagnostics
 }
 
 /// Stack size for threads that parse and walk trees: the depth limits of the layout pass

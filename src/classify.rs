@@ -118,30 +118,22 @@ fn line_of(o: &Outcome, d: &Diagnostic) -> Option<usize> {
 
 /// Check one file and, when it passes, run it with the timeout and a store that is not kept.
 pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config) -> Workflow {
-    let checked = check::check_path(path, settings);
-    let (outcome, phase) = if checked.code != Code::Success {
-        let phase = if checked.code == Code::IoError {
-            "read"
-        } else {
-            "parse"
-        };
-        (checked, phase)
-    } else {
-        let opts = RunOptions {
-            timeout: Some(cfg.timeout),
-            max_steps: interp::DEFAULT_MAX_STEPS,
-            deterministic: false,
-            plugin_paths: cfg.plugin_paths.clone(),
-            memory: MemorySpec::InMemory,
-        };
-        let ran = interp::run_checked(path, checked.text, &opts, &mut std::io::sink());
-        let outcome = Outcome {
-            code: ran.code,
-            diagnostics: ran.diagnostics,
-            text: ran.text,
-            lines: ran.lines,
-        };
-        (outcome, "execute")
+    let opts = RunOptions {
+        timeout: Some(cfg.timeout),
+        max_steps: interp::DEFAULT_MAX_STEPS,
+        deterministic: false,
+        plugin_paths: cfg.plugin_paths.clone(),
+        memory: MemorySpec::InMemory,
+    };
+    // One read and one parse: a file that does not check is reported with phase `read` or
+    // `parse`, one that does is run.
+    let ran = interp::run_file(path, &opts, settings, &mut std::io::sink());
+    let phase = ran.phase;
+    let outcome = Outcome {
+        code: ran.code,
+        diagnostics: ran.diagnostics,
+        text: ran.text,
+        lines: ran.lines,
     };
     let code = outcome.code;
     let mut w = Workflow {

@@ -469,7 +469,8 @@ fn cmd_run(file: &Path, emit_code: bool, json: bool, color: bool, cli: &Cli) -> 
     let outcome = {
         let stdout = io::stdout();
         let mut out = io::LineWriter::new(stdout.lock());
-        aether::interp::run_file(file, &opts, &mut out)
+        let settings = Settings::new(opts.plugin_paths.clone(), cli.deny_warnings);
+        aether::interp::run_file(file, &opts, &settings, &mut out)
     };
     let mut err = io::stderr().lock();
     match &outcome.error_file {

@@ -300,7 +300,12 @@ fn running_corpus_files_and_mutations_never_panics() {
             };
             let path = dir.join(format!("case{round}.aether"));
             std::fs::write(&path, &src).unwrap();
-            let outcome = aether::interp::run_file(&path, &opts, &mut std::io::sink());
+            let outcome = aether::interp::run_file(
+                &path,
+                &opts,
+                &aether::check::Settings::default(),
+                &mut std::io::sink(),
+            );
             assert_ne!(
                 outcome.code,
                 Code::InternalError,

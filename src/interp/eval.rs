@@ -83,7 +83,13 @@ pub struct Interp<'a, 'o> {
 
 /// Run one file. Returns the diagnostics of a failed run (empty on success) and, when the
 /// failure is inside an imported module, that module's path.
-pub fn run(path: &Path, text: &str, opts: &RunOptions, out: &mut dyn Write) -> Reported {
+pub fn run<'a>(
+    path: &Path,
+    text: &'a str,
+    parsed: &'a crate::syntax::Parsed<'a>,
+    opts: &RunOptions,
+    out: &mut dyn Write,
+) -> Reported {
     let memory = match &opts.memory {
         MemorySpec::InMemory => Memory::open_in_memory(),
         MemorySpec::File(p) => Memory::open(p),
@@ -102,7 +108,6 @@ pub fn run(path: &Path, text: &str, opts: &RunOptions, out: &mut dyn Write) -> R
             )
         }
     };
-    let parsed = crate::syntax::parse(text);
     // Builtins live in a frame of their own under the globals: a script may shadow them, and
     // a call finds them with the same hash lookup as any other name.
     let builtins = Env::root();

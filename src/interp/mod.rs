@@ -16,6 +16,7 @@ mod value;
 
 use crate::check::{self, Settings};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{self, Loaded};
 use crate::span::LineIndex;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,51 +75,57 @@ pub struct RunOutcome {
     pub call_line: Option<usize>,
 }
 
-/// Check, then run a script file, writing its output to `out`.
-pub fn run_file(path: &Path, opts: &RunOptions, out: &mut dyn Write) -> RunOutcome {
-    let settings = Settings::new(opts.plugin_paths.clone(), false);
-    let checked = check::check_path(path, &settings);
-    if checked.code != Code::Success {
-        return RunOutcome {
-            code: checked.code,
-            phase: if checked.code == Code::IoError {
-                "read"
-            } else {
-                "parse"
-            },
-            diagnostics: checked.diagnostics,
-            text: checked.text,
-            lines: checked.lines,
-            error_file: None,
-            call_line: None,
-        };
-    }
-    // Warnings of the check are not repeated by a run.
-    run_checked(path, checked.text, opts, out)
-}
-
-/// Run a script whose text already passed the check (`aether classify` checks first itself).
-pub fn run_checked(
+/// Check, then run a script file, writing its output to `out`. The file is read and parsed
+/// once: the check and the run share the tree.
+pub fn run_file(
     path: &Path,
-    text: String,
     opts: &RunOptions,
+    settings: &Settings,
     out: &mut dyn Write,
 ) -> RunOutcome {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        eval::run(path, &text, opts, out)
-    }));
-    let (diagnostics, error_file, call_line) = match result {
-        Ok(r) => r,
-        Err(payload) => (vec![check::internal_error(payload)], None, None),
+    let text = match source::load(path) {
+        Loaded::Text(t) => t,
+        Loaded::Failed { diagnostic, text } => {
+            return RunOutcome {
+                code: diagnostic.code(),
+                phase: "read",
+                lines: LineIndex::new(&text),
+                diagnostics: vec![diagnostic],
+                text,
+                error_file: None,
+                call_line: None,
+            }
+        }
     };
-    let code = diagnostics
-        .iter()
-        .map(Diagnostic::code)
-        .next()
-        .unwrap_or(Code::Success);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let parsed = crate::syntax::parse(&text);
+        let checked = check::diagnose(&parsed, Some(path), settings);
+        let code = crate::diagnostic::overall_code(&checked);
+        if code != Code::Success {
+            return ("parse", (checked, None, None));
+        }
+        // Warnings of the check are not repeated by a run.
+        ("execute", eval::run(path, &text, &parsed, opts, out))
+    }));
+    let (phase, (diagnostics, error_file, call_line)) = match result {
+        Ok(r) => r,
+        Err(payload) => (
+            "execute",
+            (vec![check::internal_error(payload)], None, None),
+        ),
+    };
+    let code = if phase == "parse" {
+        crate::diagnostic::overall_code(&diagnostics)
+    } else {
+        diagnostics
+            .iter()
+            .map(Diagnostic::code)
+            .next()
+            .unwrap_or(Code::Success)
+    };
     RunOutcome {
         code,
-        phase: "execute",
+        phase,
         lines: LineIndex::new(&text),
         diagnostics,
         text,
