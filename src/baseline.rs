@@ -17,7 +17,7 @@ use crate::diagnostic::Code;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// The code name counted as success in `by_code` and `failure_rate`.
@@ -251,48 +251,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<Baseline, ReadError> {
 /// file keeps the permissions of the file it replaces; a new file gets mode 0644 on Unix.
 /// Errors name the file.
 pub fn write_atomic(path: impl AsRef<Path>, baseline: &Baseline) -> io::Result<()> {
-    let path = path.as_ref();
-    write_json_atomic(path, baseline)
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
-}
-
-/// [`write_atomic`] for any serialisable value (the gate's report too).
-pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".aether-tmp-")
-        .tempfile_in(dir)?;
-    {
-        let mut w = io::BufWriter::new(tmp.as_file_mut());
-        serde_json::to_writer_pretty(&mut w, value)?;
-        w.write_all(b"\n")?;
-        w.flush()?;
-    }
-    let perms = match std::fs::metadata(path) {
-        Ok(m) => Some(m.permissions()),
-        Err(_) => new_file_permissions(),
-    };
-    if let Some(perms) = perms {
-        tmp.as_file().set_permissions(perms)?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-#[cfg(unix)]
-fn new_file_permissions() -> Option<std::fs::Permissions> {
-    use std::os::unix::fs::PermissionsExt;
-    // Temporary files are created 0600; an artifact is meant to be read by others.
-    Some(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn new_file_permissions() -> Option<std::fs::Permissions> {
-    None
+    crate::artifact::write_json_atomic(path.as_ref(), baseline)
 }
 
 /// Round to 4 decimals as Python's `round(x, 4)` does: the exact decimal value of `x`,

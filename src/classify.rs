@@ -11,8 +11,8 @@
 
 use crate::check::{self, Outcome, Settings};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::discover;
 use crate::interp::{self, MemorySpec, RunOptions};
+use crate::{artifact, discover};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -319,7 +319,8 @@ pub fn write_history(dir: &Path, report: &Report, json: &[u8]) -> std::io::Resul
         n += 1;
         name = format!("{stamp}_{n}_classification.json");
     }
-    discover::write_atomic(&dir.join(&name), json)?;
+    std::fs::create_dir_all(dir)?;
+    artifact::write_atomic(&dir.join(&name), json)?;
     let trends_path = dir.join("trends.json");
     let mut points: Vec<TrendPoint> = match std::fs::read(&trends_path) {
         Ok(bytes) => match serde_json::from_slice(&bytes) {
@@ -343,8 +344,8 @@ pub fn write_history(dir: &Path, report: &Report, json: &[u8]) -> std::io::Resul
     points.drain(..keep);
     let mut text = serde_json::to_vec_pretty(&points).map_err(std::io::Error::other)?;
     text.push(b'\n');
-    discover::write_atomic(&trends_path, &text)?;
-    discover::write_atomic(&dir.join("trends.svg"), trends_svg(&points).as_bytes())?;
+    artifact::write_atomic(&trends_path, &text)?;
+    artifact::write_atomic(&dir.join("trends.svg"), trends_svg(&points).as_bytes())?;
     Ok(points)
 }
 

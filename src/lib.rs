@@ -13,6 +13,7 @@
 //! assert_eq!(parsed.file.stmts.len(), 2);
 //! ```
 
+pub mod artifact;
 pub mod ast;
 pub mod baseline;
 pub mod builtins;

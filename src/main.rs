@@ -731,17 +731,22 @@ fn cmd_classify(cfg: &aether::classify::Config) -> io::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let start = std::time::Instant::now();
+    for artifact in [&cfg.output, &cfg.markdown] {
+        if let Some(dir) = artifact.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
     let report = classify::classify(cfg)?;
     let mut json = serde_json::to_vec_pretty(&report).map_err(io::Error::other)?;
     json.push(b'\n');
-    aether::discover::write_atomic(&cfg.output, &json)?;
+    aether::artifact::write_atomic(&cfg.output, &json)?;
     classify::write_history(&cfg.history_dir, &report, &json)?;
     // The report links the chart by a path relative to the report's own directory.
     let svg = cfg.history_dir.join("trends.svg");
     let base = cfg.markdown.parent().unwrap_or(Path::new(""));
     let link = relative_link(base, &svg);
     let md = classify::markdown(&report, Some(&link));
-    aether::discover::write_atomic(&cfg.markdown, md.as_bytes())?;
+    aether::artifact::write_atomic(&cfg.markdown, md.as_bytes())?;
     let s = &report.summary;
     eprintln!(
         "classified {} workflows: {} failed ({} suppressed), failure rate {:.2}% in {:.2}s; wrote {} and {}",

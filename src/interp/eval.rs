@@ -1429,35 +1429,11 @@ impl<'a, 'o> Interp<'a, 'o> {
     }
 
     fn find_module_file(&self, module: &str) -> Option<PathBuf> {
-        let module = module.trim();
-        if module.is_empty() || module.starts_with('/') || module.split('/').any(|c| c == "..") {
-            return None;
-        }
-        let mut rel = PathBuf::from(module);
-        if rel.extension().is_none_or_aether() {
-            rel.set_extension("aether");
-        }
-        let here = self.sources[self.file]
-            .path
-            .parent()
-            .map(|p| {
-                if p.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    p
-                }
-            })
-            .map(canonical);
-        let mut dirs = self.opts.plugin_paths.clone();
-        if let Some(here) = here {
-            for d in here.ancestors().take(32) {
-                dirs.push(d.to_path_buf());
-                if d.join(".git").exists() {
-                    break;
-                }
-            }
-        }
-        dirs.into_iter().map(|d| d.join(&rel)).find(|p| p.is_file())
+        crate::validate::modules::find_module(
+            module,
+            Some(&self.sources[self.file].path),
+            &self.opts.plugin_paths,
+        )
     }
 
     pub(super) fn load_module(&mut self, module: &str, span: Span) -> R<'a, Rc<Module<'a>>> {
@@ -1730,14 +1706,4 @@ pub(super) fn split_tags(s: &str) -> Vec<String> {
         .filter(|t| !t.is_empty())
         .map(String::from)
         .collect()
-}
-
-trait ExtIsAether {
-    fn is_none_or_aether(&self) -> bool;
-}
-
-impl ExtIsAether for Option<&std::ffi::OsStr> {
-    fn is_none_or_aether(&self) -> bool {
-        *self != Some(std::ffi::OsStr::new("aether"))
-    }
 }

@@ -99,34 +99,30 @@ pub fn run_file(
     };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let parsed = crate::syntax::parse(&text);
+        let lines = parsed.lines.clone();
         let checked = check::diagnose(&parsed, Some(path), settings);
         let code = crate::diagnostic::overall_code(&checked);
         if code != Code::Success {
-            return ("parse", (checked, None, None));
+            return ("parse", code, (checked, None, None), lines);
         }
         // Warnings of the check are not repeated by a run.
-        ("execute", eval::run(path, &text, &parsed, opts, out))
+        let reported = eval::run(path, &text, &parsed, opts, out);
+        let code = reported.0.first().map_or(Code::Success, Diagnostic::code);
+        ("execute", code, reported, lines)
     }));
-    let (phase, (diagnostics, error_file, call_line)) = match result {
+    let (phase, code, (diagnostics, error_file, call_line), lines) = match result {
         Ok(r) => r,
         Err(payload) => (
             "execute",
+            Code::InternalError,
             (vec![check::internal_error(payload)], None, None),
+            LineIndex::new(&text),
         ),
-    };
-    let code = if phase == "parse" {
-        crate::diagnostic::overall_code(&diagnostics)
-    } else {
-        diagnostics
-            .iter()
-            .map(Diagnostic::code)
-            .next()
-            .unwrap_or(Code::Success)
     };
     RunOutcome {
         code,
         phase,
-        lines: LineIndex::new(&text),
+        lines,
         diagnostics,
         text,
         error_file,

@@ -5,7 +5,7 @@
 //! directory and its parents up to the repository root (the first directory holding `.git`).
 //! Each module file is parsed once per run; the cache is shared by the threads of a bulk check.
 
-use crate::ast::{Key, StmtKind};
+use crate::ast::StmtKind;
 use crate::source::{self, Loaded};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -44,12 +44,7 @@ impl ModuleCache {
     /// The exports of the module `module` imported from `from` (the checked file), if its file
     /// can be found and read.
     pub fn resolve(&self, module: &str, from: Option<&Path>) -> Option<Arc<Exports>> {
-        let relative = relative_path(module)?;
-        let file = self
-            .search_dirs(from)
-            .into_iter()
-            .map(|d| d.join(&relative))
-            .find(|p| p.is_file())?;
+        let file = find_module(module, from, &self.plugin_paths)?;
         let key = file.canonicalize().unwrap_or(file);
         if let Some(found) = self.lock().get(&key) {
             return Some(found.clone());
@@ -63,27 +58,33 @@ impl ModuleCache {
         // A panic while holding the lock leaves a map that is still consistent.
         self.parsed.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    fn search_dirs(&self, from: Option<&Path>) -> Vec<PathBuf> {
-        let mut dirs = self.plugin_paths.clone();
-        let start = from.and_then(Path::parent).map(|p| {
-            if p.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                p
-            }
-        });
-        if let Some(start) = start {
-            let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
-            for dir in start.ancestors().take(MAX_PARENTS) {
-                dirs.push(dir.to_path_buf());
-                if dir.join(".git").exists() {
-                    break;
-                }
+/// The file a module path names, shared by the validator and the interpreter: each
+/// `--plugin-path` directory in order, then the directory of the file `from` and its parents up
+/// to the repository root (the first directory holding `.git`).
+pub fn find_module(module: &str, from: Option<&Path>, plugin_paths: &[PathBuf]) -> Option<PathBuf> {
+    let relative = relative_path(module)?;
+    let mut dirs = plugin_paths.to_vec();
+    let start = from.and_then(Path::parent).map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    });
+    if let Some(start) = start {
+        let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+        for dir in start.ancestors().take(MAX_PARENTS) {
+            dirs.push(dir.to_path_buf());
+            if dir.join(".git").exists() {
+                break;
             }
         }
-        dirs
     }
+    dirs.into_iter()
+        .map(|d| d.join(&relative))
+        .find(|p| p.is_file())
 }
 
 /// `sys/util` -> `sys/util.aether`; rejects absolute paths and `..` so a module path cannot
@@ -132,14 +133,6 @@ fn read_exports(path: &Path) -> Option<Exports> {
 pub fn default_binding(module: &str) -> &str {
     let last = module.rsplit('/').next().unwrap_or(module);
     last.strip_suffix(".aether").unwrap_or(last)
-}
-
-/// Plugins names are keys; only a word names a plugin callable as `name.fn()`.
-pub fn plugin_name<'s>(key: &Key<'s>) -> Option<&'s str> {
-    match key {
-        Key::Word { name } => Some(name),
-        Key::Str { .. } => None,
-    }
 }
 
 #[cfg(test)]
