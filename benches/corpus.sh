@@ -39,6 +39,7 @@ echo "== classify 10,000 files"
 
 echo "== peak memory of check"
 for dir in 10k big; do
-    /usr/bin/time -v "$bin" check "$work/$dir" --quiet --format concise 2>&1 >/dev/null \
+    # The corpus holds broken files, so check exits 1; only the measurement matters here.
+    { /usr/bin/time -v "$bin" check "$work/$dir" --quiet --format concise 2>&1 >/dev/null || true; } \
         | grep -E "Maximum resident" | sed "s/^/$dir: /"
 done
