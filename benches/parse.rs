@@ -51,7 +51,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             files
                 .iter()
-                .map(|f| aether::lexer::lex(f).len())
+                .map(|f| aether::syntax::lexer::lex(f).len())
                 .sum::<usize>()
         })
     });
@@ -68,18 +68,18 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("one_megabyte_file");
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.sample_size(20);
-    g.bench_function("lex", |b| b.iter(|| aether::lexer::lex(&big).len()));
+    g.bench_function("lex", |b| b.iter(|| aether::syntax::lexer::lex(&big).len()));
     g.bench_function("lex+layout+parse", |b| {
         b.iter(|| aether::syntax::parse(&big).file.stmts.len())
     });
     let parsed = aether::syntax::parse(&big);
-    let modules = aether::validate::ModuleCache::default();
-    let cx = aether::validate::Context {
+    let modules = aether::lint::validate::ModuleCache::default();
+    let cx = aether::lint::validate::Context {
         file: None,
         modules: &modules,
     };
     g.bench_function("validate", |b| {
-        b.iter(|| aether::validate::validate(&parsed.file, &cx).len())
+        b.iter(|| aether::lint::validate::validate(&parsed.file, &cx).len())
     });
     g.finish();
 }

@@ -1,11 +1,19 @@
 //! aether: the toolchain for the `.aether` scripting language.
 //!
-//! The pipeline, one module per stage:
+//! The crate is one folder per stage; dependencies point one way, down this list, and
+//! `tests/layers.rs` fails when a module imports from a stage above its own:
 //!
 //! ```text
-//! source ─► lexer (logos + contextual scans) ─► layout (Newline/Indent/Dedent, brackets)
-//!        ─► parser (chumsky) ─► ast (typed, spanned) ─► diagnostics ─► render / CLI
+//! syntax    text ─► lexer (logos) ─► layout (Newline/Indent/Dedent, brackets)
+//!                ─► parser (chumsky) ─► typed, spanned AST; spans; the Diagnostic type
+//! registry  builtin signatures and command verbs (shared by lint and run)
+//! project   where modules live on disk
+//! lint      AST ─► validator diagnostics; checking one file; rendering (ariadne, JSON)
+//! run       checked AST ─► interpreter with the SQLite memory store
+//! bulk      many files: parallel check, formats, baseline, gate, classify, artifacts
 //! ```
+//!
+//! The `aether` binary (`src/main.rs`, with one file per command in `src/cli/`) sits on top.
 //!
 //! ```
 //! let parsed = aether::syntax::parse("goal: \"Summarize logs\" priority: high\nreflect()\n");
@@ -13,29 +21,9 @@
 //! assert_eq!(parsed.file.stmts.len(), 2);
 //! ```
 
-pub mod artifact;
-pub mod ast;
-pub mod baseline;
-pub mod builtins;
 pub mod bulk;
-pub mod check;
-pub mod classify;
-pub mod diagnostic;
-pub mod discover;
-pub mod formats;
-pub mod gate;
-pub mod interp;
-pub mod layout;
-pub mod lexer;
-pub mod memory;
-pub mod parser;
-pub mod render;
-pub mod source;
-pub mod span;
-pub mod stats;
+pub mod lint;
+pub mod project;
+pub mod registry;
+pub mod run;
 pub mod syntax;
-pub mod timestamp;
-pub mod token;
-pub mod validate;
-pub mod visit;
-pub mod vocabulary;

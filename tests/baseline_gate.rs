@@ -1,9 +1,9 @@
-//! The parse baseline (`aether::baseline`) and the regression gate (`aether::gate`) as a
+//! The parse baseline (`aether::bulk::baseline`) and the regression gate (`aether::bulk::gate`) as a
 //! library: formats, counts, rounding, merging shards, atomic writes, gate thresholds.
 
-use aether::baseline::{self, Baseline, FileEntry, MergeError, ReadError};
-use aether::check::{check_text, Outcome, Settings};
-use aether::gate::{self, GateConfig, GateError};
+use aether::bulk::baseline::{self, Baseline, FileEntry, MergeError, ReadError};
+use aether::bulk::gate::{self, GateConfig, GateError};
+use aether::lint::check::{check_text, Outcome, Settings};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 

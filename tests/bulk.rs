@@ -204,7 +204,11 @@ fn classify_writes_artifacts_history_and_honours_suppressions() {
     // The fingerprint is the documented formula over the artifact's own fields.
     assert_eq!(
         unknown["fingerprint"],
-        aether::classify::fingerprint("VALIDATION_ERROR", Some(3), "unknown function 'frobnicate'")
+        aether::bulk::classify::fingerprint(
+            "VALIDATION_ERROR",
+            Some(3),
+            "unknown function 'frobnicate'"
+        )
     );
     let looping = by_path("flows/loop.aether");
     assert_eq!(looping["category"], "Timeout");

@@ -167,7 +167,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn explain_documents_every_rule_builtin_and_verb() {
     let all = stdout(&aether(&["explain"]));
-    for rule in aether::diagnostic::rules::ALL {
+    for rule in aether::syntax::diagnostic::rules::ALL {
         assert!(all.contains(rule.id), "{} listed", rule.id);
         let by_id = aether(&["explain", rule.id]);
         let by_name = aether(&["explain", rule.name]);
@@ -178,11 +178,14 @@ fn explain_documents_every_rule_builtin_and_verb() {
         assert!(text.contains(rule.doc), "{} has its doc", rule.id);
     }
     let builtins = stdout(&aether(&["explain", "builtins"]));
-    for b in aether::builtins::BUILTINS {
+    for b in aether::registry::builtins::BUILTINS {
         assert!(builtins.contains(&b.signature()), "{} listed", b.name);
     }
     let verbs = stdout(&aether(&["explain", "verbs"]));
-    assert_eq!(verbs.lines().count(), aether::vocabulary::VERBS.len());
+    assert_eq!(
+        verbs.lines().count(),
+        aether::registry::vocabulary::VERBS.len()
+    );
     assert!(stdout(&aether(&["explain", "load_logs"])).contains("load_logs(source?, tag?"));
 }
 

@@ -11,8 +11,8 @@
 //! - every file: invariants (tokens ordered, in bounds, on char boundaries; every AST span
 //!   inside its parent's; diagnostics in bounds).
 
-use aether::check::{check_text, Settings};
-use aether::diagnostic::Severity;
+use aether::lint::check::{check_text, Settings};
+use aether::syntax::diagnostic::Severity;
 use aether::syntax::parse;
 mod common;
 use common::check_invariants;
@@ -59,7 +59,8 @@ fn concise(path: &Path, src: &str) -> String {
     let parsed = parse(src);
     let mut out = Vec::new();
     let name = path.file_name().unwrap().to_string_lossy();
-    aether::render::concise(&mut out, &name, src, &parsed.lines, &parsed.diagnostics).unwrap();
+    aether::lint::render::concise(&mut out, &name, src, &parsed.lines, &parsed.diagnostics)
+        .unwrap();
     String::from_utf8(out).unwrap()
 }
 

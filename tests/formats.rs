@@ -1,12 +1,13 @@
-//! The machine output formats of `aether check` (src/formats.rs), on outcomes computed from
+//! The machine output formats of `aether check` (src/bulk/formats.rs), on outcomes computed from
 //! small inline sources: each output is parsed back with a real parser (serde_json,
 //! quick-xml) and checked for shape, counts, positions and escaping.
 
-use aether::check::{check_path, check_text, internal_error, Outcome, Settings};
-use aether::diagnostic::{Code, Severity};
-use aether::formats::{self, Tool};
-use aether::source::{decode, Loaded};
-use aether::span::LineIndex;
+use aether::bulk::formats::{self, Tool};
+use aether::lint::check::{check_path, check_text, Outcome, Settings};
+use aether::syntax::diagnostic::internal_error;
+use aether::syntax::diagnostic::{Code, Severity};
+use aether::syntax::source::{decode, Loaded};
+use aether::syntax::span::LineIndex;
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -241,7 +242,7 @@ fn sarif_has_the_shape_of_the_2_1_0_schema() {
         "every rule that occurs, once, sorted"
     );
     for rule in rules {
-        let known = aether::diagnostic::find_rule(rule["id"].as_str().unwrap()).unwrap();
+        let known = aether::syntax::diagnostic::find_rule(rule["id"].as_str().unwrap()).unwrap();
         assert_eq!(rule["name"], known.name);
         assert_eq!(rule["shortDescription"]["text"], known.summary);
         assert_eq!(rule["fullDescription"]["text"], known.doc);
@@ -254,7 +255,7 @@ fn sarif_has_the_shape_of_the_2_1_0_schema() {
     }
 
     let results = run["results"].as_array().unwrap();
-    let all: Vec<(&String, &aether::diagnostic::Diagnostic)> = r
+    let all: Vec<(&String, &aether::syntax::diagnostic::Diagnostic)> = r
         .iter()
         .flat_map(|(p, o)| o.diagnostics.iter().map(move |d| (p, d)))
         .collect();
@@ -479,7 +480,7 @@ fn xml_safe(s: &str) -> String {
 
 fn concise(path: &str, o: &Outcome) -> String {
     let mut out = Vec::new();
-    aether::render::concise(&mut out, path, &o.text, &o.lines, &o.diagnostics).unwrap();
+    aether::lint::render::concise(&mut out, path, &o.text, &o.lines, &o.diagnostics).unwrap();
     String::from_utf8(out).unwrap()
 }
 

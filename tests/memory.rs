@@ -1,11 +1,11 @@
-//! The interpreter's persistent memory store (`aether::memory`) on real SQLite files in
+//! The interpreter's persistent memory store (`aether::run::memory`) on real SQLite files in
 //! temporary directories.
 
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use aether::memory::{Entry, Memory, MemoryError, MemoryErrorKind, Query, SCHEMA_VERSION};
+use aether::run::memory::{Entry, Memory, MemoryError, MemoryErrorKind, Query, SCHEMA_VERSION};
 use serde_json::{json, Map, Value};
 
 fn tags(names: &[&str]) -> Vec<String> {
@@ -804,7 +804,7 @@ fn invalid_input_is_refused() {
 
     // Values nested deeper than serde_json reads back are refused up front, everywhere.
     let mut deep = json!(0);
-    for _ in 0..=aether::memory::MAX_NESTING {
+    for _ in 0..=aether::run::memory::MAX_NESTING {
         deep = json!([deep]);
     }
     assert!(memory.store("c", &deep, &[], 1.0).is_err());

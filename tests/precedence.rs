@@ -1,8 +1,8 @@
 //! Operator precedence and associativity, shown as fully parenthesised trees.
 
-use aether::ast::{ExprKind, StmtKind};
+use aether::syntax::ast::{ExprKind, StmtKind};
 
-fn show(e: &aether::ast::Expr) -> String {
+fn show(e: &aether::syntax::ast::Expr) -> String {
     match &e.node {
         ExprKind::Binary { op, lhs, rhs } => format!("({} {op:?} {})", show(lhs), show(rhs)),
         ExprKind::Unary { op, expr } => format!("({op:?} {})", show(expr)),
@@ -24,7 +24,7 @@ fn tree(src: &str) -> String {
     assert!(!parsed.has_errors(), "{src}: {:?}", parsed.diagnostics);
     match &parsed.file.stmts[0].node {
         StmtKind::Assign {
-            value: aether::ast::AssignValue::Expr { expr },
+            value: aether::syntax::ast::AssignValue::Expr { expr },
             ..
         } => show(expr),
         other => panic!("{src}: not an assignment: {other:?}"),

@@ -2,9 +2,10 @@
 //! Each case runs on a thread with the stack size the CLI uses.
 
 mod common;
-use aether::check::{check_text, with_big_stack};
-use aether::diagnostic::Code;
-use aether::source::{decode, Loaded};
+use aether::lint::check::check_text;
+use aether::syntax::diagnostic::Code;
+use aether::syntax::source::{decode, Loaded};
+use aether::syntax::with_big_stack;
 use common::check_invariants;
 
 fn code_of(src: String) -> Code {
@@ -27,7 +28,7 @@ fn ten_thousand_nested_brackets_parse() {
 
 #[test]
 fn nesting_beyond_the_limit_is_an_error_not_a_crash() {
-    let n = aether::layout::MAX_NESTING + 10;
+    let n = aether::syntax::layout::MAX_NESTING + 10;
     let src = format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n));
     let outcome = with_big_stack(move || check_text(src, None, &Default::default()));
     assert_eq!(outcome.code, Code::ParseError);
@@ -253,12 +254,12 @@ fn mutated_corpus_never_panics() {
                 // The validator also walks trees with error nodes without panicking (the
                 // check itself only validates files that parse).
                 let parsed = aether::syntax::parse(&src);
-                let modules = aether::validate::ModuleCache::default();
-                let cx = aether::validate::Context {
+                let modules = aether::lint::validate::ModuleCache::default();
+                let cx = aether::lint::validate::Context {
                     file: None,
                     modules: &modules,
                 };
-                for d in aether::validate::validate(&parsed.file, &cx) {
+                for d in aether::lint::validate::validate(&parsed.file, &cx) {
                     assert!(d.span.end as usize <= src.len(), "{d:?}");
                 }
             });
@@ -283,7 +284,7 @@ fn running_corpus_files_and_mutations_never_panics() {
     let dir = std::env::temp_dir().join(format!("aether-run-robust-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let texts = corpus_texts();
-    let opts = aether::interp::RunOptions {
+    let opts = aether::run::RunOptions {
         max_steps: 20_000,
         deterministic: true,
         timeout: Some(std::time::Duration::from_secs(5)),
@@ -300,12 +301,9 @@ fn running_corpus_files_and_mutations_never_panics() {
             };
             let path = dir.join(format!("case{round}.aether"));
             std::fs::write(&path, &src).unwrap();
-            let outcome = aether::interp::run_file(
-                &path,
-                &opts,
-                &aether::check::Settings::default(),
-                &mut std::io::sink(),
-            );
+            let settings = aether::lint::check::Settings::default();
+            let check = aether::lint::check::before_run(&path, &settings);
+            let outcome = aether::run::run_file(&path, &opts, &check, &mut std::io::sink());
             assert_ne!(
                 outcome.code,
                 Code::InternalError,

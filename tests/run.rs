@@ -120,7 +120,7 @@ fn run_case(path: &Path) -> Result<(), String> {
         ));
     }
     if !case.memory.is_empty() {
-        let memory = aether::memory::Memory::open(&db).map_err(|e| e.to_string())?;
+        let memory = aether::run::memory::Memory::open(&db).map_err(|e| e.to_string())?;
         for (category, n) in &case.memory {
             let got = memory.count(Some(category)).map_err(|e| e.to_string())?;
             if got != *n {
@@ -327,7 +327,7 @@ fn every_registered_builtin_is_implemented() {
     let mut script = String::from(
         "plugin probe {\n    fn ping(x) { return x }\n    on_run { log \"probe ran\" }\n}\n",
     );
-    for b in aether::builtins::BUILTINS {
+    for b in aether::registry::builtins::BUILTINS {
         let call = samples
             .iter()
             .find(|(n, _)| *n == b.name)

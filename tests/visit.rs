@@ -1,7 +1,7 @@
 //! The AST walk reaches every expression, in source order.
 
-use aether::ast::{Expr, ExprKind, Stmt};
-use aether::visit::{walk_expr, walk_file, walk_stmt, Visitor};
+use aether::syntax::ast::{Expr, ExprKind, Stmt};
+use aether::syntax::visit::{walk_expr, walk_file, walk_stmt, Visitor};
 use serde_json::Value;
 
 #[derive(Default)]

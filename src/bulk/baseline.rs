@@ -12,8 +12,8 @@
 //! sorted by path, so a baseline built in one run equals the [`merge`] of CI shards that
 //! checked the same files, apart from the timestamp.
 
-use crate::check::Outcome;
-use crate::diagnostic::Code;
+use crate::lint::check::Outcome;
+use crate::syntax::diagnostic::Code;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -109,7 +109,7 @@ impl Baseline {
             round4((total - ok.min(total)) as f64 / total as f64)
         };
         Baseline {
-            timestamp: crate::timestamp::now_utc(),
+            timestamp: crate::bulk::timestamp::now_utc(),
             total,
             by_code,
             failure_rate,
@@ -251,7 +251,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<Baseline, ReadError> {
 /// file keeps the permissions of the file it replaces; a new file gets mode 0644 on Unix.
 /// Errors name the file.
 pub fn write_atomic(path: impl AsRef<Path>, baseline: &Baseline) -> io::Result<()> {
-    crate::artifact::write_json_atomic(path.as_ref(), baseline)
+    crate::bulk::artifact::write_json_atomic(path.as_ref(), baseline)
 }
 
 /// Round to 4 decimals as Python's `round(x, 4)` does: the exact decimal value of `x`,

@@ -9,10 +9,10 @@
 //! text starts with `Timeout executing workflow` and has no line, so the same workflow timing
 //! out at different places keeps one fingerprint.
 
-use crate::check::{self, Outcome, Settings};
-use crate::diagnostic::{Code, Diagnostic};
-use crate::interp::{self, MemorySpec, RunOptions};
-use crate::{artifact, discover};
+use crate::bulk::{artifact, discover};
+use crate::lint::check::{self, Outcome, Settings};
+use crate::run::{self, MemorySpec, RunOptions};
+use crate::syntax::diagnostic::{Code, Diagnostic};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -94,7 +94,7 @@ pub fn parse_suppressions(text: &str) -> HashSet<String> {
 /// Round to 4 decimals exactly as the original's `round(x, 4)` (ties to even), shared with
 /// the baseline so both artifacts agree.
 pub fn round4(x: f64) -> f64 {
-    crate::baseline::round4(x)
+    crate::bulk::baseline::round4(x)
 }
 
 /// The diagnostics as plain text: `line:col: severity[ID]: message` lines, first error first.
@@ -120,14 +120,19 @@ fn line_of(o: &Outcome, d: &Diagnostic) -> Option<usize> {
 pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config) -> Workflow {
     let opts = RunOptions {
         timeout: Some(cfg.timeout),
-        max_steps: interp::DEFAULT_MAX_STEPS,
+        max_steps: run::DEFAULT_MAX_STEPS,
         deterministic: false,
         plugin_paths: cfg.plugin_paths.clone(),
         memory: MemorySpec::InMemory,
     };
     // One read and one parse: a file that does not check is reported with phase `read` or
     // `parse`, one that does is run.
-    let ran = interp::run_file(path, &opts, settings, &mut std::io::sink());
+    let ran = run::run_file(
+        path,
+        &opts,
+        &check::before_run(path, settings),
+        &mut std::io::sink(),
+    );
     let phase = ran.phase;
     let outcome = Outcome {
         code: ran.code,
@@ -187,7 +192,7 @@ pub fn classify(cfg: &Config) -> std::io::Result<Report> {
     let settings = Settings::new(cfg.plugin_paths.clone(), false);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
-        .stack_size(check::STACK_SIZE)
+        .stack_size(crate::syntax::STACK_SIZE)
         .build()
         .map_err(std::io::Error::other)?;
     let mut workflows: Vec<Workflow> = pool.install(|| {
@@ -258,7 +263,7 @@ fn summarize(workflows: &[Workflow]) -> Summary {
         },
         suppressed_failures: workflows.iter().filter(|w| w.suppressed).count(),
         categories,
-        timestamp: crate::timestamp::now_utc(),
+        timestamp: crate::bulk::timestamp::now_utc(),
     }
 }
 

@@ -27,10 +27,10 @@
 //!   every other failing code `<failure>` (the check was done and the file has problems).
 //! - GitHub: an `::error` line with `file` and `title` but no position.
 
-use crate::check::Outcome;
-use crate::diagnostic::{Code, Diagnostic, Rule, Severity};
-use crate::render::{self, JsonDiagnostic};
-use crate::span::{LineIndex, Span};
+use crate::lint::check::Outcome;
+use crate::lint::render::{self, JsonDiagnostic};
+use crate::syntax::diagnostic::{Code, Diagnostic, Rule, Severity};
+use crate::syntax::span::{LineIndex, Span};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

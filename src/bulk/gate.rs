@@ -8,7 +8,7 @@
 //! 1 regression, 2 usage or input error (an unreadable or malformed file too, where the
 //! original exits 1).
 
-use crate::baseline::{round4, ReadError};
+use crate::bulk::baseline::{round4, ReadError};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -185,7 +185,7 @@ pub fn evaluate(new_counts: &Counts, ref_counts: &Counts, cfg: &GateConfig) -> G
     };
     GateReport {
         ok: regressions.is_empty(),
-        timestamp: crate::timestamp::now_utc(),
+        timestamp: crate::bulk::timestamp::now_utc(),
         new_counts: only_gated(new_counts),
         ref_counts: only_gated(ref_counts),
         abs_threshold: cfg.abs_threshold,

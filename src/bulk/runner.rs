@@ -5,10 +5,10 @@
 //! the caller in order and dropped, so memory stays flat as the corpus grows (a result keeps
 //! its file's text only when it has diagnostics to render).
 
-use crate::check::{self, Outcome, Settings};
-use crate::diagnostic::{rules, Diagnostic};
-use crate::discover;
-use crate::span::{LineIndex, Span};
+use crate::bulk::discover;
+use crate::lint::check::{self, Outcome, Settings};
+use crate::syntax::diagnostic::{rules, Diagnostic};
+use crate::syntax::span::{LineIndex, Span};
 use std::path::PathBuf;
 
 /// `--shard K/N`: the files whose path hash falls in bucket K (1-based) of N.
@@ -99,7 +99,7 @@ pub fn check_all(
     items.sort();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
-        .stack_size(check::STACK_SIZE)
+        .stack_size(crate::syntax::STACK_SIZE)
         .build()
         .map_err(std::io::Error::other)?;
     let total = items.len();

@@ -1,10 +1,10 @@
 //! Checking one file: read, parse, validate, with panics caught as INTERNAL_ERROR.
 
-use crate::diagnostic::{self, rules, Code, Diagnostic, Severity};
-use crate::source::{self, Loaded};
-use crate::span::{LineIndex, Span};
+use crate::lint::validate::{self, ModuleCache};
+use crate::syntax::diagnostic::{self, internal_error, Code, Diagnostic, Severity};
+use crate::syntax::source::{self, Loaded};
+use crate::syntax::span::LineIndex;
 use crate::syntax::Parsed;
-use crate::validate::{self, ModuleCache};
 use std::path::{Path, PathBuf};
 
 /// How files are checked. One value serves a whole run (and all its threads): the module
@@ -94,30 +94,11 @@ pub fn diagnose(parsed: &Parsed<'_>, path: Option<&Path>, settings: &Settings) -
     diagnostics
 }
 
-/// Stack size for threads that parse and walk trees: the depth limits of the layout pass
-/// keep trees within what this holds (pages are only committed when touched).
-pub const STACK_SIZE: usize = 256 << 20;
-
-/// Run `f` on a thread with a `STACK_SIZE` stack.
-pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    match std::thread::Builder::new().stack_size(STACK_SIZE).spawn(f) {
-        Ok(handle) => match handle.join() {
-            Ok(v) => v,
-            Err(payload) => std::panic::resume_unwind(payload),
-        },
-        Err(e) => panic!("cannot start a thread: {e}"),
-    }
-}
-
-pub fn internal_error(payload: Box<dyn std::any::Any + Send>) -> Diagnostic {
-    let msg = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    Diagnostic::new(
-        &rules::INTERNAL,
-        Span::empty(0),
-        format!("internal error: {msg}"),
-    )
+/// The check that must pass before `path` runs, in the shape `run::run_file` takes (the
+/// interpreter does not depend on the validator; its callers hand the check in).
+pub fn before_run<'c>(
+    path: &'c Path,
+    settings: &'c Settings,
+) -> impl Fn(&Parsed<'_>) -> Vec<Diagnostic> + 'c {
+    move |parsed| diagnose(parsed, Some(path), settings)
 }

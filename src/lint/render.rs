@@ -1,7 +1,7 @@
 //! Renderers for diagnostics: ariadne reports for people, and the JSON shape for machines.
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::span::LineIndex;
+use crate::syntax::diagnostic::{Diagnostic, Severity};
+use crate::syntax::span::LineIndex;
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
 use serde::Serialize;
 use std::io::{self, Write};

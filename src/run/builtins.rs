@@ -1,13 +1,13 @@
-//! The builtin functions of `crate::builtins`, implemented.
+//! The builtin functions of `crate::registry::builtins`, implemented.
 //!
 //! Every name in the registry has an arm here; `tests/run.rs` calls each one through the real
 //! binary, so a registered name without an implementation fails the tests.
 
 use super::eval::{Interp, R};
 use super::value::{Fields, Value};
-use crate::builtins::Builtin;
-use crate::memory::{Entry, Query};
-use crate::span::Span;
+use crate::registry::builtins::Builtin;
+use crate::run::memory::{Entry, Query};
+use crate::syntax::span::Span;
 use std::rc::Rc;
 
 /// The map a memory entry reads as: its content's fields plus `id` (when the content is a map),
@@ -521,7 +521,7 @@ impl<'a> Interp<'a, '_> {
             "sum" => {
                 let mut total = Value::Int(0);
                 for v in numbers(&a) {
-                    total = self.binary(crate::ast::BinOp::Add, total, v, span)?;
+                    total = self.binary(crate::syntax::ast::BinOp::Add, total, v, span)?;
                 }
                 total
             }

@@ -8,11 +8,11 @@
 //! Verbs whose effect needs something a script run does not have (files, agents) stop with
 //! UNSUPPORTED_FEATURE.
 
-use super::env::Env;
 use super::eval::{Interp, R};
+use super::value::Env;
 use super::value::{Fields, Value};
-use crate::ast::*;
-use crate::span::Span;
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
 use std::rc::Rc;
 
 /// Words that join the parts of a command phrase (`append x to y`, `summarize a into b`).
@@ -74,7 +74,7 @@ impl<'a> Interp<'a, '_> {
         span: Span,
         env: &Env<'a>,
     ) -> R<'a, Value<'a>> {
-        if let Some(b) = crate::builtins::lookup(name) {
+        if let Some(b) = crate::registry::builtins::lookup(name) {
             return self.call_builtin(b, Vec::new(), Vec::new(), span);
         }
         self.verb(name, &[], None, env, span)
@@ -90,7 +90,7 @@ impl<'a> Interp<'a, '_> {
         // A function or builtin used as a verb: `narrate "text"`, `warm_cache target`.
         let callee = env
             .get(verb)
-            .or_else(|| crate::builtins::lookup(verb).map(Value::Builtin));
+            .or_else(|| crate::registry::builtins::lookup(verb).map(Value::Builtin));
         // `summarize "day" into digest`, `store $x in memory as "t"`, `reflect on tags="a"`:
         // a builtin that is also a verb takes its phrase form when the phrase uses it.
         let phrase_form = matches!(verb, "summarize" | "store" | "reflect")
@@ -249,7 +249,7 @@ impl<'a> Interp<'a, '_> {
                     return self.unsupported(span, "this form of 'summarize'");
                 };
                 let v = self.eval(what, env)?;
-                let Some(b) = crate::builtins::lookup("summarize") else {
+                let Some(b) = crate::registry::builtins::lookup("summarize") else {
                     return self.unsupported(span, "'summarize'");
                 };
                 let s = self.call_builtin(b, vec![v], Vec::new(), span)?;
@@ -306,7 +306,7 @@ impl<'a> Interp<'a, '_> {
                     }
                 }
                 if let Some(t) = tags {
-                    let q = crate::memory::Query {
+                    let q = crate::run::memory::Query {
                         tags: super::eval::split_tags(&t),
                         ..Default::default()
                     };
@@ -315,7 +315,7 @@ impl<'a> Interp<'a, '_> {
                     self.print(span, &format!("reflect: {n} memories about {t}"))?;
                     return Ok(Value::Int(n as i64));
                 }
-                let Some(b) = crate::builtins::lookup("reflect") else {
+                let Some(b) = crate::registry::builtins::lookup("reflect") else {
                     return self.unsupported(span, "'reflect'");
                 };
                 self.call_builtin(b, topic.into_iter().collect(), Vec::new(), span)
@@ -426,7 +426,7 @@ impl<'a> Interp<'a, '_> {
                     return self.unsupported(span, "'pattern' without a quoted pattern");
                 };
                 let t = self.eval(text, env)?.display();
-                let q = crate::memory::Query {
+                let q = crate::run::memory::Query {
                     text: Some(t),
                     ..Default::default()
                 };
@@ -471,7 +471,7 @@ impl<'a> Interp<'a, '_> {
         span: Span,
     ) -> R<'a, Value<'a>> {
         let v = self.word_or_value(value, env)?;
-        let mut q = crate::memory::Query::default();
+        let mut q = crate::run::memory::Query::default();
         match key {
             Some("tag" | "tags") => q.tags = super::eval::split_tags(&v.display()),
             Some("category") => q.category = Some(v.display()),

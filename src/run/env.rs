@@ -5,20 +5,26 @@
 //! a frame is a short vector searched linearly (no hashing; names compared inline) until it
 //! grows past `SMALL`, when it switches to a hash map (the builtins frame, big modules).
 
-use super::value::Value;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-#[derive(Clone)]
-pub struct Env<'a>(Rc<RefCell<Frame<'a>>>);
+/// Generic over the value type so that this module does not depend on `value`, which holds
+/// environments in closures: `value::Env` is the instance the interpreter uses.
+pub struct Env<'a, V>(Rc<RefCell<Frame<'a, V>>>);
+
+impl<V> Clone for Env<'_, V> {
+    fn clone(&self) -> Self {
+        Env(self.0.clone())
+    }
+}
 
 const SMALL: usize = 12;
 
-struct Frame<'a> {
-    small: Vec<(&'a str, Value<'a>)>,
-    big: Option<FxHashMap<&'a str, Value<'a>>>,
-    parent: Option<Env<'a>>,
+struct Frame<'a, V> {
+    small: Vec<(&'a str, V)>,
+    big: Option<FxHashMap<&'a str, V>>,
+    parent: Option<Env<'a, V>>,
     /// Assignments from inner frames do not write here (the builtins).
     frozen: bool,
 }
@@ -29,8 +35,8 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
-impl<'a> Frame<'a> {
-    fn new(parent: Option<Env<'a>>) -> Self {
+impl<'a, V> Frame<'a, V> {
+    fn new(parent: Option<Env<'a, V>>) -> Self {
         Frame {
             small: Vec::new(),
             big: None,
@@ -40,7 +46,7 @@ impl<'a> Frame<'a> {
     }
 
     #[inline]
-    fn slot(&mut self, name: &str) -> Option<&mut Value<'a>> {
+    fn slot(&mut self, name: &str) -> Option<&mut V> {
         match &mut self.big {
             Some(map) => map.get_mut(name),
             None => self
@@ -52,7 +58,7 @@ impl<'a> Frame<'a> {
     }
 
     #[inline]
-    fn lookup(&self, name: &str) -> Option<&Value<'a>> {
+    fn lookup(&self, name: &str) -> Option<&V> {
         match &self.big {
             Some(map) => map.get(name),
             None => self
@@ -63,7 +69,7 @@ impl<'a> Frame<'a> {
         }
     }
 
-    fn insert(&mut self, name: &'a str, value: Value<'a>) {
+    fn insert(&mut self, name: &'a str, value: V) {
         if let Some(slot) = self.slot(name) {
             *slot = value;
             return;
@@ -74,7 +80,7 @@ impl<'a> Frame<'a> {
             }
             None if self.small.len() < SMALL => self.small.push((name, value)),
             None => {
-                let mut map: FxHashMap<&'a str, Value<'a>> = self.small.drain(..).collect();
+                let mut map: FxHashMap<&'a str, V> = self.small.drain(..).collect();
                 map.insert(name, value);
                 self.big = Some(map);
             }
@@ -82,7 +88,7 @@ impl<'a> Frame<'a> {
     }
 }
 
-impl<'a> Env<'a> {
+impl<'a, V: Clone> Env<'a, V> {
     pub fn root() -> Self {
         Env(Rc::new(RefCell::new(Frame::new(None))))
     }
@@ -91,7 +97,7 @@ impl<'a> Env<'a> {
         Env(Rc::new(RefCell::new(Frame::new(Some(self.clone())))))
     }
 
-    pub fn get(&self, name: &str) -> Option<Value<'a>> {
+    pub fn get(&self, name: &str) -> Option<V> {
         let frame = self.0.borrow();
         match frame.lookup(name) {
             Some(v) => Some(v.clone()),
@@ -105,12 +111,12 @@ impl<'a> Env<'a> {
     }
 
     /// Define in this frame (parameters, `let`, declarations).
-    pub fn define(&self, name: &'a str, value: Value<'a>) {
+    pub fn define(&self, name: &'a str, value: V) {
         self.0.borrow_mut().insert(name, value);
     }
 
     /// Assign to the nearest frame that has the name (below a frozen one), else define it here.
-    pub fn assign(&self, name: &'a str, value: Value<'a>) {
+    pub fn assign(&self, name: &'a str, value: V) {
         let mut env = self.clone();
         loop {
             let next = {

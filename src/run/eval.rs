@@ -1,12 +1,12 @@
 //! The tree-walking evaluator.
 
-use super::env::Env;
+use super::value::Env;
 use super::value::{Body, Fields, Function, Module, Plugin, Value};
 use super::{MemorySpec, RunOptions, MAX_CALL_DEPTH};
-use crate::ast::*;
-use crate::diagnostic::{rules, Diagnostic, Rule};
-use crate::memory::Memory;
-use crate::span::{LineIndex, Span};
+use crate::run::memory::Memory;
+use crate::syntax::ast::*;
+use crate::syntax::diagnostic::{rules, Diagnostic, Rule};
+use crate::syntax::span::{LineIndex, Span};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -78,7 +78,7 @@ pub struct Interp<'a, 'o> {
     /// The last confidence computed by `evaluate_confidence`.
     pub(super) confidence: f64,
     /// `on_error:` handlers: (the error kind they match, the `do:` value, their scope).
-    on_error: Vec<(String, &'a crate::ast::Value<'a>, Env<'a>)>,
+    on_error: Vec<(String, &'a crate::syntax::ast::Value<'a>, Env<'a>)>,
 }
 
 /// Run one file. Returns the diagnostics of a failed run (empty on success) and, when the
@@ -111,7 +111,7 @@ pub fn run<'a>(
     // Builtins live in a frame of their own under the globals: a script may shadow them, and
     // a call finds them with the same hash lookup as any other name.
     let builtins = Env::root();
-    for b in crate::builtins::BUILTINS {
+    for b in crate::registry::builtins::BUILTINS {
         builtins.define(b.name, Value::Builtin(b));
     }
     // Assignments never reach the builtins: `sum = 0` in a function makes a local.
@@ -382,7 +382,11 @@ impl<'a, 'o> Interp<'a, 'o> {
         }
     }
 
-    pub(super) fn mem<T>(&self, span: Span, r: Result<T, crate::memory::MemoryError>) -> R<'a, T> {
+    pub(super) fn mem<T>(
+        &self,
+        span: Span,
+        r: Result<T, crate::run::memory::MemoryError>,
+    ) -> R<'a, T> {
         r.or_else(|e| self.fail(span, format!("memory store: {e}")))
     }
 
@@ -577,7 +581,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             StmtKind::Import { path, alias } | StmtKind::Use { path, alias } => {
                 let module = self.load_module(&path.node, path.span)?;
                 let name = alias.as_ref().map_or_else(
-                    || crate::validate::modules::default_binding(&path.node),
+                    || crate::project::modules::default_binding(&path.node),
                     |a| a.node,
                 );
                 env.define(name, Value::Module(module));
@@ -620,7 +624,9 @@ impl<'a, 'o> Interp<'a, 'o> {
             StmtKind::When { cond, body } => {
                 if let ExprKind::Call { callee, .. } = &cond.node {
                     if let ExprKind::Name { name } = callee.node {
-                        if env.get(name).is_none() && crate::builtins::lookup(name).is_none() {
+                        if env.get(name).is_none()
+                            && crate::registry::builtins::lookup(name).is_none()
+                        {
                             // `when archive_requested(...)`: an event handler.
                             self.handlers.push((name.to_string(), body, env.clone()));
                             return Ok(Flow::Next);
@@ -1016,13 +1022,13 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     pub(super) fn value(
         &mut self,
-        v: &'a crate::ast::Value<'a>,
+        v: &'a crate::syntax::ast::Value<'a>,
         env: &Env<'a>,
     ) -> R<'a, Value<'a>> {
         match v {
-            crate::ast::Value::Expr { expr } => self.data(expr, env),
-            crate::ast::Value::Text { text, .. } => Ok(Value::str(text.trim())),
-            crate::ast::Value::BlockScalar { text, .. } => Ok(Value::str(text)),
+            crate::syntax::ast::Value::Expr { expr } => self.data(expr, env),
+            crate::syntax::ast::Value::Text { text, .. } => Ok(Value::str(text.trim())),
+            crate::syntax::ast::Value::BlockScalar { text, .. } => Ok(Value::str(text)),
         }
     }
 
@@ -1417,7 +1423,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             if let Some(p) = self.plugins.iter().find(|p| &*p.name == name) {
                 return Ok(p.clone());
             }
-            let last = crate::validate::modules::default_binding(name);
+            let last = crate::project::modules::default_binding(name);
             if let Some(p) = self.plugins.iter().find(|p| &*p.name == last) {
                 return Ok(p.clone());
             }
@@ -1429,7 +1435,7 @@ impl<'a, 'o> Interp<'a, 'o> {
     }
 
     fn find_module_file(&self, module: &str) -> Option<PathBuf> {
-        crate::validate::modules::find_module(
+        crate::project::modules::find_module(
             module,
             Some(&self.sources[self.file].path),
             &self.opts.plugin_paths,
@@ -1453,9 +1459,9 @@ impl<'a, 'o> Interp<'a, 'o> {
                 format!("import cycle: '{module}' is already being loaded"),
             );
         }
-        let text = match crate::source::load(&key) {
-            crate::source::Loaded::Text(t) => t,
-            crate::source::Loaded::Failed { diagnostic, .. } => {
+        let text = match crate::syntax::source::load(&key) {
+            crate::syntax::source::Loaded::Text(t) => t,
+            crate::syntax::source::Loaded::Failed { diagnostic, .. } => {
                 return self.fail(
                     span,
                     format!("cannot load module '{module}': {}", diagnostic.message),
@@ -1647,7 +1653,10 @@ const LIFECYCLE: &[&str] = &[
 /// `- when: Timeout` + `do: escalate_to("ops")` (the `do:` may also be the item's own line).
 fn on_error_handler<'a>(
     kv: &'a KeyValue<'a>,
-) -> Option<(Option<&'a crate::ast::Value<'a>>, &'a crate::ast::Value<'a>)> {
+) -> Option<(
+    Option<&'a crate::syntax::ast::Value<'a>>,
+    &'a crate::syntax::ast::Value<'a>,
+)> {
     fn key<'k>(kv: &KeyValue<'k>) -> Option<&'k str> {
         match kv.key.node {
             Key::Word { name } => Some(name),

@@ -1,10 +1,10 @@
 //! Expressions: operators, calls, members, strings.
 
-use super::env::Env;
 use super::eval::{Interp, R};
+use super::value::Env;
 use super::value::{format_float, Body, Fields, Value, MAX_SIZE};
-use crate::ast::*;
-use crate::span::Span;
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
 use std::rc::Rc;
 
 /// Keyword arguments of a call, in source order.
@@ -18,7 +18,7 @@ impl<'a> Interp<'a, '_> {
             ExprKind::Int { value } => Ok(Value::Int(*value)),
             ExprKind::Name { name } => match env.get(name) {
                 Some(v) => Ok(v),
-                None => match crate::builtins::lookup(name) {
+                None => match crate::registry::builtins::lookup(name) {
                     Some(b) => Ok(Value::Builtin(b)),
                     None if *name == "undefined" => Ok(Value::Null),
                     None => self.fail(expr.span, format!("'{name}' is not defined")),
@@ -608,10 +608,10 @@ impl<'a> Interp<'a, '_> {
             ExprKind::Name { name } => {
                 let f = match env.get(name) {
                     Some(v) => v,
-                    None => match crate::builtins::lookup(name) {
+                    None => match crate::registry::builtins::lookup(name) {
                         Some(b) => Value::Builtin(b),
-                        None => match crate::builtins::renamed(name)
-                            .and_then(crate::builtins::lookup)
+                        None => match crate::registry::builtins::renamed(name)
+                            .and_then(crate::registry::builtins::lookup)
                         {
                             Some(b) => Value::Builtin(b),
                             None => {

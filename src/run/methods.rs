@@ -2,7 +2,7 @@
 
 use super::eval::{Interp, R};
 use super::value::{Fields, Value};
-use crate::span::Span;
+use crate::syntax::span::Span;
 use std::rc::Rc;
 
 const STR_METHODS: &[&str] = &[
@@ -504,7 +504,7 @@ impl<'a> Interp<'a, '_> {
             "sum" => {
                 let mut total = Value::Int(0);
                 for v in items() {
-                    total = self.binary(crate::ast::BinOp::Add, total, v, span)?;
+                    total = self.binary(crate::syntax::ast::BinOp::Add, total, v, span)?;
                 }
                 total
             }

@@ -1,23 +1,27 @@
-//! The interpreter: runs a checked file's tree with a persistent memory store.
+//! Stage `run`: the interpreter. A checked file's tree in; its output, a result and the
+//! persistent memory store's changes out.
 //!
-//! `run_file` parses and validates first (a file that does not check does not run), then
-//! executes statements in order. Builtins come from the shared registry (`crate::builtins`)
+//! Takes in: a path, run options and the check to run first (passed in by the caller, so a
+//! file that does not check does not run, without this stage importing `lint`). Executes
+//! statements in order. Builtins come from the shared registry (`crate::registry::builtins`)
 //! and are implemented in `builtins.rs`; methods on strings, lists and maps in `methods.rs`;
-//! NeuroCode commands in `commands.rs`. Errors carry the span of the failing node, attached
-//! where the evaluator knows it, plus a call trace.
+//! NeuroCode commands in `commands.rs`; the SQLite memory store in `memory.rs`. Errors carry
+//! the span of the failing node, attached where the evaluator knows it, plus a call trace.
+//! Depends on: `syntax`, `registry` and `project`; never on `lint`, `bulk` or the CLI.
 
 mod builtins;
 mod commands;
 mod env;
 mod eval;
 mod expr;
+pub mod memory;
 mod methods;
 mod value;
 
-use crate::check::{self, Settings};
-use crate::diagnostic::{Code, Diagnostic};
-use crate::source::{self, Loaded};
-use crate::span::LineIndex;
+use crate::syntax::diagnostic::{internal_error, Code, Diagnostic};
+use crate::syntax::source::{self, Loaded};
+use crate::syntax::span::LineIndex;
+use crate::syntax::Parsed;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,7 +34,7 @@ pub use value::Value;
 pub const DEFAULT_MAX_STEPS: u64 = 200_000_000;
 
 /// The deepest call nesting allowed before RUNTIME_ERROR (the interpreter recurses on the
-/// native stack, which `check::with_big_stack` sizes for this).
+/// native stack, which `syntax::with_big_stack` sizes for this).
 pub const MAX_CALL_DEPTH: usize = 2_000;
 
 #[derive(Clone, Debug)]
@@ -76,11 +80,12 @@ pub struct RunOutcome {
 }
 
 /// Check, then run a script file, writing its output to `out`. The file is read and parsed
-/// once: the check and the run share the tree.
+/// once: the check and the run share the tree. `check` gives the diagnostics of the parsed
+/// file (the CLI passes the validator); the file runs only when none of them is an error.
 pub fn run_file(
     path: &Path,
     opts: &RunOptions,
-    settings: &Settings,
+    check: &dyn Fn(&Parsed<'_>) -> Vec<Diagnostic>,
     out: &mut dyn Write,
 ) -> RunOutcome {
     let text = match source::load(path) {
@@ -100,8 +105,8 @@ pub fn run_file(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let parsed = crate::syntax::parse(&text);
         let lines = parsed.lines.clone();
-        let checked = check::diagnose(&parsed, Some(path), settings);
-        let code = crate::diagnostic::overall_code(&checked);
+        let checked = check(&parsed);
+        let code = crate::syntax::diagnostic::overall_code(&checked);
         if code != Code::Success {
             return ("parse", code, (checked, None, None), lines);
         }
@@ -115,7 +120,7 @@ pub fn run_file(
         Err(payload) => (
             "execute",
             Code::InternalError,
-            (vec![check::internal_error(payload)], None, None),
+            (vec![internal_error(payload)], None, None),
             LineIndex::new(&text),
         ),
     };

@@ -4,14 +4,15 @@
 //! brace and Python-like dialects; maps keep insertion order. Functions hold references into
 //! the syntax tree, which outlives the run (`'a`).
 
-use crate::ast::{Block, Expr, Param};
-use crate::builtins::Builtin;
+use crate::registry::builtins::Builtin;
+use crate::syntax::ast::{Block, Expr, Param};
 use indexmap::IndexMap;
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-use super::env::Env;
+/// The interpreter's lexical environment: frames of names bound to values.
+pub type Env<'a> = super::env::Env<'a, Value<'a>>;
 
 pub type List<'a> = Rc<RefCell<Vec<Value<'a>>>>;
 /// A map's fields, in insertion order, Fx-hashed (keys are short; maps are hot in loops).

@@ -5,7 +5,7 @@
 //! owned. Generic fallbacks (`Command`, `Value::Text`) exist for open-ended phrases and are
 //! counted separately by `aether parse --stats`, so grammar coverage stays measurable.
 
-use crate::span::Span;
+use crate::syntax::span::Span;
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -1,7 +1,7 @@
 //! One diagnostic type for every stage, the table of stable rule ids, and the structured
 //! status codes of REFERENCE.md. Rendering lives in `render.rs`.
 
-use crate::span::Span;
+use crate::syntax::span::Span;
 use serde::Serialize;
 
 /// The structured result codes shared with the original Python tools (REFERENCE.md).
@@ -362,4 +362,18 @@ pub fn overall_code(diags: &[Diagnostic]) -> Code {
         .map(|d| d.code())
         .max_by_key(|c| c.precedence())
         .unwrap_or(Code::Success)
+}
+
+/// The diagnostic for a caught panic: a bug in aether, never the input's fault.
+pub fn internal_error(payload: Box<dyn std::any::Any + Send>) -> Diagnostic {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Diagnostic::new(
+        &rules::INTERNAL,
+        Span::empty(0),
+        format!("internal error: {msg}"),
+    )
 }

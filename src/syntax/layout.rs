@@ -10,10 +10,10 @@
 //! Brackets are matched here, so the parser always sees a balanced stream: an unclosed
 //! bracket gets an error and a synthetic closer, a stray closer an error and is dropped.
 
-use crate::diagnostic::{rules, Diagnostic};
-use crate::lexer::{indent_width, RawToken};
-use crate::span::{LineIndex, Span};
-use crate::token::Token;
+use crate::syntax::diagnostic::{rules, Diagnostic};
+use crate::syntax::lexer::{indent_width, RawToken};
+use crate::syntax::span::{LineIndex, Span};
+use crate::syntax::token::Token;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -358,7 +358,7 @@ impl<'s> State<'_, 's> {
             Token::LMap => true,
             Token::LBrace => false,
             Token::Newline | Token::Indent | Token::Dedent | Token::Semi => false,
-            Token::Ident(w) => crate::token::is_operator_word(w),
+            Token::Ident(w) => crate::syntax::token::is_operator_word(w),
             t => !t.ends_operand(),
         }
     }
@@ -543,7 +543,7 @@ mod tests {
     use super::*;
 
     fn show(src: &str) -> String {
-        let raw = crate::lexer::lex(src);
+        let raw = crate::syntax::lexer::lex(src);
         let lines = LineIndex::new(src);
         let l = layout(src, &raw, &lines);
         let mut s = String::new();

@@ -13,8 +13,8 @@
 //! Lexing never stops: bad input becomes `Error` / `Unterminated` tokens that the parser
 //! reports (or keeps, inside free text).
 
-use crate::span::Span;
-use crate::token::Token;
+use crate::syntax::span::Span;
+use crate::syntax::token::Token;
 use logos::Logos;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

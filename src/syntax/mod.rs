@@ -1,15 +1,34 @@
-//! The front end in one call: lex, layout, parse. Always yields a tree and every diagnostic.
+//! Stage `syntax`: the front end. Source text in, a typed, spanned tree out, with every
+//! diagnostic; `parse` does it in one call and always yields a tree.
+//!
+//! Takes in: text (`source` decodes files). Gives out: tokens (`lexer`, then `layout` adds
+//! `Newline`/`Indent`/`Dedent` and checks brackets), the AST (`parser` -> `ast`, walked with
+//! `visit`), spans and line positions (`span`), and node statistics (`stats`).
+//! Depends on: nothing of ours. It also owns the one `Diagnostic` type and rule table
+//! (`diagnostic`) that every later stage reports with, because the parser is the first to report
+//! and every stage below another must not import from above it.
 
-use crate::ast::File;
-use crate::diagnostic::{self, rules, Diagnostic};
-use crate::layout::layout;
-use crate::lexer::lex;
-use crate::parser::{decode_rule, file_parser, Error, Warnings};
-use crate::span::{LineIndex, Span};
-use crate::token::Token;
+pub mod ast;
+pub mod diagnostic;
+pub mod layout;
+pub mod lexer;
+pub mod parser;
+pub mod source;
+pub mod span;
+pub mod stats;
+pub mod token;
+pub mod visit;
+
+use ast::File;
 use chumsky::error::{RichPattern, RichReason};
 use chumsky::input::Input;
 use chumsky::prelude::{EmptyErr, Parser};
+use diagnostic::{rules, Diagnostic};
+use layout::layout;
+use lexer::lex;
+use parser::{decode_rule, file_parser, Error, Warnings};
+use span::{LineIndex, Span};
+use token::Token;
 
 pub struct Parsed<'s> {
     pub file: File<'s>,
@@ -171,5 +190,20 @@ fn to_diagnostic(e: &Error<'_, '_>, src: &str) -> Diagnostic {
             }
             Diagnostic::new(&rules::SYNTAX, span, msg)
         }
+    }
+}
+
+/// Stack size for threads that parse and walk trees: the depth limits of the layout pass
+/// keep trees within what this holds (pages are only committed when touched).
+pub const STACK_SIZE: usize = 256 << 20;
+
+/// Run `f` on a thread with a `STACK_SIZE` stack.
+pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match std::thread::Builder::new().stack_size(STACK_SIZE).spawn(f) {
+        Ok(handle) => match handle.join() {
+            Ok(v) => v,
+            Err(payload) => std::panic::resume_unwind(payload),
+        },
+        Err(e) => panic!("cannot start a thread: {e}"),
     }
 }

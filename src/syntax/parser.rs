@@ -6,10 +6,10 @@
 //! are tried before the generic fallbacks (entry text, expression statement, command), and a
 //! specific keyword form only applies when it consumes the whole line.
 
-use crate::ast::*;
-use crate::diagnostic::{rules, Diagnostic, Rule};
-use crate::span::Span;
-use crate::token::Token;
+use crate::syntax::ast::*;
+use crate::syntax::diagnostic::{rules, Diagnostic, Rule};
+use crate::syntax::span::Span;
+use crate::syntax::token::Token;
 use chumsky::input::{InputRef, ValueInput};
 use chumsky::label::LabelError;
 use chumsky::prelude::{
@@ -70,7 +70,7 @@ pub fn encode_rule(rule: &Rule, message: &str) -> String {
 pub fn decode_rule(message: &str) -> Option<(&'static Rule, &str)> {
     let rest = message.strip_prefix(RULE_MARK)?;
     let (id, msg) = rest.split_once(RULE_MARK)?;
-    crate::diagnostic::find_rule(id).map(|r| (r, msg))
+    crate::syntax::diagnostic::find_rule(id).map(|r| (r, msg))
 }
 
 /// Spans from chumsky are already ours; kept as a function for readability at call sites.

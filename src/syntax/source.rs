@@ -1,7 +1,7 @@
 //! Reading `.aether` files: I/O failures and invalid UTF-8 become IO_ERROR diagnostics.
 
-use crate::diagnostic::{rules, Diagnostic};
-use crate::span::{LineIndex, Span};
+use crate::syntax::diagnostic::{rules, Diagnostic};
+use crate::syntax::span::{LineIndex, Span};
 use std::path::Path;
 
 pub enum Loaded {

@@ -21,7 +21,7 @@ pub const FALLBACK_KINDS: &[&str] = &["Command", "Phrase"];
 pub fn collect(files: &[PathBuf]) -> Stats {
     let mut s = Stats::default();
     for f in files {
-        let crate::source::Loaded::Text(text) = crate::source::load(f) else {
+        let crate::syntax::source::Loaded::Text(text) = crate::syntax::source::load(f) else {
             s.unreadable += 1;
             continue;
         };

@@ -5,7 +5,7 @@
 //! continue into children. The walk functions match every variant exhaustively, so a new node
 //! kind cannot be silently skipped.
 
-use crate::ast::*;
+use crate::syntax::ast::*;
 
 /// `'a` is both the borrow of the tree and its source: the AST is covariant, so a
 /// `&'a Stmt<'s>` is a `&'a Stmt<'a>`, and a visitor may keep references into the tree

@@ -14,12 +14,12 @@ pub mod modules;
 mod scope;
 mod suggest;
 
-use crate::ast::*;
-use crate::builtins;
-use crate::diagnostic::{rules, Diagnostic};
-use crate::span::Span;
-use crate::visit::{self, Visitor};
-use crate::vocabulary;
+use crate::registry::builtins;
+use crate::registry::vocabulary;
+use crate::syntax::ast::*;
+use crate::syntax::diagnostic::{rules, Diagnostic};
+use crate::syntax::span::Span;
+use crate::syntax::visit::{self, Visitor};
 pub use modules::ModuleCache;
 use scope::{Binding, BindingKind, Scope, ScopeKind, Signature};
 use std::collections::HashSet;
@@ -249,9 +249,10 @@ impl<'a> Validator<'a, '_> {
                 if exports.is_none() {
                     self.report_unresolved(&path.node, path.span);
                 }
-                let bound = alias
-                    .as_ref()
-                    .map_or_else(|| modules::default_binding(&path.node), |a| a.node);
+                let bound = alias.as_ref().map_or_else(
+                    || crate::project::modules::default_binding(&path.node),
+                    |a| a.node,
+                );
                 let span = alias.as_ref().map_or(path.span, |a| a.span);
                 let kind = BindingKind::Import {
                     module: &path.node,

@@ -5,9 +5,9 @@
 //! `if` is visible after it. That is lenient for the brace dialect's block-scoped `let`, on
 //! purpose: the validator reports what is certainly wrong, not what might be.
 
-use crate::ast::Param;
-use crate::span::Span;
-use crate::validate::modules::Exports;
+use crate::lint::validate::modules::Exports;
+use crate::syntax::ast::Param;
+use crate::syntax::span::Span;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 

@@ -1,0 +1,215 @@
+//! The command line: every flag and subcommand, as clap derives them.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "aether",
+    version,
+    about = "Parser, checker and toolchain for .aether files"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+    /// The script to check (`--check`) or run.
+    pub file: Option<PathBuf>,
+    /// Parse and validate only; do not run.
+    #[arg(long)]
+    pub check: bool,
+    /// Print `AETHER_ERROR_CODE:<n>` on stderr.
+    #[arg(long)]
+    pub emit_error_code: bool,
+    /// Print one JSON status line on stdout.
+    #[arg(long)]
+    pub json_status: bool,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// A directory to search for imported modules (repeatable); the checked file's directory
+    /// and its parents up to the repository root are searched after these.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub plugin_path: Vec<PathBuf>,
+    /// Treat warnings as errors.
+    #[arg(long, global = true)]
+    pub deny_warnings: bool,
+    /// Stop a run after this many seconds (TIMEOUT_ERROR). `classify`: per workflow
+    /// (default 8); `baseline`: a check that takes longer is reported as timed out (default 4).
+    #[arg(long, value_name = "SECONDS", global = true)]
+    pub timeout: Option<f64>,
+    /// Stop a run after this many statements and loop iterations (TIMEOUT_ERROR).
+    #[arg(long, value_name = "N", global = true, default_value_t = aether::run::DEFAULT_MAX_STEPS)]
+    pub max_steps: u64,
+    /// Fix the clock and the random seed (also `AETHERRA_DETERMINISTIC=1`).
+    #[arg(long, global = true)]
+    pub deterministic: bool,
+    /// The memory store: a SQLite file, or `:memory:` for none (also `AETHER_MEMORY`;
+    /// default `.aetherra/memory.db`).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub memory: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Run a script (the same as `aether FILE`).
+    Run {
+        file: PathBuf,
+        /// Print `AETHER_ERROR_CODE:<n>` on stderr.
+        #[arg(long)]
+        emit_error_code: bool,
+        /// Print one JSON status line on stdout (after the script's own output).
+        #[arg(long)]
+        json_status: bool,
+    },
+    /// Check files and directories (parse and validate; `*.aether` files under directories).
+    Check {
+        /// Files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit 0 even when files have errors.
+        #[arg(long)]
+        exit_zero: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Check only the files of shard K of N (by a stable hash of the path), 1 <= K <= N.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<aether::bulk::Shard>,
+        /// No progress bar and no summary line.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write the parse baseline (`parse_baseline.json`), or merge shard baselines.
+    #[command(args_conflicts_with_subcommands = true)]
+    Baseline {
+        #[command(subcommand)]
+        action: Option<BaselineAction>,
+        /// The directory to scan.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The baseline file to write.
+        #[arg(long, default_value = "parse_baseline.json")]
+        output: PathBuf,
+        /// Only the first N files in sorted order (0 = all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// Only the files of shard K of N (merge the shards with `aether baseline merge`).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<aether::bulk::Shard>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Compare a new parse baseline with a reference and fail on regressions.
+    Gate {
+        /// The new baseline.
+        #[arg(long)]
+        new: PathBuf,
+        /// The reference baseline.
+        #[arg(long = "ref")]
+        reference: PathBuf,
+        /// Largest absolute increase of a code that is not a regression.
+        #[arg(long, default_value_t = 5)]
+        abs_threshold: u64,
+        /// Largest relative increase of a code that is not a regression.
+        #[arg(long, default_value_t = 0.10)]
+        rel_threshold: f64,
+        /// A missing reference is an error (instead of all zeros).
+        #[arg(long)]
+        fail_on_missing_ref: bool,
+    },
+    /// Check every workflow under a root, run the ones that pass, and classify the failures
+    /// (JSON and Markdown artifacts, history snapshots, trends).
+    Classify {
+        /// The directory to scan.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The JSON artifact.
+        #[arg(long, default_value = "workflow_failures.json")]
+        output: PathBuf,
+        /// The Markdown report.
+        #[arg(long, default_value = "workflow_failures.md")]
+        markdown: PathBuf,
+        /// Classify only the first N files in sorted order (0 = all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Where snapshots, `trends.json` and `trends.svg` go.
+        #[arg(long, default_value = ".aetherra/workflow_history")]
+        history_dir: PathBuf,
+        /// Fingerprints of known failures (one per line, `#` comments).
+        #[arg(long, default_value = ".aetherra/workflow_suppressions.txt")]
+        suppressions: PathBuf,
+    },
+    /// Print the syntax tree of a file, or count node kinds over many files (`--stats`).
+    Parse {
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = TreeFormat::Json)]
+        format: TreeFormat,
+        /// Count node kinds (generic fallbacks and error nodes on their own lines).
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Print the token stream of a file (after the layout pass, comments included).
+    Tokens { file: PathBuf },
+    /// Explain a diagnostic code by id (`V001`) or name (`unknown-function`), a builtin or a
+    /// command verb; `builtins` and `verbs` list those; no argument lists the codes.
+    Explain { code: Option<String> },
+}
+
+#[derive(Subcommand)]
+pub enum BaselineAction {
+    /// Combine shard baselines into one (files must not overlap).
+    Merge {
+        /// The shard baselines.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// The merged baseline.
+        #[arg(long, default_value = "parse_baseline.json")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Concise,
+    Json,
+    Ndjson,
+    Sarif,
+    Junit,
+    Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TreeFormat {
+    Json,
+    Debug,
+}
+
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty()) {
+                true
+            } else {
+                io::stderr().is_terminal()
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `aether FILE --check` (one file, the original checker's contract) and `aether check PATHS`
+//! (whole trees in parallel, in every output format).
+
+use super::args::Format;
+use super::status::{exit_for, Status};
+use aether::lint::check::{check_path, Outcome, Settings};
+use aether::lint::render;
+use aether::syntax::diagnostic::{Code, Severity};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub fn cmd_check_one(
+    file: &Path,
+    emit_code: bool,
+    json: bool,
+    color: bool,
+    settings: &Settings,
+) -> ExitCode {
+    let shown = file.to_string_lossy();
+    let outcome = check_path(file, settings);
+    let mut err = io::stderr().lock();
+    let _ = render::human(&mut err, &shown, &outcome.text, &outcome.diagnostics, color);
+    if emit_code {
+        let _ = writeln!(err, "AETHER_ERROR_CODE:{}", outcome.code.number());
+    }
+    if json {
+        let first = outcome.first_error();
+        let (line, column) = match first {
+            // A file that cannot be opened, or a crash, has no line to point at.
+            Some(d) if d.has_location() => {
+                let (l, c) = outcome.lines.line_col(&outcome.text, d.span.start as usize);
+                (Some(l), Some(c))
+            }
+            _ => (None, None),
+        };
+        let phase = match outcome.code {
+            Code::IoError => "read",
+            _ => "parse",
+        };
+        let status = Status {
+            ok: outcome.code == Code::Success,
+            code: outcome.code.number(),
+            code_name: outcome.code.name(),
+            file: &shown,
+            phase,
+            message: first.map_or_else(|| "parse ok".to_string(), |d| d.message.clone()),
+            line,
+            timestamp: aether::bulk::timestamp::now_utc(),
+            column,
+            errors: count(&outcome, Severity::Error),
+            warnings: count(&outcome, Severity::Warning),
+        };
+        let line = serde_json::to_string(&status).unwrap_or_default();
+        let _ = writeln!(io::stdout().lock(), "{line}");
+    }
+    exit_for(outcome.code)
+}
+
+fn count(o: &Outcome, sev: Severity) -> usize {
+    o.diagnostics.iter().filter(|d| d.severity == sev).count()
+}
+
+pub fn cmd_check(
+    paths: Vec<PathBuf>,
+    format: Format,
+    exit_zero: bool,
+    color: bool,
+    quiet: bool,
+    opts: &aether::bulk::Options,
+    settings: &Settings,
+) -> io::Result<ExitCode> {
+    use aether::bulk::formats;
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    };
+    let start = std::time::Instant::now();
+    // Progress goes to stderr, only for people: hidden when stderr is not a terminal.
+    let bar = if quiet || !io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} checked {pos} files ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let (mut files, mut errors, mut warnings, mut failed) = (0usize, 0, 0, 0);
+    let mut worst = Code::Success;
+    // Document formats need every result; the others are written as results arrive.
+    let mut kept: Vec<(String, Outcome)> = Vec::new();
+    let progress = |n: usize| bar.inc(n as u64);
+    aether::bulk::check_all(&paths, settings, opts, &progress, |r| {
+        let shown = r.path.to_string_lossy().into_owned();
+        let o = r.outcome;
+        files += 1;
+        errors += count(&o, Severity::Error);
+        warnings += count(&o, Severity::Warning);
+        if o.code != Code::Success {
+            failed += 1;
+        }
+        if o.code.precedence() > worst.precedence() {
+            worst = o.code;
+        }
+        match format {
+            Format::Human => {
+                if !o.diagnostics.is_empty() {
+                    bar.suspend(|| {
+                        render::human(&mut out, &shown, &o.text, &o.diagnostics, color)
+                    })?;
+                }
+            }
+            Format::Concise => {
+                render::concise(&mut out, &shown, &o.text, &o.lines, &o.diagnostics)?
+            }
+            Format::Ndjson => formats::ndjson(&mut out, &[(shown, o)])?,
+            Format::Github => formats::github(&mut out, &[(shown, o)])?,
+            Format::Json | Format::Sarif | Format::Junit => kept.push((shown, o)),
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    match format {
+        Format::Json => formats::json(&mut out, &kept)?,
+        Format::Sarif => formats::sarif(&mut out, &kept, &formats::Tool::AETHER)?,
+        Format::Junit => formats::junit(&mut out, &kept, start.elapsed())?,
+        _ => {}
+    }
+    out.flush()?;
+    if !quiet {
+        eprintln!(
+            "checked {files} files: {failed} failed, {errors} errors, {warnings} warnings in {:.2}s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(if exit_zero && worst != Code::InternalError {
+        ExitCode::SUCCESS
+    } else {
+        exit_for(worst)
+    })
+}

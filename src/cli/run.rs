@@ -1,0 +1,97 @@
+//! `aether FILE` and `aether run FILE`: check, then run a script.
+
+use super::args::Cli;
+use super::status::{exit_for, Status};
+use aether::lint::check::{before_run, Settings};
+use aether::lint::render;
+use aether::syntax::diagnostic::Code;
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
+    let timeout = match cli.timeout {
+        Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
+        Some(t) => {
+            return Err(format!(
+                "--timeout must be a positive number of seconds, not {t}"
+            ))
+        }
+        None => None,
+    };
+    let deterministic = cli.deterministic
+        || std::env::var("AETHERRA_DETERMINISTIC").is_ok_and(|v| v == "1" || v == "true");
+    Ok(aether::run::RunOptions {
+        timeout,
+        max_steps: cli.max_steps,
+        deterministic,
+        plugin_paths: cli.plugin_path.clone(),
+        memory: aether::run::memory_spec(cli.memory.as_deref()),
+    })
+}
+
+pub fn cmd_run(file: &Path, emit_code: bool, json: bool, color: bool, cli: &Cli) -> ExitCode {
+    let opts = match run_options(cli) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let shown = file.to_string_lossy();
+    let outcome = {
+        let stdout = io::stdout();
+        let mut out = io::LineWriter::new(stdout.lock());
+        let settings = Settings::new(opts.plugin_paths.clone(), cli.deny_warnings);
+        let check = before_run(file, &settings);
+        aether::run::run_file(file, &opts, &check, &mut out)
+    };
+    let mut err = io::stderr().lock();
+    match &outcome.error_file {
+        // An error inside an imported module points into that module's text.
+        Some(path) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let _ = render::human(
+                &mut err,
+                &path.to_string_lossy(),
+                &text,
+                &outcome.diagnostics,
+                color,
+            );
+        }
+        None => {
+            let _ = render::human(&mut err, &shown, &outcome.text, &outcome.diagnostics, color);
+        }
+    }
+    if emit_code {
+        let _ = writeln!(err, "AETHER_ERROR_CODE:{}", outcome.code.number());
+    }
+    if json {
+        let first = outcome.diagnostics.iter().find(|d| d.is_error());
+        let (line, column) = match first {
+            // An error inside an imported module: the script's line that called into it.
+            Some(_) if outcome.error_file.is_some() => (outcome.call_line, None),
+            Some(d) if d.has_location() => {
+                let (l, c) = outcome.lines.line_col(&outcome.text, d.span.start as usize);
+                (Some(l), Some(c))
+            }
+            _ => (None, None),
+        };
+        let status = Status {
+            ok: outcome.code == Code::Success,
+            code: outcome.code.number(),
+            code_name: outcome.code.name(),
+            file: &shown,
+            phase: outcome.phase,
+            message: first.map_or_else(|| "ok".to_string(), |d| d.message.clone()),
+            line,
+            timestamp: aether::bulk::timestamp::now_utc(),
+            column,
+            errors: outcome.diagnostics.iter().filter(|d| d.is_error()).count(),
+            warnings: outcome.diagnostics.iter().filter(|d| !d.is_error()).count(),
+        };
+        let line = serde_json::to_string(&status).unwrap_or_default();
+        let _ = writeln!(io::stdout().lock(), "{line}");
+    }
+    exit_for(outcome.code)
+}
