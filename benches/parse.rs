@@ -77,6 +77,7 @@ fn benches(c: &mut Criterion) {
     let cx = aether::lint::validate::Context {
         file: None,
         modules: &modules,
+        host: &Default::default(),
     };
     g.bench_function("validate", |b| {
         b.iter(|| aether::lint::validate::validate(&parsed.file, &cx).len())

@@ -258,6 +258,7 @@ fn mutated_corpus_never_panics() {
                 let cx = aether::lint::validate::Context {
                     file: None,
                     modules: &modules,
+                    host: &Default::default(),
                 };
                 for d in aether::lint::validate::validate(&parsed.file, &cx) {
                     assert!(d.span.end as usize <= src.len(), "{d:?}");

@@ -14,6 +14,8 @@ pub struct Settings {
     pub modules: ModuleCache,
     /// Treat warnings as errors (`--deny-warnings`).
     pub deny_warnings: bool,
+    /// Host declarations every checked file sees (until `aether.toml` is discovered per file).
+    pub host: crate::project::host::Host,
 }
 
 impl Settings {
@@ -21,6 +23,7 @@ impl Settings {
         Settings {
             modules: ModuleCache::new(plugin_paths),
             deny_warnings,
+            host: Default::default(),
         }
     }
 }
@@ -82,6 +85,7 @@ pub fn diagnose(parsed: &Parsed<'_>, path: Option<&Path>, settings: &Settings) -
         let cx = validate::Context {
             file: path,
             modules: &settings.modules,
+            host: &settings.host,
         };
         diagnostics.extend(validate::validate(&parsed.file, &cx));
         diagnostic::normalize(&mut diagnostics);

@@ -6,3 +6,4 @@
 //! CLI), so that the validator and the interpreter resolve names the same way.
 
 pub mod modules;
+pub mod host;

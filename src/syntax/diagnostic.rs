@@ -191,6 +191,15 @@ a function, lambda or event handler body starts outside any loop.";
         "A call passes the same parameter twice."
         "`load_logs(\"app\", source=\"db\")` gives `source` both by position and by keyword, \
 and `f(a=1, a=2)` by keyword twice. Pass each parameter once.";
+    UNDEFINED_NAME = "V009" "undefined-name" ValidationError Error
+        "Code reads a name that is bound nowhere."
+        "In code (function and handler bodies, conditions, assignments, arguments), a bare \
+name must be a parameter, a variable assigned somewhere in the file, a function, an import, \
+a builtin, a loop or catch variable, or a host name declared in `aether.toml` (`[host] \
+functions`, `names`). `print(undefined_var)` is this error, as in pyflakes' F821. Words in \
+data positions (entry values, list items, command words, verb phrases) are words, not reads, \
+and are never reported; neither are the runtime's ambient names (`event`, `context`, \
+`input`, `memory`, `self`, `this`, ...).";
     UNREACHABLE_CODE = "W002" "unreachable-code" ValidationError Warning
         "Statements after `return`, `break`, `continue` or `throw` never run."
         "A statement that leaves its block makes the rest of that block dead code. Remove \
@@ -211,6 +220,20 @@ reported: event payloads, system metrics and plugin context are provided by the 
 each `--plugin-path DIR`, then in the checked file's directory and its parents up to the \
 repository root (the first directory holding `.git`). Modules provided by the runtime \
 (`sys/...`) are usually not files; the warning says that their calls were not checked.";
+    UNRESOLVED_CAPABILITY = "W006" "unresolved-capability" ValidationError Warning
+        "A declarative position names a capability nothing declares."
+        "Some calls do not run code of this file: they name a capability of the host runtime. \
+These are the values of YAML-like steps (`- simulate: growth_curve()`), numbered steps of \
+configuration blocks (`1. load_persistent_memory()`), `plugin:` and `trigger:` targets, \
+`define x as new_stream(\"sys\")`, metadata entries, and calls inside open verb phrases \
+(`contribute insight(\"...\")`). An unknown name there is this warning, not an error; \
+declare it under `[host] functions` in `aether.toml` (or run `aether init`) to silence it. \
+The same name called in code is V001.";
+    UNUSED_SUPPRESSION = "W007" "unused-suppression" ValidationError Warning
+        "An `# aether: ignore[...]` comment suppresses nothing."
+        "An inline suppression (`# aether: ignore[V001]` at the end of a line or alone on the \
+line above, `# aether: ignore-file[V001]` near the top) names a rule that is not reported \
+there. Remove it, so that it does not hide a future finding.";
     LEGACY_INTENT = "L001" "legacy-intent" ValidationError Warning
         "`intent:` is the legacy spelling of `goal:`."
         "`intent: \"x\"` means `goal: \"x\"`. The migrator's rule of the same id rewrites it.";

@@ -14,6 +14,7 @@ pub mod modules;
 mod scope;
 mod suggest;
 
+use crate::project::host::Host;
 use crate::registry::builtins;
 use crate::registry::vocabulary;
 use crate::syntax::ast::*;
@@ -30,6 +31,8 @@ pub struct Context<'c> {
     /// The checked file, for finding modules beside it.
     pub file: Option<&'c Path>,
     pub modules: &'c ModuleCache,
+    /// What the host runtime provides (`[host]` of the file's `aether.toml`).
+    pub host: &'c Host,
 }
 
 /// All semantic diagnostics of a file that parsed without errors.
