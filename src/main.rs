@@ -3,6 +3,7 @@
 mod cli;
 
 use aether::lint::check::Settings;
+use aether::project::config::ConfigError;
 use clap::Parser;
 use cli::args::{use_color, BaselineAction, Cli, Cmd};
 use std::io;
@@ -15,7 +16,22 @@ fn main() -> ExitCode {
 fn run() -> ExitCode {
     let cli = Cli::parse();
     let color = use_color(cli.color);
-    let settings = Settings::new(cli.plugin_path.clone(), cli.deny_warnings);
+    let settings = match Settings::new(cli.plugin_path.clone(), cli.deny_warnings)
+        .with_config(cli.config_source())
+    {
+        Ok(s) => s,
+        Err(e) => return config_failure(&e),
+    };
+    // One file checked or run: its configuration must load (bulk commands load theirs
+    // before checking, and report a broken one through their `io::Error`).
+    let single = match &cli.command {
+        Some(Cmd::Run { file, .. }) => Some(file),
+        None => cli.file.as_ref(),
+        _ => None,
+    };
+    if let Some(Err(e)) = single.map(|f| settings.project(Some(f))) {
+        return config_failure(&e);
+    }
     let result = match cli.command {
         Some(Cmd::Check {
             ref paths,
@@ -113,6 +129,7 @@ fn run() -> ExitCode {
                 history_dir: history_dir.clone(),
                 suppressions: suppressions.clone(),
                 plugin_paths: cli.plugin_path.clone(),
+                config: cli.config_source(),
             };
             cli::classify::cmd_classify(&cfg)
         }
@@ -126,6 +143,7 @@ fn run() -> ExitCode {
             json_status,
             color,
             &cli,
+            &settings,
         )),
         Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
         None => match cli.file {
@@ -142,6 +160,7 @@ fn run() -> ExitCode {
                 cli.json_status,
                 color,
                 &cli,
+                &settings,
             )),
             None => {
                 eprintln!("error: no file given; see `aether --help`");
@@ -153,11 +172,22 @@ fn run() -> ExitCode {
         Ok(code) => code,
         // A closed pipe (`aether ... | head`) is not a failure of the tool.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) if e.get_ref().is_some_and(|i| i.is::<ConfigError>()) => {
+            let inner = e.into_inner().map(|i| i.to_string()).unwrap_or_default();
+            eprintln!("aether: error: {inner}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
     }
+}
+
+/// A configuration that does not load is a usage error, as in ruff.
+fn config_failure(e: &ConfigError) -> ExitCode {
+    eprintln!("aether: error: {e}");
+    ExitCode::from(2)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 use crate::bulk::{artifact, discover};
 use crate::lint::check::{self, Outcome, Settings};
+use crate::project::config::ConfigSource;
 use crate::run::{self, MemorySpec, RunOptions};
 use crate::syntax::diagnostic::{Code, Diagnostic};
 use serde::Serialize;
@@ -30,6 +31,8 @@ pub struct Config {
     pub history_dir: PathBuf,
     pub suppressions: PathBuf,
     pub plugin_paths: Vec<PathBuf>,
+    /// Where `aether.toml` comes from (`--config`, `--isolated`, else discovery).
+    pub config: ConfigSource,
 }
 
 #[derive(Serialize, Clone)]
@@ -122,7 +125,7 @@ pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config
         timeout: Some(cfg.timeout),
         max_steps: run::DEFAULT_MAX_STEPS,
         deterministic: false,
-        plugin_paths: cfg.plugin_paths.clone(),
+        plugin_paths: settings.plugin_paths_for(Some(path)),
         memory: MemorySpec::InMemory,
     };
     // One read and one parse: a file that does not check is reported with phase `read` or
@@ -189,7 +192,13 @@ pub fn classify(cfg: &Config) -> std::io::Result<Report> {
     if cfg.limit > 0 {
         files.truncate(cfg.limit);
     }
-    let settings = Settings::new(cfg.plugin_paths.clone(), false);
+    let config_error = |e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let settings = Settings::new(cfg.plugin_paths.clone(), false)
+        .with_config(cfg.config.clone())
+        .map_err(config_error)?;
+    settings
+        .load_configs(files.iter().map(PathBuf::as_path))
+        .map_err(config_error)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .stack_size(crate::syntax::STACK_SIZE)

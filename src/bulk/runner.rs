@@ -97,6 +97,16 @@ pub fn check_all(
             .map(|(p, why)| (p, Some(why))),
     );
     items.sort();
+    // Every configuration is read before the first check: a broken one stops the run (the
+    // CLI exits 2) instead of some files being checked without it.
+    settings
+        .load_configs(
+            items
+                .iter()
+                .filter(|i| i.1.is_none())
+                .map(|i| i.0.as_path()),
+        )
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .stack_size(crate::syntax::STACK_SIZE)

@@ -34,6 +34,13 @@ pub struct Cli {
     /// Treat warnings as errors.
     #[arg(long, global = true)]
     pub deny_warnings: bool,
+    /// Use this configuration file for every checked file, instead of the nearest
+    /// `aether.toml` above each.
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file (`aether.toml`).
+    #[arg(long, global = true)]
+    pub isolated: bool,
     /// Stop a run after this many seconds (TIMEOUT_ERROR). `classify`: per workflow
     /// (default 8); `baseline`: a check that takes longer is reported as timed out (default 4).
     #[arg(long, value_name = "SECONDS", global = true)]
@@ -196,6 +203,18 @@ pub enum Format {
 pub enum TreeFormat {
     Json,
     Debug,
+}
+
+impl Cli {
+    /// Where checks take their configuration from.
+    pub fn config_source(&self) -> aether::project::config::ConfigSource {
+        use aether::project::config::ConfigSource;
+        match &self.config {
+            _ if self.isolated => ConfigSource::Isolated,
+            Some(file) => ConfigSource::File(file.clone()),
+            None => ConfigSource::Discover,
+        }
+    }
 }
 
 pub fn use_color(choice: ColorChoice) -> bool {

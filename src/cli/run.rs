@@ -30,20 +30,28 @@ pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
     })
 }
 
-pub fn cmd_run(file: &Path, emit_code: bool, json: bool, color: bool, cli: &Cli) -> ExitCode {
-    let opts = match run_options(cli) {
+pub fn cmd_run(
+    file: &Path,
+    emit_code: bool,
+    json: bool,
+    color: bool,
+    cli: &Cli,
+    settings: &Settings,
+) -> ExitCode {
+    let mut opts = match run_options(cli) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    // The run finds modules where the check did.
+    opts.plugin_paths = settings.plugin_paths_for(Some(file));
     let shown = file.to_string_lossy();
     let outcome = {
         let stdout = io::stdout();
         let mut out = io::LineWriter::new(stdout.lock());
-        let settings = Settings::new(opts.plugin_paths.clone(), cli.deny_warnings);
-        let check = before_run(file, &settings);
+        let check = before_run(file, settings);
         aether::run::run_file(file, &opts, &check, &mut out)
     };
     let mut err = io::stderr().lock();

@@ -1,9 +1,10 @@
 //! Stage `project`: what a file means in its surroundings: where the modules it imports live
-//! on disk.
+//! on disk, and the `aether.toml` that configures it (host names, plugin path, ignored rules).
 //!
-//! Takes in: paths and module names. Gives out: resolved files.
-//! Depends on: nothing of ours today, and at most `syntax` (never `lint`, `run`, `bulk` or the
-//! CLI), so that the validator and the interpreter resolve names the same way.
+//! Takes in: paths and module names. Gives out: resolved files and per-file configuration.
+//! Depends on: at most `syntax` (for rule ids and line positions; never `lint`, `run`, `bulk`
+//! or the CLI), so that the validator and the interpreter resolve names the same way.
 
-pub mod modules;
+pub mod config;
 pub mod host;
+pub mod modules;

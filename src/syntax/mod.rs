@@ -31,6 +31,8 @@ use span::{LineIndex, Span};
 use token::Token;
 
 pub struct Parsed<'s> {
+    /// The text that was parsed: comments are read from it (inline suppressions).
+    pub source: &'s str,
     pub file: File<'s>,
     /// The parser's token stream (layout tokens included), for `aether tokens` and tools.
     pub tokens: Vec<(Token<'s>, Span)>,
@@ -93,6 +95,7 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
         span: Span::new(0, src.len()),
     };
     Parsed {
+        source: src,
         file,
         tokens: out.tokens,
         comments: out.comments,
