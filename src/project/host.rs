@@ -24,6 +24,9 @@ pub struct Host {
     pub functions: Vec<HostFunction>,
     pub verbs: Vec<String>,
     pub plugins: Vec<String>,
+    /// Values the runtime binds around a script (`cpu`, `current_session`): read in code
+    /// without any assignment.
+    pub names: Vec<String>,
 }
 
 impl Host {
@@ -33,6 +36,10 @@ impl Host {
 
     pub fn has_verb(&self, name: &str) -> bool {
         self.verbs.iter().any(|v| v == name)
+    }
+
+    pub fn has_name(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
     }
 
     pub fn has_plugin(&self, name: &str) -> bool {

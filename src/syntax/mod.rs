@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod layout;
 pub mod lexer;
 pub mod parser;
+pub mod position;
 pub mod source;
 pub mod span;
 pub mod stats;

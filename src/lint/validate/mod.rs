@@ -5,10 +5,11 @@
 //! event handler pushes a scope whose bindings are collected first (declarations are hoisted,
 //! variables remember where they are first assigned), then its statements are checked in order.
 //!
-//! Values of `key: value` entries, directive values, command words, list items and YAML-like
-//! suites are *data*: a bare word there is a word (`model: small-local`, `- cite the logs`), not
-//! a variable read, so only calls are checked in them. Code (function bodies, conditions,
-//! assignments, arguments) gets every check.
+//! What each position means (code, words, declaration, data) is decided by
+//! `crate::syntax::position`, which the interpreter reads too. In code a bare name is a read
+//! and must be bound (V009); elsewhere it is a word (`model: small-local`, `- cite the logs`).
+//! A call that resolves nowhere is an error (V001) where calls run, and a capability
+//! reference (W006) in declarations and data.
 
 pub mod modules;
 mod scope;
@@ -19,6 +20,7 @@ use crate::registry::builtins;
 use crate::registry::vocabulary;
 use crate::syntax::ast::*;
 use crate::syntax::diagnostic::{rules, Diagnostic};
+use crate::syntax::position::{self, Block as BlockRole, Position};
 use crate::syntax::span::Span;
 use crate::syntax::visit::{self, Visitor};
 pub use modules::ModuleCache;
@@ -41,7 +43,8 @@ pub fn validate<'a>(file: &'a File<'a>, cx: &Context<'_>) -> Vec<Diagnostic> {
         cx,
         scopes: Vec::new(),
         diags: Vec::new(),
-        data: 0,
+        position: Position::Code,
+        block: BlockRole::Code,
         unresolved: HashSet::new(),
         brace_depth: 0,
     };
@@ -56,8 +59,10 @@ struct Validator<'a, 'c> {
     cx: &'c Context<'c>,
     scopes: Vec<Scope<'a>>,
     diags: Vec<Diagnostic>,
-    /// Above zero while visiting data (see the module doc).
-    data: u32,
+    /// What the node being visited means (see `crate::syntax::position`).
+    position: Position,
+    /// What kind of block the statement being visited sits in.
+    block: BlockRole,
     /// Module paths already reported as not found (one warning each).
     unresolved: HashSet<String>,
     /// Brace blocks entered while collecting the current scope.
@@ -101,10 +106,29 @@ impl<'a> Validator<'a, '_> {
         self.scopes.pop();
     }
 
-    fn as_data(&mut self, f: impl FnOnce(&mut Self)) {
-        self.data += 1;
+    /// Visit something that means `inner` where it is written; inside a declaration it
+    /// stays a declaration (`Position::nest`).
+    fn at(&mut self, inner: Position, f: impl FnOnce(&mut Self)) {
+        let outer = self.position;
+        self.position = outer.nest(inner);
         f(self);
-        self.data -= 1;
+        self.position = outer;
+    }
+
+    /// Visit a block of statements of the given kind, at the given position.
+    fn in_block(&mut self, block: BlockRole, inner: Position, f: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.block, block);
+        self.at(inner, f);
+        self.block = outer;
+    }
+
+    /// A body that is code wherever it is written (functions, lambdas, handlers).
+    fn as_code(&mut self, block: BlockRole, f: impl FnOnce(&mut Self)) {
+        let outer = (self.position, self.block);
+        self.position = Position::Code;
+        self.block = block;
+        f(self);
+        (self.position, self.block) = outer;
     }
 
     fn scope(&mut self) -> &mut Scope<'a> {
@@ -263,8 +287,37 @@ impl<'a> Validator<'a, '_> {
                 };
                 self.scope().bind(bound, kind, end, span);
             }
+            StmtKind::NamedBlock { name, .. } | StmtKind::Behavior { name, .. } => self
+                .scope()
+                .bind(name.node, BindingKind::Callable, 0, name.span),
+            StmtKind::When { cond, .. } => {
+                let event = match &cond.node {
+                    ExprKind::Name { name } => Some((*name, cond.span)),
+                    ExprKind::Call { callee, .. } => match callee.node {
+                        ExprKind::Name { name } => Some((name, callee.span)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some((name, span)) = event {
+                    self.scope().bind(name, BindingKind::Callable, 0, span);
+                } else {
+                    // `when load > 90%:` watches values of the runtime: the condition
+                    // declares the names it reads.
+                    let mut watched = Vec::new();
+                    names_read(cond, &mut watched);
+                    for (name, span) in watched {
+                        self.scope().bind(name, BindingKind::Runtime, 0, span);
+                    }
+                }
+            }
+            StmtKind::Section { section, body, .. } => {
+                // `parallel:` entries are assignments: `await a, b` reads them.
+                if position::section_body(*section).0 == BlockRole::Code {
+                    self.collect_nested(body);
+                }
+            }
             StmtKind::Directive { .. }
-            | StmtKind::Section { .. }
             | StmtKind::ListItem { .. }
             | StmtKind::Recall { .. }
             | StmtKind::Await { .. }
@@ -276,10 +329,7 @@ impl<'a> Validator<'a, '_> {
             | StmtKind::Wait { .. }
             | StmtKind::Log { .. }
             | StmtKind::Think { .. }
-            | StmtKind::NamedBlock { .. }
-            | StmtKind::When { .. }
             | StmtKind::Trigger { .. }
-            | StmtKind::Behavior { .. }
             | StmtKind::Foreign { .. }
             | StmtKind::Error => {}
         }
@@ -304,35 +354,40 @@ impl<'a> Validator<'a, '_> {
     /// A function-like body: parameters bound from the start, then the body's own bindings.
     fn function_body(&mut self, params: &'a [Param<'a>], body: FnBody<'a>) {
         self.check_duplicate_params(params);
-        self.scoped(ScopeKind::Function, |v| {
-            for p in params {
-                if p.pattern.is_empty() {
-                    v.scope()
-                        .bind(p.name.node, BindingKind::Variable, 0, p.name.span);
-                } else {
-                    for n in &p.pattern {
-                        v.scope().bind(n.node, BindingKind::Variable, 0, n.span);
+        self.as_code(BlockRole::Code, |v| {
+            v.scoped(ScopeKind::Function, |v| {
+                for p in params {
+                    if p.pattern.is_empty() {
+                        v.scope()
+                            .bind(p.name.node, BindingKind::Variable, 0, p.name.span);
+                    } else {
+                        for n in &p.pattern {
+                            v.scope().bind(n.node, BindingKind::Variable, 0, n.span);
+                        }
                     }
                 }
-            }
-            for p in params {
-                v.visit_param(p);
-            }
-            match body {
-                FnBody::Block(b) => {
-                    v.collect(&b.stmts);
-                    v.visit_block(b);
+                for p in params {
+                    v.visit_param(p);
                 }
-                FnBody::Expr(e) => v.visit_expr(e),
-            }
+                match body {
+                    FnBody::Block(b) => {
+                        v.collect(&b.stmts);
+                        v.visit_block(b);
+                    }
+                    FnBody::Expr(e) => v.visit_expr(e),
+                }
+            })
         });
     }
 
-    /// A plugin, named block or event handler: its own scope, no parameters.
-    fn handler_body(&mut self, block: &'a Block<'a>) {
-        self.scoped(ScopeKind::Function, |v| {
-            v.collect(&block.stmts);
-            v.visit_block(block);
+    /// A plugin, named block or event handler: its own scope, no parameters. `role` says
+    /// whether its entries are metadata (plugins, named blocks) or assignments (handlers).
+    fn handler_body(&mut self, block: &'a Block<'a>, role: BlockRole) {
+        self.as_code(role, |v| {
+            v.scoped(ScopeKind::Function, |v| {
+                v.collect(&block.stmts);
+                v.visit_block(block);
+            })
         });
     }
 
@@ -416,6 +471,24 @@ impl<'a> Validator<'a, '_> {
         );
     }
 
+    /// A `key: value` entry or directive: the value and trailing options at `value`, the
+    /// indented suite below it as a mapping of declarations.
+    fn entry(&mut self, kv: &'a KeyValue<'a>, value: Position) {
+        self.at(value, |v| {
+            if let Some(x) = &kv.value {
+                v.visit_value(x);
+            }
+            for o in &kv.options {
+                v.visit_value(&o.value);
+            }
+        });
+        if let Some(b) = &kv.body {
+            self.in_block(BlockRole::Mapping, Position::Declaration, |v| {
+                v.visit_block(b)
+            });
+        }
+    }
+
     fn check_directive(&mut self, directive: DirectiveKind, kv: &KeyValue<'a>) {
         match directive {
             DirectiveKind::Intent => self.emit(
@@ -460,30 +533,45 @@ impl<'a> Validator<'a, '_> {
         }
     }
 
-    /// A command's verb, or a bare word on a line of its own.
-    fn check_verb(&mut self, verb: &str, span: Span) {
-        if self.lookup(verb).is_some()
+    /// Whether a command verb (or a bare word on its own line) means something known: a
+    /// verb of the vocabulary or of `[host] verbs`, a builtin, a host function or a name in
+    /// scope (a call without parentheses).
+    fn verb_is_known(&self, verb: &str) -> bool {
+        self.lookup(verb).is_some()
             || vocabulary::lookup(verb).is_some()
             || builtins::lookup(verb).is_some()
-        {
+            || self.cx.host.has_verb(verb)
+            || self.cx.host.function(verb).is_some()
+    }
+
+    /// A command's verb. Verb phrases are open (`adapt_strategy to "new load"`), so an
+    /// unknown verb is an error only when it is a near miss of a known or declared verb
+    /// (`sumarize logs`), which is almost always a typo.
+    fn check_verb(&mut self, verb: &str, span: Span) {
+        if self.verb_is_known(verb) {
             return;
         }
         if let Some(new) = builtins::renamed(verb) {
             self.renamed_builtin(verb, new, span);
             return;
         }
-        let mut candidates: Vec<&str> = vocabulary::VERBS.iter().map(|v| v.name).collect();
-        candidates.extend(builtins::BUILTINS.iter().map(|b| b.name));
-        candidates.extend(self.visible_names());
-        let mut d = Diagnostic::new(
+        let verbs = vocabulary::VERBS
+            .iter()
+            .map(|v| v.name)
+            .chain(self.cx.host.verbs.iter().map(String::as_str));
+        let Some(near) = suggest::near_miss(verb, verbs) else {
+            return;
+        };
+        let d = Diagnostic::new(
             &rules::UNKNOWN_COMMAND,
             span,
             format!("unknown command '{verb}'"),
         )
-        .with_label("not a command verb, builtin or defined name");
-        if let Some(s) = suggest::closest(verb, candidates) {
-            d = d.with_help(format!("did you mean `{s}`?"));
-        }
+        .with_label("not a known verb, but close to one")
+        .with_help(format!(
+            "did you mean `{near}`? (an open verb phrase with a new verb is fine; declare it \
+             under `[host] verbs` in aether.toml to keep this spelling)"
+        ));
         self.emit(d);
     }
 
@@ -537,7 +625,17 @@ impl<'a> Validator<'a, '_> {
             );
             return;
         }
-        if self.data > 0 || is_ambient(name) {
+        if !self.position.reads_names() || is_ambient(name) {
+            return;
+        }
+        if self.lookup(name).is_none() {
+            if builtins::lookup(name).is_none()
+                && self.cx.host.function(name).is_none()
+                && !self.cx.host.has_name(name)
+                && !builtins::is_runtime_name(name)
+            {
+                self.undefined_name(name, span);
+            }
             return;
         }
         let f = self
@@ -572,6 +670,24 @@ impl<'a> Validator<'a, '_> {
         );
     }
 
+    fn undefined_name(&mut self, name: &str, span: Span) {
+        let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
+        candidates.extend(self.visible_names());
+        let mut d = Diagnostic::new(
+            &rules::UNDEFINED_NAME,
+            span,
+            format!("undefined name '{name}'"),
+        )
+        .with_label("not a variable, parameter, function, import or builtin");
+        d = match suggest::closest(name, candidates) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(
+                "if the host runtime provides it, declare it under `[host] functions` in aether.toml",
+            ),
+        };
+        self.emit(d);
+    }
+
     fn check_call(&mut self, name: &'a str, span: Span, args: &[Arg<'a>]) {
         let binding = self
             .scopes
@@ -592,11 +708,28 @@ impl<'a> Validator<'a, '_> {
                 );
                 return;
             }
+            Some(BindingKind::Callable) => return,
             Some(_) => {
                 self.check_read(name, span);
                 return;
             }
             None => {}
+        }
+        // A host declaration comes before the builtin of the same name: it may widen the
+        // builtin's signature for this project.
+        if let Some(f) = self.cx.host.function(name) {
+            if let Some((params, required, variadic)) = f.signature() {
+                Self::check_args(
+                    &mut self.diags,
+                    name,
+                    span,
+                    &params,
+                    required,
+                    variadic,
+                    args,
+                );
+            }
+            return;
         }
         if let Some(b) = builtins::lookup(name) {
             Self::check_args(
@@ -614,17 +747,37 @@ impl<'a> Validator<'a, '_> {
             self.renamed_builtin(name, new, span);
             return;
         }
+        // A command verb written as a call: `retry("api")`, `status()`.
+        if vocabulary::lookup(name).is_some() || self.cx.host.has_verb(name) {
+            return;
+        }
         let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
         candidates.extend(self.visible_names());
-        let mut d = Diagnostic::new(
-            &rules::UNKNOWN_FUNCTION,
-            span,
-            format!("unknown function '{name}'"),
-        )
-        .with_label("not a builtin, and not defined or imported in this file");
-        if let Some(s) = suggest::closest(name, candidates) {
-            d = d.with_help(format!("did you mean `{s}`?"));
-        }
+        candidates.extend(self.cx.host.functions.iter().map(|f| f.name.as_str()));
+        let suggestion = suggest::closest(name, candidates);
+        // In a declaration an unknown name is a capability of the host, unless it is a near
+        // miss of a function that exists: then it is a typo, and an error everywhere.
+        let mut d = if self.position.runs_calls() || suggestion.is_some() {
+            Diagnostic::new(
+                &rules::UNKNOWN_FUNCTION,
+                span,
+                format!("unknown function '{name}'"),
+            )
+            .with_label("not a builtin, and not defined or imported in this file")
+        } else {
+            Diagnostic::new(
+                &rules::UNRESOLVED_CAPABILITY,
+                span,
+                format!("unresolved capability '{name}'"),
+            )
+            .with_label("a declarative position: this names something the host should provide")
+        };
+        d = match suggestion {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(
+                "if the host runtime provides it, declare it under `[host] functions` in aether.toml",
+            ),
+        };
         self.emit(d);
     }
 
@@ -820,6 +973,20 @@ impl<'a> Validator<'a, '_> {
     }
 }
 
+/// The bare names an expression reads (not member names, not call arguments' keywords).
+fn names_read<'a>(expr: &'a Expr<'a>, out: &mut Vec<(&'a str, Span)>) {
+    struct Names<'o, 'a>(&'o mut Vec<(&'a str, Span)>);
+    impl<'a> Visitor<'a> for Names<'_, 'a> {
+        fn visit_expr(&mut self, e: &'a Expr<'a>) {
+            match e.node {
+                ExprKind::Name { name } => self.0.push((name, e.span)),
+                _ => visit::walk_expr(self, e),
+            }
+        }
+    }
+    Names(out).visit_expr(expr);
+}
+
 enum FnBody<'a> {
     Block(&'a Block<'a>),
     Expr(&'a Expr<'a>),
@@ -839,7 +1006,7 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                         span,
                     },
                 body,
-            } if self.data == 0 => {
+            } if self.position == Position::Code => {
                 // A bare word on its own line is a command without arguments (`status`).
                 self.check_verb(name, *span);
                 if let Some(b) = body {
@@ -858,11 +1025,30 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
             }
             StmtKind::Directive { directive, kv } => {
                 self.check_directive(*directive, kv);
-                self.as_data(|v| v.visit_key_value(kv));
+                self.entry(kv, position::directive_value(*directive));
             }
-            StmtKind::Entry { kv } => self.as_data(|v| v.visit_key_value(kv)),
-            StmtKind::Section { body, .. } => self.as_data(|v| v.visit_block(body)),
-            StmtKind::ListItem { item } => self.as_data(|v| v.visit_stmt(item)),
+            StmtKind::Entry { kv } => self.entry(kv, self.block.entry_value()),
+            StmtKind::Section { section, body, .. } => {
+                let (block, inner) = position::section_body(*section);
+                self.in_block(block, inner, |v| v.visit_block(body));
+            }
+            StmtKind::ListItem { item: step } | StmtKind::Step { stmt: step, .. } => {
+                // In a code block (a `transaction:` list, a script's top level) a step runs;
+                // in a mapping or a configuration block it names a step for the host.
+                let inner = match self.block {
+                    BlockRole::Code => Position::Words,
+                    _ => position::STEP,
+                };
+                self.in_block(BlockRole::Mapping, inner, |v| v.visit_stmt(step));
+            }
+            StmtKind::Let {
+                let_kind,
+                value: Some(value),
+                ..
+            } => self.at(position::let_value(*let_kind), |v| match value {
+                AssignValue::Expr { expr } => v.visit_expr(expr),
+                AssignValue::Stmt { stmt } => v.visit_stmt(stmt),
+            }),
             StmtKind::For { iter, body, .. } => {
                 self.visit_expr(iter);
                 self.loop_body(body);
@@ -880,7 +1066,7 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                 for c in catches {
                     if let Some(x) = &c.exception {
                         // `except Timeout`: an exception class name, not a variable.
-                        self.as_data(|v| v.visit_expr(x));
+                        self.at(Position::Words, |v| v.visit_expr(x));
                     }
                     self.visit_block(&c.body);
                 }
@@ -891,7 +1077,9 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
             StmtKind::Match { subject, cases } => {
                 self.visit_expr(subject);
                 for c in cases {
-                    self.as_data(|v| c.patterns.iter().for_each(|p| v.visit_expr(p)));
+                    self.at(Position::Words, |v| {
+                        c.patterns.iter().for_each(|p| v.visit_expr(p))
+                    });
                     self.visit_block(&c.body);
                 }
             }
@@ -901,24 +1089,61 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                 self.function_body(params, FnBody::Block(body))
             }
             StmtKind::Plugin { body, .. } | StmtKind::Behavior { body, .. } => {
-                self.handler_body(body)
+                self.handler_body(body, BlockRole::Container)
             }
             StmtKind::NamedBlock { args, body, .. } => {
                 if let Some(args) = args {
-                    self.as_data(|v| args.iter().for_each(|a| v.visit_arg(a)));
+                    self.at(Position::Data, |v| args.iter().for_each(|a| v.visit_arg(a)));
                 }
-                self.handler_body(body);
+                self.handler_body(body, BlockRole::Container);
             }
             StmtKind::When { cond, body } => {
                 // `when archive_requested(scope="all"):` names an event, not a function.
-                self.as_data(|v| match &cond.node {
+                self.at(Position::Data, |v| match &cond.node {
                     ExprKind::Call { args, .. } => args.iter().for_each(|a| v.visit_arg(a)),
                     _ => v.visit_expr(cond),
                 });
-                self.handler_body(body);
+                // The event's payload fields are the handler's parameters:
+                // `when digest_requested(scope="week"):` binds `scope`, `when failed(job):`
+                // binds `job`.
+                let payload: Vec<&'a Name<'a>> = match &cond.node {
+                    ExprKind::Call { args, .. } => args
+                        .iter()
+                        .filter_map(|a| match a {
+                            Arg::Keyword { name, .. } => Some(name),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let positional: Vec<(&'a str, Span)> = match &cond.node {
+                    ExprKind::Call { args, .. } => args
+                        .iter()
+                        .filter_map(|a| match a {
+                            Arg::Positional { value } => match value.node {
+                                ExprKind::Name { name } => Some((name, value.span)),
+                                _ => None,
+                            },
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                self.as_code(BlockRole::Code, |v| {
+                    v.scoped(ScopeKind::Function, |v| {
+                        for n in payload {
+                            v.scope().bind(n.node, BindingKind::Variable, 0, n.span);
+                        }
+                        for (n, span) in positional {
+                            v.scope().bind(n, BindingKind::Variable, 0, span);
+                        }
+                        v.collect(&body.stmts);
+                        v.visit_block(body);
+                    })
+                });
             }
             StmtKind::Trigger { head, body, .. } => {
-                self.as_data(|v| {
+                self.at(Position::Data, |v| {
                     for p in head {
                         match p {
                             Part::Expr {
@@ -932,31 +1157,42 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                         }
                     }
                 });
-                self.handler_body(body);
+                self.handler_body(body, BlockRole::Code);
             }
-            StmtKind::Remember { value, tags, body } => self.as_data(|v| {
-                v.visit_expr(value);
-                if let Some(t) = tags {
-                    v.visit_expr(t);
-                }
+            StmtKind::Remember { value, tags, body } => {
+                self.at(Position::Words, |v| {
+                    v.visit_expr(value);
+                    if let Some(t) = tags {
+                        v.visit_expr(t);
+                    }
+                });
                 if let Some(b) = body {
-                    v.visit_block(b);
+                    self.in_block(BlockRole::Mapping, Position::Data, |v| v.visit_block(b));
                 }
-            }),
-            StmtKind::Recall { value, into, .. } => self.as_data(|v| {
+            }
+            StmtKind::Recall { value, into, .. } => self.at(Position::Words, |v| {
                 v.visit_expr(value);
                 if let Some(x) = into {
                     v.visit_expr(x);
                 }
             }),
-            StmtKind::Phrase { body: Some(b), .. } => self.as_data(|v| v.visit_block(b)),
+            StmtKind::Phrase { body: Some(b), .. } => {
+                self.in_block(BlockRole::Mapping, Position::Declaration, |v| {
+                    v.visit_block(b)
+                })
+            }
             StmtKind::Command { command } => {
-                if self.data == 0 {
+                if self.position == Position::Code {
                     self.check_verb(command.verb.node, command.verb.span);
                 }
-                self.as_data(|v| command.parts.iter().for_each(|p| v.visit_part(p)));
+                let known = self.verb_is_known(command.verb.node);
+                self.at(position::command_parts(known), |v| {
+                    command.parts.iter().for_each(|p| v.visit_part(p))
+                });
+                // A command's trailing block holds its arguments (`remember s as "t" { k: v }`,
+                // `recall notes where:` + a filter over the items): words, not reads.
                 if let Some(b) = &command.body {
-                    self.visit_block(b);
+                    self.in_block(BlockRole::Mapping, Position::Words, |v| v.visit_block(b));
                 }
             }
             _ => visit::walk_stmt(self, stmt),
@@ -976,6 +1212,13 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                         self.visit_expr(callee);
                     }
                     _ => self.visit_expr(callee),
+                }
+                args.iter().for_each(|a| self.visit_arg(a));
+            }
+            // `new FeedClient(x)`: a class of the host runtime or of JavaScript, not a read.
+            ExprKind::New { callee, args } => {
+                if !matches!(callee.node, ExprKind::Name { .. }) {
+                    self.visit_expr(callee);
                 }
                 args.iter().for_each(|a| self.visit_arg(a));
             }

@@ -95,6 +95,12 @@ pub enum BindingKind<'a> {
         exports: Option<Arc<Exports>>,
     },
     Plugin,
+    /// A name the file declares without `fn` that may be called with any arguments: a
+    /// lifecycle or named block (`on_run { }` called as `on_run()`), an event declared by a
+    /// `when name(args):` head.
+    Callable,
+    /// A value of the runtime the file watches (`when load > 90%:` declares `load`).
+    Runtime,
 }
 
 impl BindingKind<'_> {
@@ -104,6 +110,7 @@ impl BindingKind<'_> {
         match (self, other) {
             (BindingKind::Function(_), BindingKind::Function(_)) => false,
             (BindingKind::Function(_), _) => true,
+            (BindingKind::Callable, BindingKind::Variable | BindingKind::Key) => true,
             (BindingKind::Variable, BindingKind::Key) => true,
             _ => false,
         }

@@ -17,6 +17,23 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         .map(|(_, c)| c)
 }
 
+/// The known word `name` is most likely a misspelling of: within an edit distance of two,
+/// and of a third of its length (so four-letter words allow one edit). Used where an
+/// unknown word is legitimate on its own (open verb phrases) and only a near miss is wrong.
+pub fn near_miss<'c>(name: &str, known: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let lower = name.to_lowercase();
+    let limit = (name.chars().count() / 3).clamp(1, 2);
+    known
+        .into_iter()
+        .filter(|c| *c != name)
+        .filter_map(|c| {
+            let d = strsim::osa_distance(&lower, &c.to_lowercase());
+            (d <= limit).then_some((d, c))
+        })
+        .min()
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::closest;
@@ -38,5 +55,20 @@ mod tests {
             None,
             "an exact match is not a suggestion"
         );
+    }
+
+    #[test]
+    fn near_misses_are_close_typos_only() {
+        use super::near_miss;
+        let verbs = ["status", "summarize", "learn", "store", "scan"];
+        assert_eq!(near_miss("statsu", verbs), Some("status"));
+        assert_eq!(near_miss("sumarize", verbs), Some("summarize"));
+        assert_eq!(near_miss("adapt_strategy", verbs), None);
+        assert_eq!(
+            near_miss("plan", verbs),
+            None,
+            "two edits are too many for 4 letters"
+        );
+        assert_eq!(near_miss("contribute", verbs), None);
     }
 }
