@@ -89,6 +89,8 @@ builtins! {
         "Call a plugin's function (default `on_run`) with the remaining arguments.";
     Reference "check_confidence" ("value", "threshold") 0 false
         "True when a confidence value (default: the last evaluated) reaches the threshold (default 0.5).";
+    Helper "clearInterval" ("id") 0 false "Cancel a timer set by `setInterval`.";
+    Helper "clearTimeout" ("id") 0 false "Cancel a timer set by `setTimeout` (an unknown id is ignored).";
     Helper "count" ("items", "predicate") 1 false
         "Number of items, or of items for which the predicate returns true.";
     Library "delete_memory" ("id") 1 false "Delete the memory entry with this id; true if it existed.";
@@ -114,7 +116,8 @@ builtins! {
         "Record a metric value, or read all recorded metrics when called without arguments.";
     Helper "min" ("items") 1 true "Smallest of the arguments, or of one list argument.";
     Reference "narrate" ("text") 1 false "Print text for the operator.";
-    Library "notify" ("user", "content") 1 false "Send a notification (recorded in memory and printed).";
+    Library "notify" ("user", "content", "team", "channel") 0 false
+        "Send a notification to a user, team or channel (recorded in memory and printed).";
     Library "now" () 0 false "The current time in seconds since the Unix epoch (fixed under --deterministic).";
     Library "plugin" ("name") 1 false "A handle to a plugin on the plugin path, by name.";
     Helper "print" () 0 true "Print the arguments, separated by spaces.";
@@ -128,8 +131,13 @@ builtins! {
         "Memory entries matching a text or a map of fields, newest first.";
     Library "search_memory_one" ("query") 1 false "The newest memory entry matching the query, or null.";
     Reference "self_heal" ("component") 0 false "Record a self-healing attempt for a component and report it.";
+    Helper "setInterval" ("callback", "delay") 1 true
+        "Call the callback every `delay` milliseconds after the script's body, until cleared; returns the timer id.";
+    Helper "setTimeout" ("callback", "delay") 1 true
+        "Call the callback (with any further arguments) once, `delay` milliseconds after it was set, after the script's body; returns the timer id.";
     Library "set_global" ("key", "value") 2 false "Set a global value shared by plugins.";
-    Helper "sleep" ("seconds") 1 false "Pause (virtual time under --deterministic).";
+    Helper "sleep" ("duration", "unit") 1 false
+        "Pause for a duration (`sleep(5)`, `sleep(5, \"minutes\")`, `sleep(2m)`); virtual time under --deterministic.";
     Helper "sorted" ("items", "key", "reverse") 1 false
         "A sorted copy of a list, optionally by a key function.";
     Reference "store" ("value", "tag") 1 false "Store a value in memory, optionally tagged.";
@@ -219,4 +227,46 @@ mod tests {
         assert!(lookup("frobnicate").is_none());
         assert_eq!(renamed("analyze_plugins"), Some("available_plugins"));
     }
+}
+
+/// Names the runtime binds around every script, read without any declaration: the event
+/// being handled and its payload, the plugin's context and configuration, the memory store,
+/// and the JavaScript globals of the brace dialect. A project's own runtime values are
+/// declared under `[host] names` in `aether.toml` instead.
+pub const RUNTIME_NAMES: &[&str] = &[
+    "event",
+    "context",
+    "ctx",
+    "input",
+    "inputs",
+    "payload",
+    "args",
+    "params",
+    "config",
+    "settings",
+    "env",
+    "memory",
+    "state",
+    "agent",
+    "system",
+    "metrics",
+    "plugins",
+    "request",
+    "response",
+    "console",
+    "Math",
+    "JSON",
+    "Date",
+    "Object",
+    "Array",
+    "String",
+    "Number",
+    "Promise",
+    "Infinity",
+    "NaN",
+    "undefined",
+];
+
+pub fn is_runtime_name(name: &str) -> bool {
+    RUNTIME_NAMES.contains(&name)
 }

@@ -377,7 +377,11 @@ impl<'a> Interp<'a, '_> {
                 }
             }
             "notify" => {
-                let user = arg(0).display();
+                // The recipient is a user, a team or a channel, whichever is given.
+                let user = [0, 2, 3]
+                    .into_iter()
+                    .find(|&i| given(i))
+                    .map_or_else(|| "operator".to_string(), |i| arg(i).display());
                 let content = arg(1).display();
                 let id = self.record(
                     "notification",
@@ -475,8 +479,41 @@ impl<'a> Interp<'a, '_> {
                 Value::Null
             }
             "sleep" => {
-                let secs = arg(0).as_f64().unwrap_or(0.0);
-                self.wait(secs, span)?;
+                // A plain number is seconds; a duration literal (`2m`) already is; a unit
+                // word scales the number: `sleep(5, "minutes")`.
+                let amount = arg(0).as_f64().unwrap_or(0.0);
+                let factor = match arg(1) {
+                    Value::Null => 1.0,
+                    unit => match unit.display().as_str() {
+                        "ms" | "millisecond" | "milliseconds" => 0.001,
+                        "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+                        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+                        "h" | "hr" | "hour" | "hours" => 3600.0,
+                        "d" | "day" | "days" => 86400.0,
+                        other => return self.fail(span, format!("sleep: unknown unit '{other}'")),
+                    },
+                };
+                self.wait(amount * factor, span)?;
+                Value::Null
+            }
+            "setTimeout" | "setInterval" => {
+                let callback = arg(0);
+                if !callback.is_callable() {
+                    return self.fail(
+                        span,
+                        format!("{}: the first argument must be a function", b.name),
+                    );
+                }
+                let delay = arg(1).as_f64().unwrap_or(0.0);
+                let extra = a.get(2..).map(<[Value<'a>]>::to_vec).unwrap_or_default();
+                let now = self.now();
+                let repeat = b.name == "setInterval";
+                Value::Int(self.timers.set(now, delay, callback, extra, repeat, span))
+            }
+            "clearTimeout" | "clearInterval" => {
+                if let Value::Int(id) = arg(0) {
+                    self.timers.clear(id);
+                }
                 Value::Null
             }
             "sorted" => {

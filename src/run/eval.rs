@@ -79,6 +79,8 @@ pub struct Interp<'a, 'o> {
     pub(super) confidence: f64,
     /// `on_error:` handlers: (the error kind they match, the `do:` value, their scope).
     on_error: Vec<(String, &'a crate::syntax::ast::Value<'a>, Env<'a>)>,
+    /// `setTimeout` / `setInterval` timers, run after the body (see `timers.rs`).
+    pub(super) timers: super::timers::Timers<'a>,
 }
 
 /// Run one file. Returns the diagnostics of a failed run (empty on success) and, when the
@@ -149,11 +151,13 @@ pub fn run<'a>(
         handlers: Vec::new(),
         confidence: 0.0,
         on_error: Vec::new(),
+        timers: Default::default(),
     };
     let globals = interp.globals.clone();
     let result = interp
         .exec_block_stmts(&parsed.file.stmts, &globals)
-        .and_then(|_| interp.run_plugins_of(0));
+        .and_then(|_| interp.run_plugins_of(0))
+        .and_then(|_| interp.run_timers());
     let _ = interp.out.flush();
     match result {
         Ok(()) => (Vec::new(), None, None),
@@ -348,6 +352,22 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     /// `wait 2s` / `sleep(2)`: virtual under `--deterministic`, else real (bounded by the
     /// timeout, which it reports as such).
+    /// Fires the pending timers in order of due time, waiting for each (on the virtual clock
+    /// under `--deterministic`), until none is left. An interval that is never cleared runs
+    /// until the step or time budget ends the run, as it would run forever in a browser.
+    fn run_timers(&mut self) -> R<'a, ()> {
+        while let Some(timer) = self.timers.next() {
+            self.tick(timer.span)?;
+            let wait = timer.due - self.now();
+            if wait > 0.0 {
+                self.wait(wait, timer.span)?;
+            }
+            self.call_value(&timer.callback, timer.args.clone(), Vec::new(), timer.span)?;
+            self.timers.again(timer);
+        }
+        Ok(())
+    }
+
     pub(super) fn wait(&mut self, seconds: f64, span: Span) -> R<'a, ()> {
         let seconds = seconds.max(0.0);
         if self.deterministic {

@@ -16,6 +16,7 @@ mod eval;
 mod expr;
 pub mod memory;
 mod methods;
+mod timers;
 mod value;
 
 use crate::syntax::diagnostic::{internal_error, Code, Diagnostic};

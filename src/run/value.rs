@@ -106,6 +106,11 @@ impl<'a> Value<'a> {
         format!("{article} {t}")
     }
 
+    /// Functions, lambdas, builtins and bound methods: what `call_value` can call.
+    pub fn is_callable(&self) -> bool {
+        matches!(self, Value::Func(_) | Value::Builtin(_) | Value::Method(_))
+    }
+
     pub fn truthy(&self) -> bool {
         match self {
             Value::Null => false,
