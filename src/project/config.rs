@@ -52,6 +52,8 @@ struct RawHost {
     verbs: Vec<Spanned<String>>,
     #[serde(default)]
     plugins: Vec<Spanned<String>>,
+    #[serde(default)]
+    names: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -185,6 +187,7 @@ impl Config {
         for (key, names, out) in [
             ("verbs", &raw.host.verbs, &mut host.verbs),
             ("plugins", &raw.host.plugins, &mut host.plugins),
+            ("names", &raw.host.names, &mut host.names),
         ] {
             for name in names {
                 let n = name.get_ref().trim();
@@ -260,7 +263,7 @@ impl Config {
     /// glob matches the file's path relative to the config's directory, or its name.
     pub fn ignored_rules(&self, file: Option<&Path>) -> RuleSet {
         let mut set = self.ignore.clone();
-        if let Some(file) = file {
+        if let Some(file) = file.filter(|_| !self.per_file_ignores.is_empty()) {
             let file = absolute_file(file);
             let relative = file.strip_prefix(&self.root).ok();
             let name = file.file_name().map(Path::new);
@@ -346,18 +349,24 @@ impl Discovery {
             ConfigSource::Isolated => Ok(None),
             ConfigSource::File(_) => Ok(self.explicit.clone()),
             ConfigSource::Discover => match file {
-                Some(file) => self.for_dir(&absolute(parent_dir(file))),
+                Some(file) => self.for_dir(parent_dir(file)),
                 None => Ok(None),
             },
         }
     }
 
-    fn for_dir(&self, start: &Path) -> Found {
+    fn for_dir(&self, given: &Path) -> Found {
         // One lock for the whole walk: two threads never load the same file twice, and a walk
         // is a few `stat` calls except the first time a config is read.
         let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
-        let mut walked = Vec::new();
-        let mut dir = Some(start);
+        // The directory as the caller spelt it is cached too, so the files of a bulk check
+        // after the first in a folder cost no system call.
+        if let Some(hit) = dirs.get(given) {
+            return hit.clone();
+        }
+        let start = absolute(given);
+        let mut walked = vec![given.to_path_buf()];
+        let mut dir = Some(start.as_path());
         let found = loop {
             let Some(d) = dir else { break Ok(None) };
             if let Some(hit) = dirs.get(d) {
