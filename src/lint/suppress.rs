@@ -76,7 +76,10 @@ pub fn apply(
                         code.span,
                         format!("unknown rule '{}' in suppression", code.text),
                     )
-                    .with_help("`aether explain` lists the rule ids and names"),
+                    .with_help(match similar_rule(&code.text) {
+                        Some(r) => format!("did you mean `{}` ({})?", r.id, r.name),
+                        None => "`aether explain` lists the rule ids and names".to_string(),
+                    }),
                 ),
                 Some(rule)
                     if !std::ptr::eq(rule, &rules::UNUSED_SUPPRESSION)
@@ -189,6 +192,22 @@ impl Suppressions {
             !suppressed
         });
     }
+}
+
+/// The rule a mistyped id or name most likely meant (`V01`, `unknown-functon`).
+fn similar_rule(text: &str) -> Option<&'static Rule> {
+    let limit = if text.len() <= 4 { 1 } else { 2 };
+    rules::ALL
+        .iter()
+        .copied()
+        .map(|r| {
+            let id = strsim::levenshtein(&text.to_ascii_uppercase(), r.id);
+            let name = strsim::levenshtein(&text.to_ascii_lowercase(), r.name);
+            (id.min(name), r)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, r)| r)
 }
 
 /// Parse, I/O and internal errors stand whatever a comment says.
@@ -385,6 +404,13 @@ mod tests {
         let src = "x = (  # aether: ignore[P002]\n";
         let d = at_line(src, 1, &rules::UNCLOSED_DELIMITER);
         assert_eq!(check(src, vec![d], false).len(), 1);
+    }
+
+    #[test]
+    fn mistyped_rules_get_a_suggestion() {
+        assert_eq!(similar_rule("V01").map(|r| r.id), Some("V001"));
+        assert_eq!(similar_rule("unknown-functon").map(|r| r.id), Some("V001"));
+        assert!(similar_rule("nonsense").is_none());
     }
 
     #[test]
