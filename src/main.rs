@@ -145,6 +145,7 @@ fn run() -> ExitCode {
             &cli,
             &settings,
         )),
+        Some(Cmd::Init { ref paths, force }) => cli::init::cmd_init(paths, force, &cli.plugin_path),
         Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
         None => match cli.file {
             Some(file) if cli.check => Ok(cli::check::cmd_check_one(

@@ -12,6 +12,7 @@
 //!   inside its parent's; diagnostics in bounds).
 
 use aether::lint::check::{check_text, Settings};
+use aether::project::config::ConfigSource;
 use aether::syntax::diagnostic::Severity;
 use aether::syntax::parse;
 mod common;
@@ -66,10 +67,15 @@ fn concise(path: &Path, src: &str) -> String {
 
 #[test]
 fn valid_files_parse_cleanly() {
+    let valid_settings = Settings::default()
+        .with_config(ConfigSource::Discover)
+        .expect("corpus/valid/aether.toml loads");
     insta::glob!("../corpus", "valid/**/*.aether", |path| {
         let src = read(path);
         check_invariants(&src);
-        let outcome = check_text(src.clone(), Some(path), &Settings::default());
+        // The valid corpus is a project: its `aether.toml` (written by `aether init`)
+        // declares the runtime names its scripts read.
+        let outcome = check_text(src.clone(), Some(path), &valid_settings);
         let errors: Vec<String> = outcome
             .diagnostics
             .iter()

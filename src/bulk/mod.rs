@@ -8,6 +8,7 @@
 //! Depends on: every lower stage (`syntax`, `registry`, `project`, `lint`, `run`); only the
 //! CLI depends on it.
 
+pub mod adopt;
 pub mod artifact;
 pub mod baseline;
 pub mod classify;

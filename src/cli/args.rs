@@ -95,6 +95,16 @@ pub enum Cmd {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write a first `aether.toml` declaring every function, verb and name the files use
+    /// that nothing defines, and say how many errors remain after adopting it.
+    Init {
+        /// Files or directories to survey (default: the current directory). The file is
+        /// written in the first directory given.
+        paths: Vec<PathBuf>,
+        /// Replace an existing aether.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Write the parse baseline (`parse_baseline.json`), or merge shard baselines.
     #[command(args_conflicts_with_subcommands = true)]
     Baseline {

@@ -8,6 +8,7 @@ pub mod check;
 pub mod classify;
 pub mod explain;
 pub mod gate;
+pub mod init;
 pub mod inspect;
 pub mod run;
 pub mod status;

@@ -170,6 +170,48 @@ pub fn renamed(name: &str) -> Option<&'static str> {
         .map(|(_, new)| *new)
 }
 
+/// Names the runtime binds around every script, read without any declaration: the event
+/// being handled and its payload, the plugin's context and configuration, the memory store,
+/// and the JavaScript globals of the brace dialect. A project's own runtime values are
+/// declared under `[host] names` in `aether.toml` instead.
+pub const RUNTIME_NAMES: &[&str] = &[
+    "event",
+    "context",
+    "ctx",
+    "input",
+    "inputs",
+    "payload",
+    "args",
+    "params",
+    "config",
+    "settings",
+    "env",
+    "memory",
+    "state",
+    "agent",
+    "system",
+    "metrics",
+    "plugins",
+    "request",
+    "response",
+    "console",
+    "Math",
+    "JSON",
+    "Date",
+    "Object",
+    "Array",
+    "String",
+    "Number",
+    "Promise",
+    "Infinity",
+    "NaN",
+    "undefined",
+];
+
+pub fn is_runtime_name(name: &str) -> bool {
+    RUNTIME_NAMES.contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,46 +269,4 @@ mod tests {
         assert!(lookup("frobnicate").is_none());
         assert_eq!(renamed("analyze_plugins"), Some("available_plugins"));
     }
-}
-
-/// Names the runtime binds around every script, read without any declaration: the event
-/// being handled and its payload, the plugin's context and configuration, the memory store,
-/// and the JavaScript globals of the brace dialect. A project's own runtime values are
-/// declared under `[host] names` in `aether.toml` instead.
-pub const RUNTIME_NAMES: &[&str] = &[
-    "event",
-    "context",
-    "ctx",
-    "input",
-    "inputs",
-    "payload",
-    "args",
-    "params",
-    "config",
-    "settings",
-    "env",
-    "memory",
-    "state",
-    "agent",
-    "system",
-    "metrics",
-    "plugins",
-    "request",
-    "response",
-    "console",
-    "Math",
-    "JSON",
-    "Date",
-    "Object",
-    "Array",
-    "String",
-    "Number",
-    "Promise",
-    "Infinity",
-    "NaN",
-    "undefined",
-];
-
-pub fn is_runtime_name(name: &str) -> bool {
-    RUNTIME_NAMES.contains(&name)
 }

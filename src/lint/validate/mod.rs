@@ -39,8 +39,30 @@ pub struct Context<'c> {
 
 /// All semantic diagnostics of a file that parsed without errors.
 pub fn validate<'a>(file: &'a File<'a>, cx: &Context<'_>) -> Vec<Diagnostic> {
+    validate_with_inventory(file, cx).0
+}
+
+/// The names a file uses that nothing in it, the builtins or the host declarations defines:
+/// what `aether init` proposes to declare under `[host]`.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// Unknown callees: name, number of arguments, and the known function it is most
+    /// likely a misspelling of.
+    pub functions: Vec<(String, usize, Option<String>)>,
+    /// Command verbs outside the vocabulary.
+    pub verbs: Vec<String>,
+    /// Names read in code that are bound nowhere.
+    pub names: Vec<String>,
+}
+
+/// The diagnostics of a file, and its inventory of unresolved names.
+pub fn validate_with_inventory<'a>(
+    file: &'a File<'a>,
+    cx: &Context<'_>,
+) -> (Vec<Diagnostic>, Inventory) {
     let mut v = Validator {
         cx,
+        inventory: Inventory::default(),
         scopes: Vec::new(),
         diags: Vec::new(),
         position: Position::Code,
@@ -52,11 +74,12 @@ pub fn validate<'a>(file: &'a File<'a>, cx: &Context<'_>) -> Vec<Diagnostic> {
         v.collect(&file.stmts);
         v.stmts(&file.stmts);
     });
-    v.diags
+    (v.diags, v.inventory)
 }
 
 struct Validator<'a, 'c> {
     cx: &'c Context<'c>,
+    inventory: Inventory,
     scopes: Vec<Scope<'a>>,
     diags: Vec<Diagnostic>,
     /// What the node being visited means (see `crate::syntax::position`).
@@ -555,6 +578,7 @@ impl<'a> Validator<'a, '_> {
             self.renamed_builtin(verb, new, span);
             return;
         }
+        self.inventory.verbs.push(verb.to_string());
         let verbs = vocabulary::VERBS
             .iter()
             .map(|v| v.name)
@@ -671,6 +695,7 @@ impl<'a> Validator<'a, '_> {
     }
 
     fn undefined_name(&mut self, name: &str, span: Span) {
+        self.inventory.names.push(name.to_string());
         let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
         candidates.extend(self.visible_names());
         let mut d = Diagnostic::new(
@@ -755,6 +780,11 @@ impl<'a> Validator<'a, '_> {
         candidates.extend(self.visible_names());
         candidates.extend(self.cx.host.functions.iter().map(|f| f.name.as_str()));
         let suggestion = suggest::closest(name, candidates);
+        self.inventory.functions.push((
+            name.to_string(),
+            args.len(),
+            suggestion.map(str::to_string),
+        ));
         // In a declaration an unknown name is a capability of the host, unless it is a near
         // miss of a function that exists: then it is a typo, and an error everywhere.
         let mut d = if self.position.runs_calls() || suggestion.is_some() {

@@ -1,0 +1,183 @@
+//! Adoption in one command (`aether init`): survey a tree for the names its files use that
+//! nothing defines, and write them as the `[host]` declarations of a first `aether.toml`.
+//!
+//! Every file is checked without configuration; each unresolved callee, command verb and
+//! name read becomes one entry with its call count, file count and the arities seen, sorted
+//! by file count (the names many files share are the host's API; a name in one file is more
+//! often a typo). The user reviews the list, deletes the typos, and commits the file.
+
+use crate::lint::check::Settings;
+use crate::lint::validate::{self, Inventory};
+use crate::project::host::Host;
+use crate::syntax::diagnostic::Diagnostic;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// One name to declare, and the evidence for it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub uses: usize,
+    pub files: BTreeSet<usize>,
+    /// Argument counts of the calls (functions only).
+    pub arities: BTreeSet<usize>,
+    /// A known function this name is one or two edits away from: most likely a typo.
+    pub typo_of: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Survey {
+    pub files: usize,
+    /// Files that did not parse: they hold no usable names, and their errors remain.
+    pub unparsed: usize,
+    pub functions: BTreeMap<String, Seen>,
+    pub verbs: BTreeMap<String, Seen>,
+    pub names: BTreeMap<String, Seen>,
+    /// Error diagnostics of the tree before adoption.
+    pub errors: usize,
+}
+
+/// Checks every file of `files` without configuration and collects what it leaves
+/// unresolved.
+pub fn survey(files: &[PathBuf], settings: &Settings) -> Survey {
+    let host = Host::default();
+    let per_file: Vec<(Option<Inventory>, usize)> = files
+        .par_iter()
+        .map(|path| {
+            let text = match crate::syntax::source::load(path) {
+                crate::syntax::source::Loaded::Text(t) => t,
+                crate::syntax::source::Loaded::Failed { .. } => return (None, 1),
+            };
+            let parsed = crate::syntax::parse(&text);
+            let parse_errors = parsed.diagnostics.iter().filter(|d| d.is_error()).count();
+            if parse_errors > 0 {
+                return (None, parse_errors);
+            }
+            let cx = validate::Context {
+                file: Some(path),
+                modules: &settings.modules,
+                host: &host,
+            };
+            let (diagnostics, inventory) = validate::validate_with_inventory(&parsed.file, &cx);
+            let errors = diagnostics
+                .iter()
+                .filter(|d| Diagnostic::is_error(d))
+                .count();
+            (Some(inventory), errors)
+        })
+        .collect();
+    let mut survey = Survey {
+        files: files.len(),
+        ..Survey::default()
+    };
+    for (i, (inventory, errors)) in per_file.into_iter().enumerate() {
+        survey.errors += errors;
+        let Some(inv) = inventory else {
+            survey.unparsed += 1;
+            continue;
+        };
+        for (name, arity, typo_of) in inv.functions {
+            let seen = survey.functions.entry(name).or_default();
+            seen.uses += 1;
+            seen.files.insert(i);
+            seen.arities.insert(arity);
+            seen.typo_of = seen.typo_of.take().or(typo_of);
+        }
+        for (map, names) in [
+            (&mut survey.verbs, inv.verbs),
+            (&mut survey.names, inv.names),
+        ] {
+            for name in names {
+                let seen = map.entry(name).or_default();
+                seen.uses += 1;
+                seen.files.insert(i);
+            }
+        }
+    }
+    survey
+}
+
+/// The `aether.toml` that declares everything the survey found.
+pub fn render(survey: &Survey) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# aether.toml: written by `aether init` from {} files.\n\
+         # Review the lists below: each name is used but defined in no file, so either the\n\
+         # host runtime provides it (keep it) or it is a typo (delete it, and fix the file).\n\
+         # `aether check` reports the typos again once they are deleted here.",
+        survey.files
+    );
+    let _ = writeln!(out, "\n[host]");
+    list(
+        &mut out,
+        "functions",
+        "Called but defined nowhere. Add a signature to check arity and keywords:\n\
+         # \"notify(channel, message=?)\".",
+        &survey.functions,
+        true,
+    );
+    list(
+        &mut out,
+        "verbs",
+        "Command verbs outside the built-in vocabulary (`aether explain verbs`).",
+        &survey.verbs,
+        false,
+    );
+    list(
+        &mut out,
+        "names",
+        "Values the runtime binds, read in code but assigned nowhere.",
+        &survey.names,
+        false,
+    );
+    out
+}
+
+fn list(out: &mut String, key: &str, doc: &str, seen: &BTreeMap<String, Seen>, arities: bool) {
+    let _ = writeln!(out, "# {doc}");
+    if seen.is_empty() {
+        let _ = writeln!(out, "{key} = []");
+        return;
+    }
+    let mut entries: Vec<(&String, &Seen)> = seen.iter().collect();
+    // Most files first; then most uses; then by name, so the file is deterministic.
+    entries.sort_by(|a, b| {
+        b.1.files
+            .len()
+            .cmp(&a.1.files.len())
+            .then(b.1.uses.cmp(&a.1.uses))
+            .then(a.0.cmp(b.0))
+    });
+    let width = entries.iter().map(|(n, _)| n.len()).max().unwrap_or(0) + 4;
+    let _ = writeln!(out, "{key} = [");
+    for (name, s) in entries {
+        let quoted = format!("\"{name}\",");
+        let uses = plural(s.uses, if arities { "call" } else { "use" });
+        let files = plural(s.files.len(), "file");
+        let mut note = format!("{uses} in {files}");
+        if arities {
+            let list: Vec<String> = s.arities.iter().map(usize::to_string).collect();
+            let _ = write!(
+                note,
+                "; {} {}",
+                if list.len() == 1 { "arity" } else { "arities" },
+                list.join(", ")
+            );
+        }
+        if let Some(known) = &s.typo_of {
+            let _ = write!(note, "; a typo of `{known}`?");
+        }
+        let _ = writeln!(out, "    {quoted:<width$}# {note}");
+    }
+    let _ = writeln!(out, "]");
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
