@@ -22,7 +22,7 @@ fn ten_thousand_nested_brackets_parse() {
         let src = format!("x = {}1{}\n", open.repeat(n), close.repeat(n));
         assert_eq!(code_of(src), Code::Success, "nested {open}");
     }
-    let blocks = format!("{}{}", "if x {\n".repeat(3000), "}\n".repeat(3000));
+    let blocks = format!("x = 1\n{}{}", "if x {\n".repeat(3000), "}\n".repeat(3000));
     assert_eq!(code_of(blocks), Code::Success);
 }
 
@@ -50,11 +50,11 @@ fn control_characters_line_endings_and_bom() {
     assert_eq!(code_of("goal: \"x\"\0\n".into()), Code::ParseError);
     assert_eq!(code_of("goal: \"x\"\rreflect()\r".into()), Code::Success);
     assert_eq!(
-        code_of("\u{FEFF}goal: \"x\"\r\nif a:\r\n    reflect()\r\n".into()),
+        code_of("\u{FEFF}goal: \"x\"\r\na = true\r\nif a:\r\n    reflect()\r\n".into()),
         Code::Success
     );
     assert_eq!(
-        code_of("if a:\n\treflect()\n\tif c:\n\t\tnarrate(c)\n".into()),
+        code_of("a = c = 1\nif a:\n\treflect()\n\tif c:\n\t\tnarrate(c)\n".into()),
         Code::Success
     );
     assert_eq!(code_of("\r\n\r\n\n".into()), Code::Success);

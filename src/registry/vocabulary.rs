@@ -37,6 +37,7 @@ verbs! {
     "decide" "Record a decision (`decide between a and b`).";
     "detect" "Detect patterns in memory (`detect recurring patterns min_frequency=3`).";
     "develop" "Record a development goal (`develop skill \"x\"`).";
+    "emit" "Fire an event with its payload (`emit build_failed(job)`), like `trigger`.";
     "ensure" "Assert a property, with options (`ensure safety priority: absolute`).";
     "establish" "Establish a rule or checkpoint (`establish checkpoints before big_moves`).";
     "evaluate" "Evaluate a value or goal and record the result.";

@@ -402,8 +402,19 @@ impl<'a> Interp<'a, '_> {
                 }
                 _ => self.unsupported(span, "this form of 'use'"),
             },
-            "trigger" => {
-                let event = self.phrase(parts, env)?;
+            "trigger" | "emit" => {
+                // `emit build_failed(job)` names the event by its callee; the payload is for
+                // handlers that declare it (`when build_failed(job):`).
+                let event = match parts {
+                    [Part::Expr { expr }] => match &expr.node {
+                        ExprKind::Call { callee, .. } => match callee.node {
+                            ExprKind::Name { name } => name.to_string(),
+                            _ => self.phrase(parts, env)?,
+                        },
+                        _ => self.phrase(parts, env)?,
+                    },
+                    _ => self.phrase(parts, env)?,
+                };
                 let handlers: Vec<_> = self
                     .handlers
                     .iter()

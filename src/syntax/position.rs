@@ -66,8 +66,12 @@ pub enum Block {
     Code,
     /// A plugin body or a named block: entries are metadata, nested functions are code.
     Container,
-    /// An entry's suite, a section, a list item, a command's trailing block: a mapping.
+    /// An entry's suite, a section, a list item, an open verb phrase's trailing block: a
+    /// mapping.
     Mapping,
+    /// The trailing block of a known command (`remember s as "t" { taken_by: owner(x) }`):
+    /// its entries are the command's arguments.
+    Arguments,
 }
 
 impl Block {
@@ -77,6 +81,7 @@ impl Block {
             Block::Code => Position::Words,
             Block::Container => Position::Data,
             Block::Mapping => Position::Declaration,
+            Block::Arguments => Position::Words,
         }
     }
 }
@@ -160,5 +165,6 @@ mod tests {
         assert_eq!(Block::Code.entry_value(), Position::Words);
         assert_eq!(Block::Container.entry_value(), Position::Data);
         assert_eq!(Block::Mapping.entry_value(), Position::Declaration);
+        assert_eq!(Block::Arguments.entry_value(), Position::Words);
     }
 }

@@ -222,10 +222,15 @@ impl<'a> Validator<'a, '_> {
                 self.scope()
                     .bind(name.node, BindingKind::Variable, end, name.span)
             }
-            StmtKind::Assign { target, .. } => {
+            StmtKind::Assign { target, value, .. } => {
                 if let ExprKind::Name { name } = target.node {
                     self.scope()
                         .bind(name, BindingKind::Variable, end, target.span);
+                }
+                // `a = c = 1` (and `key = remember x as "t"`): the value is a statement
+                // that may bind names too.
+                if let AssignValue::Stmt { stmt } = value {
+                    self.collect_stmt(stmt);
                 }
             }
             // A statement-level `key: value` is a colon assignment. The keys nested in its
@@ -275,7 +280,21 @@ impl<'a> Validator<'a, '_> {
             }
             StmtKind::Expr { body, .. } | StmtKind::Phrase { body, .. } => self.collect_opt(body),
             StmtKind::Remember { body, .. } => self.collect_opt(body),
-            StmtKind::Command { command } => self.collect_opt(&command.body),
+            StmtKind::Command { command } => {
+                // `summarize "day" into digest`, `recall "today" -> log`: the name after
+                // `into` or an arrow receives the command's result.
+                for pair in command.parts.windows(2) {
+                    if let [word, Part::Expr { expr }] = pair {
+                        if let (Some("into" | "->" | "\u{2192}"), ExprKind::Name { name }) =
+                            (part_word(word), &expr.node)
+                        {
+                            self.scope()
+                                .bind(name, BindingKind::Variable, end, expr.span);
+                        }
+                    }
+                }
+                self.collect_opt(&command.body)
+            }
             StmtKind::Recall {
                 into: Some(into), ..
             } => {
@@ -334,14 +353,29 @@ impl<'a> Validator<'a, '_> {
                     }
                 }
             }
-            StmtKind::Section { section, body, .. } => {
+            StmtKind::Section { section, key, body } => {
+                // The section is a map the script may read (`meta.version`).
+                let name = match section {
+                    SectionKind::Meta => "meta",
+                    SectionKind::Policy => "policy",
+                    SectionKind::Require => "require",
+                    SectionKind::Parallel => "parallel",
+                    SectionKind::OnError => "on_error",
+                    SectionKind::Transaction => "transaction",
+                };
+                self.scope().bind(name, BindingKind::Key, end, *key);
                 // `parallel:` entries are assignments: `await a, b` reads them.
                 if position::section_body(*section).0 == BlockRole::Code {
                     self.collect_nested(body);
                 }
             }
-            StmtKind::Directive { .. }
-            | StmtKind::ListItem { .. }
+            // `goal: "x"` sets `goal` for the rest of the script (the reference interpreter).
+            StmtKind::Directive { kv, .. } => {
+                if let Key::Word { name } = kv.key.node {
+                    self.scope().bind(name, BindingKind::Key, end, kv.key.span);
+                }
+            }
+            StmtKind::ListItem { .. }
             | StmtKind::Recall { .. }
             | StmtKind::Await { .. }
             | StmtKind::Guard { .. }
@@ -779,15 +813,15 @@ impl<'a> Validator<'a, '_> {
         let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
         candidates.extend(self.visible_names());
         candidates.extend(self.cx.host.functions.iter().map(|f| f.name.as_str()));
-        let suggestion = suggest::closest(name, candidates);
-        self.inventory.functions.push((
-            name.to_string(),
-            args.len(),
-            suggestion.map(str::to_string),
-        ));
+        let suggestion = suggest::closest(name, candidates.iter().copied());
         // In a declaration an unknown name is a capability of the host, unless it is a near
-        // miss of a function that exists: then it is a typo, and an error everywhere.
-        let mut d = if self.position.runs_calls() || suggestion.is_some() {
+        // miss of a function that exists (`sumarize`, not `mount_memory` beside
+        // `get_memory`): then it is a typo, and an error everywhere.
+        let typo_of = suggest::near_miss(name, candidates.iter().copied());
+        self.inventory
+            .functions
+            .push((name.to_string(), args.len(), typo_of.map(str::to_string)));
+        let mut d = if self.position.runs_calls() || typo_of.is_some() {
             Diagnostic::new(
                 &rules::UNKNOWN_FUNCTION,
                 span,
@@ -1003,6 +1037,21 @@ impl<'a> Validator<'a, '_> {
     }
 }
 
+/// A command part that is a single word: a keyword or operator, or a bare name.
+fn part_word<'a>(part: &Part<'a>) -> Option<&'a str> {
+    match part {
+        Part::Word { word, .. } => Some(word),
+        Part::Expr {
+            expr:
+                Expr {
+                    node: ExprKind::Name { name },
+                    ..
+                },
+        } => Some(name),
+        _ => None,
+    }
+}
+
 /// The bare names an expression reads (not member names, not call arguments' keywords).
 fn names_read<'a>(expr: &'a Expr<'a>, out: &mut Vec<(&'a str, Span)>) {
     struct Names<'o, 'a>(&'o mut Vec<(&'a str, Span)>);
@@ -1197,7 +1246,7 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                     }
                 });
                 if let Some(b) = body {
-                    self.in_block(BlockRole::Mapping, Position::Data, |v| v.visit_block(b));
+                    self.in_block(BlockRole::Arguments, Position::Words, |v| v.visit_block(b));
                 }
             }
             StmtKind::Recall { value, into, .. } => self.at(Position::Words, |v| {
@@ -1220,9 +1269,15 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                     command.parts.iter().for_each(|p| v.visit_part(p))
                 });
                 // A command's trailing block holds its arguments (`remember s as "t" { k: v }`,
-                // `recall notes where:` + a filter over the items): words, not reads.
+                // `recall notes where:` + a filter over the items): words, not reads; under
+                // an open verb phrase it only names what should happen.
                 if let Some(b) = &command.body {
-                    self.in_block(BlockRole::Mapping, Position::Words, |v| v.visit_block(b));
+                    let (block, inner) = if known {
+                        (BlockRole::Arguments, Position::Words)
+                    } else {
+                        (BlockRole::Mapping, Position::Declaration)
+                    };
+                    self.in_block(block, inner, |v| v.visit_block(b));
                 }
             }
             _ => visit::walk_stmt(self, stmt),
