@@ -269,15 +269,6 @@ impl<'a> Interp<'a, '_> {
                 let Some(value) = Self::single_expr(value_parts) else {
                     return self.unsupported(span, "this form of 'store'");
                 };
-                // `store $x in memory` parses as the expression `$x in memory`.
-                let value = match &value.node {
-                    ExprKind::Binary {
-                        op: BinOp::In,
-                        lhs,
-                        rhs,
-                    } if matches!(rhs.node, ExprKind::Name { name: "memory" }) => lhs,
-                    _ => value,
-                };
                 let v = self.eval(value, env)?;
                 let tags = match tag {
                     Some(t) => super::eval::split_tags(&self.eval(t, env)?.display()),

@@ -303,8 +303,53 @@ pub enum Part<'s> {
 pub struct Command<'s> {
     pub verb: Name<'s>,
     pub parts: Vec<Part<'s>>,
+    /// The structure of the parts when the verb has a frame (`syntax::frames`); `None` for
+    /// an open verb phrase, which stays a bag of parts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<Frame<'s>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Block<'s>>,
+}
+
+/// A framed command's slots, in order: the object (no keyword), then one slot per
+/// preposition (`store $out in memory as "daily"`: object `$out`, `in` `memory`, `as`
+/// `"daily"`). Each slot is a range of the command's parts, after its keyword.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Frame<'s> {
+    pub slots: Vec<Slot<'s>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Slot<'s> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<Name<'s>>,
+    /// `parts[start..end]` hold the slot's value.
+    pub start: u32,
+    pub end: u32,
+}
+
+impl<'s> Command<'s> {
+    /// The parts of each slot: `(keyword, value parts)`; the object first, with no keyword.
+    pub fn slots(&self) -> impl Iterator<Item = (Option<&Name<'s>>, &[Part<'s>])> {
+        self.frame.iter().flat_map(move |f| {
+            f.slots.iter().map(move |s| {
+                let parts = self
+                    .parts
+                    .get(s.start as usize..s.end as usize)
+                    .unwrap_or(&[]);
+                (s.keyword.as_ref(), parts)
+            })
+        })
+    }
+
+    /// Whether the part at `i` is a slot keyword of the frame (a preposition, not a value).
+    pub fn is_slot_keyword(&self, i: usize) -> bool {
+        self.frame.as_ref().is_some_and(|f| {
+            f.slots
+                .iter()
+                .any(|s| s.keyword.is_some() && s.start as usize == i + 1)
+        })
+    }
 }
 
 /// The right-hand side of an assignment: an expression or a command used as a value

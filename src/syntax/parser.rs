@@ -1719,10 +1719,16 @@ where
             indent_block.clone().map(Some),
             term.clone().to(None),
         )))
-        .map_with(|((verb, parts), body), e| {
+        .map_with(move |((verb, mut parts), body), e| {
+            let frame = crate::syntax::frames::frame(verb.node, &mut parts, src);
             Stmt::new(
                 StmtKind::Command {
-                    command: Command { verb, parts, body },
+                    command: Command {
+                        verb,
+                        parts,
+                        frame,
+                        body,
+                    },
                 },
                 sp(e.span()),
             )
