@@ -88,10 +88,11 @@ pub fn survey(files: &[PathBuf], settings: &Settings) -> Survey {
             (&mut survey.verbs, inv.verbs),
             (&mut survey.names, inv.names),
         ] {
-            for name in names {
+            for (name, typo_of) in names {
                 let seen = map.entry(name).or_default();
                 seen.uses += 1;
                 seen.files.insert(i);
+                seen.typo_of = seen.typo_of.take().or(typo_of);
             }
         }
     }

@@ -127,14 +127,33 @@ pub fn let_value(kind: LetKind) -> Position {
     }
 }
 
-/// The words after a command's verb: slots of a known verb are code (with bare words as
-/// words); the words of an open verb phrase only name what should happen.
-pub fn command_parts(verb_is_known: bool) -> Position {
-    if verb_is_known {
-        Position::Words
-    } else {
-        Position::Declaration
+/// What a command's verb is, for the meaning of the words after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    /// A builtin or function used as a verb: a call without parentheses (`narrate "a" + x`).
+    Call,
+    /// A verb of the vocabulary or of `[host] verbs`.
+    Known,
+    /// An open verb phrase with a new verb (`adapt_strategy to "new load"`).
+    Open,
+}
+
+/// The words after a command's verb: the arguments of a call without parentheses are code
+/// (except that a bare name standing alone is a word, `narrate done`, as the interpreter
+/// reads it); the slots of a known verb's frame are code with bare words as words; the words
+/// of an open verb phrase only name what should happen.
+pub fn command_parts(verb: Verb) -> Position {
+    match verb {
+        Verb::Call => Position::Code,
+        Verb::Known => Position::Words,
+        Verb::Open => Position::Declaration,
     }
+}
+
+/// `emit build_failed(job)`, `trigger deploy(v2)`: the first word after these verbs names an
+/// event (declared by a `when` head in any file, or handled by the host), not a function.
+pub fn names_event(verb: &str) -> bool {
+    matches!(verb, "emit" | "trigger")
 }
 
 /// A numbered step (`1. mount_memory()`) or a YAML-like list item names a step for the

@@ -49,10 +49,10 @@ pub struct Inventory {
     /// Unknown callees: name, number of arguments, and the known function it is most
     /// likely a misspelling of.
     pub functions: Vec<(String, usize, Option<String>)>,
-    /// Command verbs outside the vocabulary.
-    pub verbs: Vec<String>,
-    /// Names read in code that are bound nowhere.
-    pub names: Vec<String>,
+    /// Command verbs outside the vocabulary, with the known verb each is a near miss of.
+    pub verbs: Vec<(String, Option<String>)>,
+    /// Names read in code that are bound nowhere, with the name each is a near miss of.
+    pub names: Vec<(String, Option<String>)>,
 }
 
 /// The diagnostics of a file, and its inventory of unresolved names.
@@ -612,12 +612,15 @@ impl<'a> Validator<'a, '_> {
             self.renamed_builtin(verb, new, span);
             return;
         }
-        self.inventory.verbs.push(verb.to_string());
         let verbs = vocabulary::VERBS
             .iter()
             .map(|v| v.name)
             .chain(self.cx.host.verbs.iter().map(String::as_str));
-        let Some(near) = suggest::near_miss(verb, verbs) else {
+        let near = suggest::near_miss(verb, verbs);
+        self.inventory
+            .verbs
+            .push((verb.to_string(), near.map(str::to_string)));
+        let Some(near) = near else {
             return;
         };
         let d = Diagnostic::new(
@@ -729,16 +732,19 @@ impl<'a> Validator<'a, '_> {
     }
 
     fn undefined_name(&mut self, name: &str, span: Span) {
-        self.inventory.names.push(name.to_string());
         let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
         candidates.extend(self.visible_names());
+        let near = suggest::near_miss(name, candidates.iter().copied());
+        self.inventory
+            .names
+            .push((name.to_string(), near.map(str::to_string)));
         let mut d = Diagnostic::new(
             &rules::UNDEFINED_NAME,
             span,
             format!("undefined name '{name}'"),
         )
         .with_label("not a variable, parameter, function, import or builtin");
-        d = match suggest::closest(name, candidates) {
+        d = match suggest::closest(name, candidates.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(
                 "if the host runtime provides it, declare it under `[host] functions` in aether.toml",
@@ -1264,9 +1270,34 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                 if self.position == Position::Code {
                     self.check_verb(command.verb.node, command.verb.span);
                 }
-                let known = self.verb_is_known(command.verb.node);
-                self.at(position::command_parts(known), |v| {
-                    command.parts.iter().for_each(|p| v.visit_part(p))
+                let verb = command.verb.node;
+                let known = self.verb_is_known(verb);
+                let kind = if !known {
+                    position::Verb::Open
+                } else if vocabulary::lookup(verb).is_none() && !self.cx.host.has_verb(verb) {
+                    position::Verb::Call
+                } else {
+                    position::Verb::Known
+                };
+                self.at(position::command_parts(kind), |v| {
+                    for (i, part) in command.parts.iter().enumerate() {
+                        let Part::Expr { expr } = part else {
+                            v.visit_part(part);
+                            continue;
+                        };
+                        match &expr.node {
+                            // `emit build_failed(job)`: an event name, then its payload.
+                            ExprKind::Call { callee, args }
+                                if i == 0
+                                    && position::names_event(verb)
+                                    && matches!(callee.node, ExprKind::Name { .. }) =>
+                            {
+                                args.iter().for_each(|a| v.visit_arg(a))
+                            }
+                            ExprKind::Name { .. } if kind == position::Verb::Call => {}
+                            _ => v.visit_expr(expr),
+                        }
+                    }
                 });
                 // A command's trailing block holds its arguments (`remember s as "t" { k: v }`,
                 // `recall notes where:` + a filter over the items): words, not reads; under
