@@ -1,11 +1,12 @@
 //! The verbs of command statements (NeuroCode, English and `$var` dialects, LANGUAGE.md 3.4 and
 //! 3.7): `learn from "x"`, `suggest fix for y`, `append item to buffer`, `show variables`.
 //!
-//! A command line starts with a verb; the validator accepts it when the verb is listed here,
-//! is a builtin (`narrate "text"`), or names a function or variable in scope (a call without
-//! parentheses). Anything else is an unknown command (V002). The list is the verbs seen in real
-//! files plus the obvious companions of each family; each entry says what the command does so
-//! the interpreter has a definite meaning to implement.
+//! A command line starts with a verb. Verb phrases are open, so a verb that is not listed here
+//! (nor a builtin, a name in scope or a `[host] verbs` entry) is fine, except a near miss of a
+//! listed verb, which is V002. The list is the verbs seen in real files plus the obvious
+//! companions of each family; each entry says what the command does so the interpreter has a
+//! definite meaning to implement. The structure of a verb's line (its frame) is grammar and
+//! lives in `syntax::frames`.
 
 #[derive(Debug)]
 pub struct Verb {

@@ -158,13 +158,21 @@ template placeholder or a single-quoted string for literal braces.";
         "A call `name(...)` must name a builtin (`aether explain builtins` lists them), a \
 function declared in the file (`fn`, `function`, `define`, `export`, in any order: \
 declarations are hoisted within their scope), a function of the enclosing plugin, or a \
-variable, parameter or import that holds a function. Method calls on values (`items.push(x)`) \
-are not checked. The message is `unknown function 'name'`; a close name is suggested.";
+variable, parameter or import that holds a function, a host function declared under \
+`[host] functions` in aether.toml, a command verb written as a call (`retry(\"api\")`), a \
+lifecycle block of the plugin (`on_run()`) or an event declared by a `when name(args):` head. \
+Method calls on values (`items.push(x)`) are not checked. The message is `unknown function \
+'name'`; a close name is suggested. In declarative positions (YAML-like steps, numbered \
+steps, `plugin:` targets, metadata, open verb phrases) an unknown call is W006 instead, \
+unless it is a near miss of a known function.";
     UNKNOWN_COMMAND = "V002" "unknown-command" ValidationError Error
-        "A command line starts with a verb that nothing defines."
+        "A command verb is a near miss of a known verb."
         "Command lines (`learn from \"x\"`, `suggest fix for y`, a bare `status`) start with a \
-verb. The verb must be in the command vocabulary (`aether explain verbs`), be a builtin \
-(`narrate \"text\"`), or name a function or variable in scope (a call without parentheses).";
+verb. Verb phrases are open: a new verb (`adapt_strategy to \"new load\"`) is fine, and the \
+words after it only name what should happen. A verb that is one or two edits away from a \
+verb of the vocabulary (`aether explain verbs`) or of `[host] verbs` in aether.toml \
+(`sumarize logs`, `statsu`) is almost always a typo and is this error, with the verb it most \
+likely meant. Declare the spelling under `[host] verbs` if it is really a verb of yours.";
     UNKNOWN_MODULE_FUNCTION = "V003" "unknown-module-function" ValidationError Error
         "A call through an import names a function the module does not define."
         "`util.f()` after `import \"sys/util\" as util`, or `call sys/util.f()`, is checked \
@@ -212,8 +220,8 @@ a mistake. Only map literals are checked: YAML-like suites may repeat keys on pu
     READ_BEFORE_ASSIGNMENT = "W004" "read-before-assignment" ValidationError Warning
         "A variable is read before its first assignment in the same function."
         "The variable is assigned later in the same function, file or block scope but read \
-here first, so at this point it has no value. Reads of names the file never assigns are not \
-reported: event payloads, system metrics and plugin context are provided by the runtime.";
+here first, so at this point it has no value. A name the file never assigns is V009 \
+undefined-name instead (unless the runtime or `[host] names` provides it).";
     UNRESOLVED_MODULE = "W005" "unresolved-module" ValidationError Warning
         "An imported module cannot be found, so calls through it are not checked."
         "`import`, `use` and `call path.fn()` name a module `path.aether` that is looked up in \
