@@ -127,3 +127,64 @@ fn every_framed_verb_is_a_known_verb_or_builtin() {
         );
     }
 }
+
+/// The value of the first statement's `key: value`.
+fn value_of(src: &str) -> aether::syntax::ast::Value<'_> {
+    let parsed = parse(src);
+    assert!(!parsed.has_errors(), "{src}: {:?}", parsed.diagnostics);
+    let stmt = parsed.file.stmts.into_iter().next().expect("a statement");
+    match stmt.node {
+        StmtKind::Directive { kv, .. } | StmtKind::Entry { kv } => kv.value.expect("a value"),
+        other => panic!("{src}: not an entry: {other:?}"),
+    }
+}
+
+#[test]
+fn plugin_directives_invoke_a_dotted_capability_with_arguments() {
+    use aether::syntax::ast::Value;
+    let src = "plugin: sysmon.status \"disk\" $reply\n";
+    let Value::Invoke { invoke, .. } = value_of(src) else {
+        panic!("not an invocation");
+    };
+    assert_eq!(invoke.target.node, "sysmon.status");
+    let args: Vec<&str> = invoke.args.iter().map(|p| text_of(src, p)).collect();
+    assert_eq!(args, ["\"disk\"", "$reply"]);
+    // A call is an ordinary value: `plugin: warm(x)` calls `warm`.
+    assert!(matches!(
+        value_of("plugin: warm(\"edge\")\n"),
+        Value::Expr { .. }
+    ));
+}
+
+#[test]
+fn schedule_phrases_are_periods_and_cadences() {
+    use aether::syntax::ast::Value;
+    let src = "schedule: every 30 minutes\n";
+    let Value::Schedule { schedule, .. } = value_of(src) else {
+        panic!("not a schedule");
+    };
+    assert!(matches!(
+        schedule.every.as_deref().map(|e| &e.node),
+        Some(ExprKind::Int { value: 30 })
+    ));
+    assert_eq!(schedule.unit.map(|u| u.node), Some("minutes"));
+
+    let Value::Schedule { schedule, .. } = value_of("run_at: daily at \"06:00\"\n") else {
+        panic!("not a schedule");
+    };
+    assert_eq!(schedule.cadence.map(|c| c.node), Some("daily"));
+    assert!(schedule.at.is_some() && schedule.on.is_none());
+
+    let Value::Schedule { schedule, .. } = value_of("trigger: every 24h\n") else {
+        panic!("not a schedule");
+    };
+    assert!(matches!(
+        schedule.every.as_deref().map(|e| &e.node),
+        Some(ExprKind::Duration { .. })
+    ));
+    // Free text that merely starts like a schedule stays text.
+    assert!(matches!(
+        value_of("note: every time it rains\n"),
+        Value::Text { .. }
+    ));
+}

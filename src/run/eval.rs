@@ -1049,6 +1049,13 @@ impl<'a, 'o> Interp<'a, 'o> {
             crate::syntax::ast::Value::Expr { expr } => self.data(expr, env),
             crate::syntax::ast::Value::Text { text, .. } => Ok(Value::str(text.trim())),
             crate::syntax::ast::Value::BlockScalar { text, .. } => Ok(Value::str(text)),
+            // A schedule or a plugin invocation held as a value reads as its text, as
+            // written (running them is the host's scheduler and plugin services).
+            crate::syntax::ast::Value::Invoke { span, .. }
+            | crate::syntax::ast::Value::Schedule { span, .. } => {
+                let text = &self.sources[self.file].text[span.range()];
+                Ok(Value::str(text.trim()))
+            }
         }
     }
 

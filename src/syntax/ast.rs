@@ -215,13 +215,55 @@ pub enum Value<'s> {
     Text { text: &'s str, span: Span },
     /// `key: |` and the indented lines below.
     BlockScalar { text: String, span: Span },
+    /// `plugin: sysmon.status "disk"`: a capability of the host, by its dotted path, and
+    /// the arguments it is invoked with.
+    Invoke {
+        #[serde(flatten)]
+        invoke: Box<Invoke<'s>>,
+        span: Span,
+    },
+    /// `every 30 minutes`, `every 24h`, `daily at "06:00"`, `weekly on "Friday"`.
+    Schedule {
+        #[serde(flatten)]
+        schedule: Box<Schedule<'s>>,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Invoke<'s> {
+    /// The capability's dotted path (`sysmon.status`).
+    pub target: Name<'s>,
+    pub args: Vec<Part<'s>>,
+}
+
+/// When something runs: a period (`every 30 minutes`) or a cadence (`daily`), optionally at
+/// a time and on a day.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Schedule<'s> {
+    /// `every N UNIT` / `every 24h`: the number or duration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every: Option<Box<Expr<'s>>>,
+    /// The unit word after a plain number (`minutes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Name<'s>>,
+    /// `hourly`, `daily`, `nightly`, `weekly`, `monthly`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cadence: Option<Name<'s>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Box<Expr<'s>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<Box<Expr<'s>>>,
 }
 
 impl Value<'_> {
     pub fn span(&self) -> Span {
         match self {
             Value::Expr { expr } => expr.span,
-            Value::Text { span, .. } | Value::BlockScalar { span, .. } => *span,
+            Value::Text { span, .. }
+            | Value::BlockScalar { span, .. }
+            | Value::Invoke { span, .. }
+            | Value::Schedule { span, .. } => *span,
         }
     }
 }

@@ -433,6 +433,36 @@ fn key_value_of<'s>(
     })
 }
 
+/// Unit words of a schedule period (`every 30 minutes`).
+fn is_time_unit(s: &str) -> bool {
+    matches!(
+        s,
+        "ms" | "millisecond"
+            | "milliseconds"
+            | "s"
+            | "sec"
+            | "secs"
+            | "second"
+            | "seconds"
+            | "m"
+            | "min"
+            | "mins"
+            | "minute"
+            | "minutes"
+            | "h"
+            | "hr"
+            | "hrs"
+            | "hour"
+            | "hours"
+            | "d"
+            | "day"
+            | "days"
+            | "w"
+            | "week"
+            | "weeks"
+    )
+}
+
 fn classify_entry<'s>(kv: Box<KeyValue<'s>>) -> StmtKind<'s> {
     let Key::Word { name } = kv.key.node else {
         return StmtKind::Entry { kv };
@@ -1480,6 +1510,94 @@ where
         ))
     })
     .boxed();
+    // ---- commands ---------------------------------------------------------------------------
+    let pair_value: P<'t, I, E, Value<'s>> = expr.clone().map(|expr| Value::Expr { expr }).boxed();
+    // Operators and punctuation kept as words of a phrase; trigger heads leave out `:`, the
+    // start of their body (`every 5m: tick()`).
+    let command_part = |with_colon: bool| -> P<'t, I, E, Part<'s>> {
+        let puncts: &'static [Token<'static>] = &[
+            Token::Comma,
+            Token::Colon,
+            Token::Arrow,
+            Token::UnicodeArrow,
+            Token::FatArrow,
+            Token::Gt,
+            Token::Lt,
+            Token::GtEq,
+            Token::LtEq,
+            Token::EqEq,
+            Token::NotEq,
+            Token::Plus,
+            Token::Minus,
+            Token::Star,
+            Token::Slash,
+            Token::Eq,
+            Token::Question,
+            Token::Bang,
+            Token::Dot,
+            Token::DotDot,
+            Token::Pipe,
+            Token::Amp,
+            Token::At,
+            Token::Percent_,
+        ];
+        choice((
+            word()
+                .then_ignore(one_of([Token::Eq, Token::Colon]))
+                .then(pair_value.clone())
+                .map(|(key, value)| Part::Pair {
+                    pair: Pair { key, value },
+                }),
+            expr.clone().map(|expr| Part::Expr { expr }),
+            select! {
+                Token::Ident(w) = e => Part::Word { word: w, span: sp(e.span()) },
+            },
+            select! { t = e if puncts.contains(&t) && (with_colon || t != Token::Colon) => e.span() }
+                .map(move |span: Span| Part::Word {
+                    word: &src[span.range()],
+                    span,
+                }),
+        ))
+        .boxed()
+    };
+    let part = command_part(true);
+    let head_part = command_part(false);
+    // `every 30 minutes`, `every 24h`, `daily at "06:00"`, `weekly on "Friday"`: a schedule
+    // phrase as a value. Only a whole value is one (`value_with_options` falls back).
+    let schedule_value: P<'t, I, E, Value<'s>> = {
+        let period = select! {
+            Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
+            Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
+            Token::Duration(s) = e => Expr::new(number(Token::Duration(s)), sp(e.span())),
+        };
+        let unit = select! {
+            Token::Ident(s) = e if is_time_unit(s) => Name::new(s, sp(e.span())),
+        };
+        let cadence = select! {
+            Token::Ident(s) = e if matches!(s, "hourly" | "daily" | "nightly" | "weekly" | "monthly") =>
+                Name::new(s, sp(e.span())),
+        };
+        choice((
+            just(Token::Ident("every"))
+                .ignore_then(period)
+                .then(unit.or_not())
+                .map(|(every, unit)| (Some(Box::new(every)), unit, None)),
+            cadence.map(|c| (None, None, Some(c))),
+        ))
+        .then(just(Token::Ident("at")).ignore_then(expr.clone()).or_not())
+        .then(just(Token::Ident("on")).ignore_then(expr.clone()).or_not())
+        .map_with(|(((every, unit, cadence), at), on), e| Value::Schedule {
+            schedule: Box::new(Schedule {
+                every,
+                unit,
+                cadence,
+                at: at.map(Box::new),
+                on: on.map(Box::new),
+            }),
+            span: sp(e.span()),
+        })
+        .boxed()
+    };
     let option_start = word().then(just(Token::Colon)).ignored().boxed();
     let phrase_token = none_of([
         Token::Control,
@@ -1530,6 +1648,10 @@ where
     .boxed();
     let value_with_options: P<'t, I, E, (Value<'s>, Vec<Pair<'s>>)> = choice((
         block_scalar.clone().map(|v| (v, vec![])),
+        schedule_value
+            .clone()
+            .then(options.clone())
+            .then_ignore(line_end.clone()),
         expr.clone()
             .map(|expr| Value::Expr { expr })
             .then(options.clone())
@@ -1651,58 +1773,6 @@ where
         .map_with(|(key, rest), e| Stmt::new(classify_entry(key_value_of(key, rest)), sp(e.span())))
         .boxed();
 
-    // ---- commands ---------------------------------------------------------------------------
-    let pair_value: P<'t, I, E, Value<'s>> = expr.clone().map(|expr| Value::Expr { expr }).boxed();
-    // Operators and punctuation kept as words of a phrase; trigger heads leave out `:`, the
-    // start of their body (`every 5m: tick()`).
-    let command_part = |with_colon: bool| -> P<'t, I, E, Part<'s>> {
-        let puncts: &'static [Token<'static>] = &[
-            Token::Comma,
-            Token::Colon,
-            Token::Arrow,
-            Token::UnicodeArrow,
-            Token::FatArrow,
-            Token::Gt,
-            Token::Lt,
-            Token::GtEq,
-            Token::LtEq,
-            Token::EqEq,
-            Token::NotEq,
-            Token::Plus,
-            Token::Minus,
-            Token::Star,
-            Token::Slash,
-            Token::Eq,
-            Token::Question,
-            Token::Bang,
-            Token::Dot,
-            Token::DotDot,
-            Token::Pipe,
-            Token::Amp,
-            Token::At,
-            Token::Percent_,
-        ];
-        choice((
-            word()
-                .then_ignore(one_of([Token::Eq, Token::Colon]))
-                .then(pair_value.clone())
-                .map(|(key, value)| Part::Pair {
-                    pair: Pair { key, value },
-                }),
-            expr.clone().map(|expr| Part::Expr { expr }),
-            select! {
-                Token::Ident(w) = e => Part::Word { word: w, span: sp(e.span()) },
-            },
-            select! { t = e if puncts.contains(&t) && (with_colon || t != Token::Colon) => e.span() }
-                .map(move |span: Span| Part::Word {
-                    word: &src[span.range()],
-                    span,
-                }),
-        ))
-        .boxed()
-    };
-    let part = command_part(true);
-    let head_part = command_part(false);
     let verb: P<'t, I, E, Name<'s>> = select! {
         Token::Ident(s) = e if !reserved_verb(s) => Name::new(s, sp(e.span())),
     }
@@ -2378,6 +2448,35 @@ where
     let k_fn = with_span(fn_decl.boxed());
     let k_export = with_span(export_bare.boxed());
     let k_plugin = with_span(plugin_decl.boxed());
+    // `plugin: sysmon.status "disk"`: the directive names a capability by its dotted path
+    // and passes it arguments; anything else after `plugin:` is an ordinary entry.
+    let k_plugin_directive = with_span(
+        select! { Token::Ident("plugin") = e => Spanned::new(Key::Word { name: "plugin" }, sp(e.span())) }
+            .then_ignore(just(Token::Colon))
+            .then(
+                select! { Token::Ident(s) => s }
+                    .separated_by(just(Token::Dot))
+                    .at_least(1)
+                    .map_with(move |_, e| {
+                        let span = sp(e.span());
+                        Name::new(&src[span.range()], span)
+                    })
+                    // `plugin: warm(x)` is a call expression, an ordinary entry value.
+                    .then_ignore(just(Token::LParen).not())
+                    .then(part.clone().repeated().collect::<Vec<_>>())
+                    .map_with(|(target, args), e| Value::Invoke {
+                        invoke: Box::new(Invoke { target, args }),
+                        span: sp(e.span()),
+                    }),
+            )
+            .then_ignore(line_end.clone())
+            .then(choice((indent_block.clone().map(Some), term.clone().to(None))))
+            .map(|((key, value), body)| StmtKind::Directive {
+                directive: DirectiveKind::Plugin,
+                kv: key_value_of(key, (Some(value), vec![], body)),
+            })
+            .boxed(),
+    );
     let k_if = with_span(if_stmt.boxed());
     let k_guard = with_span(guard.boxed());
     let k_for = with_span(for_stmt.boxed());
@@ -2403,6 +2502,7 @@ where
                     k_fn.clone(),
                     k_export.clone(),
                     k_plugin.clone(),
+                    k_plugin_directive.clone(),
                     k_if.clone(),
                     k_guard.clone(),
                     k_for.clone(),
@@ -2442,7 +2542,7 @@ where
                     "let" | "var" => [Some(&k_let), none, none],
                     "define" => [Some(&k_define_as), Some(&k_fn), none],
                     "async" | "fn" | "function" => [Some(&k_fn), none, none],
-                    "plugin" => [Some(&k_plugin), none, none],
+                    "plugin" => [Some(&k_plugin), Some(&k_plugin_directive), none],
                     "if" => [Some(&k_if), Some(&k_guard), none],
                     "for" => [Some(&k_for), none, none],
                     "while" => [Some(&k_while), none, none],

@@ -188,6 +188,15 @@ pub fn walk_key_value<'a, V: Visitor<'a>>(v: &mut V, kv: &'a KeyValue<'a>) {
 pub fn walk_value<'a, V: Visitor<'a>>(v: &mut V, value: &'a Value<'a>) {
     match value {
         Value::Expr { expr } => v.visit_expr(expr),
+        Value::Invoke { invoke, .. } => invoke.args.iter().for_each(|p| v.visit_part(p)),
+        Value::Schedule { schedule, .. } => {
+            for e in [&schedule.every, &schedule.at, &schedule.on]
+                .into_iter()
+                .flatten()
+            {
+                v.visit_expr(e);
+            }
+        }
         Value::Text { .. } | Value::BlockScalar { .. } => {}
     }
 }
