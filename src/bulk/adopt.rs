@@ -22,8 +22,10 @@ pub struct Seen {
     pub files: BTreeSet<usize>,
     /// Argument counts of the calls (functions only).
     pub arities: BTreeSet<usize>,
-    /// A known function this name is one or two edits away from: most likely a typo.
-    pub typo_of: Option<String>,
+    /// The closest known name, and whether this one is a slip of the fingers on it (a
+    /// typo: written commented out, so adopting the file does not declare it).
+    pub close_to: Option<String>,
+    pub typo: bool,
 }
 
 #[derive(Debug, Default)]
@@ -77,22 +79,18 @@ pub fn survey(files: &[PathBuf], settings: &Settings) -> Survey {
             survey.unparsed += 1;
             continue;
         };
-        for (name, arity, typo_of) in inv.functions {
-            let seen = survey.functions.entry(name).or_default();
-            seen.uses += 1;
-            seen.files.insert(i);
-            seen.arities.insert(arity);
-            seen.typo_of = seen.typo_of.take().or(typo_of);
-        }
-        for (map, names) in [
+        for (map, found) in [
+            (&mut survey.functions, inv.functions),
             (&mut survey.verbs, inv.verbs),
             (&mut survey.names, inv.names),
         ] {
-            for (name, typo_of) in names {
-                let seen = map.entry(name).or_default();
+            for u in found {
+                let seen = map.entry(u.name).or_default();
                 seen.uses += 1;
                 seen.files.insert(i);
-                seen.typo_of = seen.typo_of.take().or(typo_of);
+                seen.arities.extend(u.arity);
+                seen.typo |= u.typo;
+                seen.close_to = seen.close_to.take().or(u.close_to);
             }
         }
     }
@@ -167,10 +165,18 @@ fn list(out: &mut String, key: &str, doc: &str, seen: &BTreeMap<String, Seen>, a
                 list.join(", ")
             );
         }
-        if let Some(known) = &s.typo_of {
-            let _ = write!(note, "; a typo of `{known}`?");
-        }
-        let _ = writeln!(out, "    {quoted:<width$}# {note}");
+        let lead = match (&s.close_to, s.typo) {
+            (Some(known), true) => {
+                let _ = write!(note, "; a typo of `{known}`: not declared");
+                "# "
+            }
+            (Some(known), false) => {
+                let _ = write!(note, "; close to `{known}`");
+                "  "
+            }
+            (None, _) => "  ",
+        };
+        let _ = writeln!(out, "  {lead}{quoted:<width$}# {note}");
     }
     let _ = writeln!(out, "]");
 }

@@ -36,7 +36,7 @@ pub static FRAMES: &[(&str, &[&str])] = &[
     ("ensure", &[]),
     ("establish", &["before", "for", "as"]),
     ("evaluate", &["for", "against"]),
-    ("evolve", &["to", "into"]),
+    ("evolve", &["to"]),
     ("execute", &["with", "on"]),
     ("expose_command", &[]),
     ("goal", &[]),

@@ -47,6 +47,16 @@ impl Position {
         matches!(self, Position::Code | Position::Words)
     }
 
+    /// The position of a call's arguments: where calls run, an argument is an expression
+    /// that runs, so its names are reads (`count: len(items)`), even where a bare word as the
+    /// whole value would be a word.
+    pub fn call_arguments(self) -> Position {
+        match self {
+            Position::Words => Position::Code,
+            other => other,
+        }
+    }
+
     /// The position of something nested in `self` that would on its own be `inner`: nothing
     /// inside a declaration or data becomes code again (except function bodies, which are
     /// code wherever they are written; see [`Block::Code`]).
@@ -83,6 +93,15 @@ impl Block {
             Block::Mapping => Position::Declaration,
             Block::Arguments => Position::Words,
         }
+    }
+}
+
+/// The value of a statement-level `key: value` entry in `block`. A `trigger:` entry names
+/// what the host should start, wherever it is written (LANGUAGE.md section 6).
+pub fn entry_value(block: Block, key: &str) -> Position {
+    match key {
+        "trigger" => Position::Declaration,
+        _ => block.entry_value(),
     }
 }
 

@@ -46,13 +46,25 @@ pub fn validate<'a>(file: &'a File<'a>, cx: &Context<'_>) -> Vec<Diagnostic> {
 /// what `aether init` proposes to declare under `[host]`.
 #[derive(Debug, Default)]
 pub struct Inventory {
-    /// Unknown callees: name, number of arguments, and the known function it is most
-    /// likely a misspelling of.
-    pub functions: Vec<(String, usize, Option<String>)>,
-    /// Command verbs outside the vocabulary, with the known verb each is a near miss of.
-    pub verbs: Vec<(String, Option<String>)>,
-    /// Names read in code that are bound nowhere, with the name each is a near miss of.
-    pub names: Vec<(String, Option<String>)>,
+    /// Unknown callees.
+    pub functions: Vec<Unresolved>,
+    /// Command verbs outside the vocabulary.
+    pub verbs: Vec<Unresolved>,
+    /// Names read in code that are bound nowhere.
+    pub names: Vec<Unresolved>,
+}
+
+/// One use of a name nothing defines.
+#[derive(Debug)]
+pub struct Unresolved {
+    pub name: String,
+    /// The number of arguments of a call.
+    pub arity: Option<usize>,
+    /// The closest known name (the "did you mean"), if any.
+    pub close_to: Option<String>,
+    /// Whether it is a slip of the fingers on `close_to` (`suggest::near_miss`): a typo,
+    /// reported as an error wherever it is written.
+    pub typo: bool,
 }
 
 /// The diagnostics of a file, and its inventory of unresolved names.
@@ -186,6 +198,19 @@ impl<'a> Validator<'a, '_> {
         names
     }
 
+    /// The functions visible here (declared, lifecycle blocks, events), for typo checks of
+    /// calls: a call is not a typo of a variable.
+    fn visible_callables(&self) -> Vec<&'a str> {
+        self.scopes
+            .iter()
+            .flat_map(|s| {
+                s.names.iter().filter_map(|(n, b)| {
+                    matches!(b.kind, BindingKind::Function(_) | BindingKind::Callable).then_some(*n)
+                })
+            })
+            .collect()
+    }
+
     // ----- collecting bindings -------------------------------------------------------------
 
     /// Bind the names a statement list declares in the current scope, descending into nested
@@ -279,21 +304,27 @@ impl<'a> Validator<'a, '_> {
                 }
             }
             StmtKind::Expr { body, .. } | StmtKind::Phrase { body, .. } => self.collect_opt(body),
-            StmtKind::Remember { body, .. } => self.collect_opt(body),
+            // `remember s as "t" { owner: "x" }`: the block holds the entry's fields.
+            StmtKind::Remember { .. } => {}
             StmtKind::Command { command } => {
-                // `summarize "day" into digest`, `recall "today" -> log`: the name after
-                // `into` or an arrow receives the command's result.
-                for pair in command.parts.windows(2) {
-                    if let [word, Part::Expr { expr }] = pair {
-                        if let (Some("into" | "->" | "\u{2192}"), ExprKind::Name { name }) =
-                            (part_word(word), &expr.node)
-                        {
-                            self.scope()
-                                .bind(name, BindingKind::Variable, end, expr.span);
-                        }
+                // `summarize "day" into digest`, `recall "today" -> log`: the name in the
+                // `into` or arrow slot of a framed verb receives the command's result. A
+                // command's trailing block holds its arguments, which bind nothing.
+                for (keyword, parts) in command.slots() {
+                    if let (
+                        Some("into" | "->" | "\u{2192}"),
+                        [Part::Expr {
+                            expr:
+                                Expr {
+                                    node: ExprKind::Name { name },
+                                    span,
+                                },
+                        }],
+                    ) = (keyword.map(|k| k.node), parts)
+                    {
+                        self.scope().bind(name, BindingKind::Variable, end, *span);
                     }
                 }
-                self.collect_opt(&command.body)
             }
             StmtKind::Recall {
                 into: Some(into), ..
@@ -349,6 +380,14 @@ impl<'a> Validator<'a, '_> {
                     let mut watched = Vec::new();
                     names_read(cond, &mut watched);
                     for (name, span) in watched {
+                        // A slip on a name already bound (`queu` for `queue`) declares
+                        // nothing: the read stays an error.
+                        let bound: Vec<&str> = self.visible_names();
+                        if self.lookup(name).is_none()
+                            && suggest::near_miss(name, bound.iter().copied()).is_some()
+                        {
+                            continue;
+                        }
                         self.scope().bind(name, BindingKind::Runtime, 0, span);
                     }
                 }
@@ -617,9 +656,12 @@ impl<'a> Validator<'a, '_> {
             .map(|v| v.name)
             .chain(self.cx.host.verbs.iter().map(String::as_str));
         let near = suggest::near_miss(verb, verbs);
-        self.inventory
-            .verbs
-            .push((verb.to_string(), near.map(str::to_string)));
+        self.inventory.verbs.push(Unresolved {
+            name: verb.to_string(),
+            arity: None,
+            close_to: near.map(str::to_string),
+            typo: near.is_some(),
+        });
         let Some(near) = near else {
             return;
         };
@@ -735,9 +777,13 @@ impl<'a> Validator<'a, '_> {
         let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
         candidates.extend(self.visible_names());
         let near = suggest::near_miss(name, candidates.iter().copied());
-        self.inventory
-            .names
-            .push((name.to_string(), near.map(str::to_string)));
+        let close_to = near.or_else(|| suggest::closest(name, candidates.iter().copied()));
+        self.inventory.names.push(Unresolved {
+            name: name.to_string(),
+            arity: None,
+            close_to: close_to.map(str::to_string),
+            typo: near.is_some(),
+        });
         let mut d = Diagnostic::new(
             &rules::UNDEFINED_NAME,
             span,
@@ -823,10 +869,17 @@ impl<'a> Validator<'a, '_> {
         // In a declaration an unknown name is a capability of the host, unless it is a near
         // miss of a function that exists (`sumarize`, not `mount_memory` beside
         // `get_memory`): then it is a typo, and an error everywhere.
-        let typo_of = suggest::near_miss(name, candidates.iter().copied());
-        self.inventory
-            .functions
-            .push((name.to_string(), args.len(), typo_of.map(str::to_string)));
+        let mut callables: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
+        callables.extend(self.visible_callables());
+        callables.extend(self.cx.host.functions.iter().map(|f| f.name.as_str()));
+        let typo_of = suggest::near_miss(name, callables.iter().copied());
+        let close_to = typo_of.or_else(|| suggest::closest(name, callables.iter().copied()));
+        self.inventory.functions.push(Unresolved {
+            name: name.to_string(),
+            arity: Some(args.len()),
+            close_to: close_to.map(str::to_string),
+            typo: typo_of.is_some(),
+        });
         let mut d = if self.position.runs_calls() || typo_of.is_some() {
             Diagnostic::new(
                 &rules::UNKNOWN_FUNCTION,
@@ -1043,28 +1096,17 @@ impl<'a> Validator<'a, '_> {
     }
 }
 
-/// A command part that is a single word: a keyword or operator, or a bare name.
-fn part_word<'a>(part: &Part<'a>) -> Option<&'a str> {
-    match part {
-        Part::Word { word, .. } => Some(word),
-        Part::Expr {
-            expr:
-                Expr {
-                    node: ExprKind::Name { name },
-                    ..
-                },
-        } => Some(name),
-        _ => None,
-    }
-}
-
 /// The bare names an expression reads (not member names, not call arguments' keywords).
 fn names_read<'a>(expr: &'a Expr<'a>, out: &mut Vec<(&'a str, Span)>) {
     struct Names<'o, 'a>(&'o mut Vec<(&'a str, Span)>);
     impl<'a> Visitor<'a> for Names<'_, 'a> {
         fn visit_expr(&mut self, e: &'a Expr<'a>) {
-            match e.node {
+            match &e.node {
                 ExprKind::Name { name } => self.0.push((name, e.span)),
+                // `when len(queue) > 10:` watches `queue`, not the function `len`.
+                ExprKind::Call { callee, args } if matches!(callee.node, ExprKind::Name { .. }) => {
+                    args.iter().for_each(|a| self.visit_arg(a))
+                }
                 _ => visit::walk_expr(self, e),
             }
         }
@@ -1112,7 +1154,13 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                 self.check_directive(*directive, kv);
                 self.entry(kv, position::directive_value(*directive));
             }
-            StmtKind::Entry { kv } => self.entry(kv, self.block.entry_value()),
+            StmtKind::Entry { kv } => {
+                let key = match kv.key.node {
+                    Key::Word { name } => name,
+                    Key::Str { .. } => "",
+                };
+                self.entry(kv, position::entry_value(self.block, key))
+            }
             StmtKind::Section { section, body, .. } => {
                 let (block, inner) = position::section_body(*section);
                 self.in_block(block, inner, |v| v.visit_block(body));
@@ -1329,7 +1377,10 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                     }
                     _ => self.visit_expr(callee),
                 }
+                let outer = self.position;
+                self.position = outer.call_arguments();
                 args.iter().for_each(|a| self.visit_arg(a));
+                self.position = outer;
             }
             // `new FeedClient(x)`: a class of the host runtime or of JavaScript, not a read.
             ExprKind::New { callee, args } => {

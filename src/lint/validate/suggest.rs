@@ -17,21 +17,32 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         .map(|(_, c)| c)
 }
 
-/// The known word `name` is most likely a misspelling of: within an edit distance of two,
-/// and of a third of its length (so four-letter words allow one edit). Used where an
-/// unknown word is legitimate on its own (open verb phrases) and only a near miss is wrong.
+/// The known word `name` is most likely a misspelling of, where an unknown word is
+/// legitimate on its own (open verb phrases, capabilities of the host) and only a slip of the
+/// fingers is wrong: exactly one dropped or doubled letter in a word of six letters or more
+/// (`sumarize`, `remeber`), or two neighbouring letters swapped in a word of four or more
+/// (`statsu`, `stroe`). A changed letter is not a slip here: `clean`, `score`, `adopt` and
+/// `analyse` are words of their own, not typos of `clear`, `store`, `adapt` and `analyze`.
 pub fn near_miss<'c>(name: &str, known: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     let lower = name.to_lowercase();
-    let limit = (name.chars().count() / 3).clamp(1, 2);
-    known
-        .into_iter()
-        .filter(|c| *c != name)
-        .filter_map(|c| {
-            let d = strsim::osa_distance(&lower, &c.to_lowercase());
-            (d <= limit).then_some((d, c))
-        })
-        .min()
-        .map(|(_, c)| c)
+    let len = lower.chars().count();
+    known.into_iter().filter(|c| *c != name).find(|c| {
+        let c = c.to_lowercase();
+        let clen = c.chars().count();
+        if clen.abs_diff(len) == 1 {
+            len.max(clen) >= 6 && strsim::osa_distance(&lower, &c) == 1
+        } else {
+            clen == len && len >= 4 && is_transposition(&lower, &c)
+        }
+    })
+}
+
+/// Whether `a` and `b` differ only by two neighbouring characters swapped.
+fn is_transposition(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    matches!(diff.as_slice(), [i, j] if *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i])
 }
 
 #[cfg(test)]
@@ -58,17 +69,37 @@ mod tests {
     }
 
     #[test]
-    fn near_misses_are_close_typos_only() {
+    fn near_misses_are_slips_of_the_fingers_only() {
         use super::near_miss;
-        let verbs = ["status", "summarize", "learn", "store", "scan"];
+        let verbs = [
+            "status",
+            "summarize",
+            "learn",
+            "store",
+            "scan",
+            "clear",
+            "adapt",
+            "analyze",
+            "show",
+            "remember",
+            "plan",
+        ];
         assert_eq!(near_miss("statsu", verbs), Some("status"));
         assert_eq!(near_miss("sumarize", verbs), Some("summarize"));
-        assert_eq!(near_miss("adapt_strategy", verbs), None);
-        assert_eq!(
-            near_miss("plan", verbs),
-            None,
-            "two edits are too many for 4 letters"
-        );
-        assert_eq!(near_miss("contribute", verbs), None);
+        assert_eq!(near_miss("remeber", verbs), Some("remember"));
+        assert_eq!(near_miss("stroe", verbs), Some("store"));
+        assert_eq!(near_miss("shwo", verbs), Some("show"));
+        // Words of their own: a changed letter, or a short word with one letter more.
+        for word in [
+            "clean",
+            "score",
+            "adopt",
+            "analyse",
+            "plant",
+            "adapt_strategy",
+            "contribute",
+        ] {
+            assert_eq!(near_miss(word, verbs), None, "{word}");
+        }
     }
 }
