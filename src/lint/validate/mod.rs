@@ -363,6 +363,26 @@ impl<'a> Validator<'a, '_> {
             StmtKind::NamedBlock { name, .. } | StmtKind::Behavior { name, .. } => self
                 .scope()
                 .bind(name.node, BindingKind::Callable, 0, name.span),
+            // `on build_failed(job):` declares the event like a `when` head.
+            StmtKind::Trigger {
+                trigger: TriggerKind::On,
+                head,
+                ..
+            } => {
+                if let [Part::Expr {
+                    expr:
+                        Expr {
+                            node: ExprKind::Call { callee, .. },
+                            ..
+                        },
+                }] = head.as_slice()
+                {
+                    if let ExprKind::Name { name } = callee.node {
+                        self.scope()
+                            .bind(name, BindingKind::Callable, 0, callee.span);
+                    }
+                }
+            }
             StmtKind::When { cond, .. } => {
                 let event = match &cond.node {
                     ExprKind::Name { name } => Some((*name, cond.span)),
@@ -483,6 +503,39 @@ impl<'a> Validator<'a, '_> {
             v.scoped(ScopeKind::Function, |v| {
                 v.collect(&block.stmts);
                 v.visit_block(block);
+            })
+        });
+    }
+
+    /// The body of `when NAME(args):` or `on NAME(args):`: the event's payload fields are
+    /// the handler's parameters (`when digest_requested(scope="week"):` binds `scope`,
+    /// `on failed(job):` binds `job`).
+    fn event_handler(&mut self, head: Option<&'a Expr<'a>>, body: &'a Block<'a>) {
+        let mut payload: Vec<(&'a str, Span)> = Vec::new();
+        if let Some(Expr {
+            node: ExprKind::Call { args, .. },
+            ..
+        }) = head
+        {
+            for a in args {
+                match a {
+                    Arg::Keyword { name, .. } => payload.push((name.node, name.span)),
+                    Arg::Positional { value } => {
+                        if let ExprKind::Name { name } = value.node {
+                            payload.push((name, value.span));
+                        }
+                    }
+                    Arg::Spread { .. } => {}
+                }
+            }
+        }
+        self.as_code(BlockRole::Code, |v| {
+            v.scoped(ScopeKind::Function, |v| {
+                for (name, span) in payload {
+                    v.scope().bind(name, BindingKind::Variable, 0, span);
+                }
+                v.collect(&body.stmts);
+                v.visit_block(body);
             })
         });
     }
@@ -1236,46 +1289,15 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                     ExprKind::Call { args, .. } => args.iter().for_each(|a| v.visit_arg(a)),
                     _ => v.visit_expr(cond),
                 });
-                // The event's payload fields are the handler's parameters:
-                // `when digest_requested(scope="week"):` binds `scope`, `when failed(job):`
-                // binds `job`.
-                let payload: Vec<&'a Name<'a>> = match &cond.node {
-                    ExprKind::Call { args, .. } => args
-                        .iter()
-                        .filter_map(|a| match a {
-                            Arg::Keyword { name, .. } => Some(name),
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let positional: Vec<(&'a str, Span)> = match &cond.node {
-                    ExprKind::Call { args, .. } => args
-                        .iter()
-                        .filter_map(|a| match a {
-                            Arg::Positional { value } => match value.node {
-                                ExprKind::Name { name } => Some((name, value.span)),
-                                _ => None,
-                            },
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                self.as_code(BlockRole::Code, |v| {
-                    v.scoped(ScopeKind::Function, |v| {
-                        for n in payload {
-                            v.scope().bind(n.node, BindingKind::Variable, 0, n.span);
-                        }
-                        for (n, span) in positional {
-                            v.scope().bind(n, BindingKind::Variable, 0, span);
-                        }
-                        v.collect(&body.stmts);
-                        v.visit_block(body);
-                    })
-                });
+                self.event_handler(Some(cond), body);
             }
             StmtKind::Trigger { head, body, .. } => {
+                let event = match head.as_slice() {
+                    [Part::Expr { expr }] if matches!(expr.node, ExprKind::Call { .. }) => {
+                        Some(expr)
+                    }
+                    _ => None,
+                };
                 self.at(Position::Data, |v| {
                     for p in head {
                         match p {
@@ -1290,7 +1312,7 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                         }
                     }
                 });
-                self.handler_body(body, BlockRole::Code);
+                self.event_handler(event, body);
             }
             StmtKind::Remember { value, tags, body } => {
                 self.at(Position::Words, |v| {
