@@ -39,7 +39,7 @@ pub struct Context<'c> {
 
 /// All semantic diagnostics of a file that parsed without errors.
 pub fn validate<'a>(file: &'a File<'a>, cx: &Context<'_>) -> Vec<Diagnostic> {
-    validate_with_inventory(file, cx).0
+    run(file, cx, false).0
 }
 
 /// The names a file uses that nothing in it, the builtins or the host declarations defines:
@@ -72,8 +72,17 @@ pub fn validate_with_inventory<'a>(
     file: &'a File<'a>,
     cx: &Context<'_>,
 ) -> (Vec<Diagnostic>, Inventory) {
+    run(file, cx, true)
+}
+
+fn run<'a>(
+    file: &'a File<'a>,
+    cx: &Context<'_>,
+    collect_inventory: bool,
+) -> (Vec<Diagnostic>, Inventory) {
     let mut v = Validator {
         cx,
+        collect_inventory,
         inventory: Inventory::default(),
         scopes: Vec::new(),
         diags: Vec::new(),
@@ -91,6 +100,8 @@ pub fn validate_with_inventory<'a>(
 
 struct Validator<'a, 'c> {
     cx: &'c Context<'c>,
+    /// Whether to record the inventory (`aether init`); a plain check skips the work.
+    collect_inventory: bool,
     inventory: Inventory,
     scopes: Vec<Scope<'a>>,
     diags: Vec<Diagnostic>,
@@ -709,12 +720,14 @@ impl<'a> Validator<'a, '_> {
             .map(|v| v.name)
             .chain(self.cx.host.verbs.iter().map(String::as_str));
         let near = suggest::near_miss(verb, verbs);
-        self.inventory.verbs.push(Unresolved {
-            name: verb.to_string(),
-            arity: None,
-            close_to: near.map(str::to_string),
-            typo: near.is_some(),
-        });
+        if self.collect_inventory {
+            self.inventory.verbs.push(Unresolved {
+                name: verb.to_string(),
+                arity: None,
+                close_to: near.map(str::to_string),
+                typo: near.is_some(),
+            });
+        }
         let Some(near) = near else {
             return;
         };
@@ -829,21 +842,23 @@ impl<'a> Validator<'a, '_> {
     fn undefined_name(&mut self, name: &str, span: Span) {
         let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
         candidates.extend(self.visible_names());
-        let near = suggest::near_miss(name, candidates.iter().copied());
-        let close_to = near.or_else(|| suggest::closest(name, candidates.iter().copied()));
-        self.inventory.names.push(Unresolved {
-            name: name.to_string(),
-            arity: None,
-            close_to: close_to.map(str::to_string),
-            typo: near.is_some(),
-        });
+        let closest = suggest::closest(name, candidates.iter().copied());
+        if self.collect_inventory {
+            let near = suggest::near_miss(name, candidates.iter().copied());
+            self.inventory.names.push(Unresolved {
+                name: name.to_string(),
+                arity: None,
+                close_to: near.or(closest).map(str::to_string),
+                typo: near.is_some(),
+            });
+        }
         let mut d = Diagnostic::new(
             &rules::UNDEFINED_NAME,
             span,
             format!("undefined name '{name}'"),
         )
         .with_label("not a variable, parameter, function, import or builtin");
-        d = match suggest::closest(name, candidates.iter().copied()) {
+        d = match closest {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(
                 "if the host runtime provides it, declare it under `[host] functions` in aether.toml",
@@ -922,17 +937,24 @@ impl<'a> Validator<'a, '_> {
         // In a declaration an unknown name is a capability of the host, unless it is a near
         // miss of a function that exists (`sumarize`, not `mount_memory` beside
         // `get_memory`): then it is a typo, and an error everywhere.
-        let mut callables: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
-        callables.extend(self.visible_callables());
-        callables.extend(self.cx.host.functions.iter().map(|f| f.name.as_str()));
-        let typo_of = suggest::near_miss(name, callables.iter().copied());
-        let close_to = typo_of.or_else(|| suggest::closest(name, callables.iter().copied()));
-        self.inventory.functions.push(Unresolved {
-            name: name.to_string(),
-            arity: Some(args.len()),
-            close_to: close_to.map(str::to_string),
-            typo: typo_of.is_some(),
-        });
+        // Where calls run, an unknown call is an error either way; the typo check is only
+        // needed to tell a capability from a typo, or for `aether init`.
+        let typo_of = if self.position.runs_calls() && !self.collect_inventory {
+            None
+        } else {
+            let mut callables: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
+            callables.extend(self.visible_callables());
+            callables.extend(self.cx.host.functions.iter().map(|f| f.name.as_str()));
+            suggest::near_miss(name, callables.iter().copied())
+        };
+        if self.collect_inventory {
+            self.inventory.functions.push(Unresolved {
+                name: name.to_string(),
+                arity: Some(args.len()),
+                close_to: typo_of.or(suggestion).map(str::to_string),
+                typo: typo_of.is_some(),
+            });
+        }
         let mut d = if self.position.runs_calls() || typo_of.is_some() {
             Diagnostic::new(
                 &rules::UNKNOWN_FUNCTION,
