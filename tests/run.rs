@@ -9,6 +9,9 @@
 //! # expect-message: division by zero  (the first error's message)
 //! # expect-memory: goal 1             (entries of a category in the store after the run)
 //! # args: --max-steps 5000            (extra command-line flags)
+//!
+//! Every run writes its effect trace (`--effects`); `NAME.effects` beside the case holds the
+//! exact JSON lines expected, and must exist when the run records any.
 //! ```
 //!
 //! Every case runs with `--deterministic` and a fresh memory file in a temporary directory.
@@ -67,6 +70,7 @@ fn run_case(path: &Path) -> Result<(), String> {
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
     let dir = temp_dir(&name);
     let db = dir.join("memory.db");
+    let trace = dir.join("effects.jsonl");
     let out = Command::new(env!("CARGO_BIN_EXE_aether"))
         .arg("run")
         .arg(path)
@@ -78,6 +82,8 @@ fn run_case(path: &Path) -> Result<(), String> {
             "--memory",
         ])
         .arg(&db)
+        .arg("--effects")
+        .arg(&trace)
         .args(&case.args)
         .env_remove("AETHER_MEMORY")
         .output()
@@ -118,6 +124,21 @@ fn run_case(path: &Path) -> Result<(), String> {
         problems.push(format!(
             "stdout differs:\n--- expected\n{expected}--- got\n{output}"
         ));
+    }
+    // What the script asked of the host: `NAME.effects` holds the exact trace (JSON lines);
+    // a case that records effects must have one.
+    let effects = std::fs::read_to_string(&trace).unwrap_or_default();
+    let effects_path = path.with_extension("effects");
+    match std::fs::read_to_string(&effects_path) {
+        Ok(expected) if expected != effects => problems.push(format!(
+            "effects differ:\n--- expected\n{expected}--- got\n{effects}"
+        )),
+        Ok(_) => {}
+        Err(_) if !effects.is_empty() => problems.push(format!(
+            "{} is missing; the run recorded:\n{effects}",
+            effects_path.display()
+        )),
+        Err(_) => {}
     }
     if !case.memory.is_empty() {
         let memory = aether::run::memory::Memory::open(&db).map_err(|e| e.to_string())?;

@@ -127,6 +127,8 @@ pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config
         deterministic: false,
         plugin_paths: settings.plugin_paths_for(Some(path)),
         memory: MemorySpec::InMemory,
+        host: settings.host_for(Some(path)),
+        until: run::DEFAULT_UNTIL,
     };
     // One read and one parse: a file that does not check is reported with phase `read` or
     // `parse`, one that does is run.

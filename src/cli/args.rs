@@ -55,6 +55,15 @@ pub struct Cli {
     /// default `.aetherra/memory.db`).
     #[arg(long, value_name = "PATH", global = true)]
     pub memory: Option<String>,
+    /// Write what the script asked of the host (calls of host functions and plugins,
+    /// capabilities, open verbs, unhandled events, notifications) to FILE as JSON lines;
+    /// without it, a summary is printed on stderr.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub effects: Option<PathBuf>,
+    /// After the body, run timers and schedules (`every 30 minutes:`) on the virtual clock
+    /// up to this much time since the start: `24h` (the default), `30m`, `7d`, `90s`.
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub until: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

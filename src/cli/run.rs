@@ -21,12 +21,20 @@ pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
     };
     let deterministic = cli.deterministic
         || std::env::var("AETHERRA_DETERMINISTIC").is_ok_and(|v| v == "1" || v == "true");
+    let until = match &cli.until {
+        Some(text) => {
+            aether::run::host::parse_duration(text).map_err(|e| format!("--until: {e}"))?
+        }
+        None => aether::run::DEFAULT_UNTIL,
+    };
     Ok(aether::run::RunOptions {
         timeout,
         max_steps: cli.max_steps,
         deterministic,
         plugin_paths: cli.plugin_path.clone(),
         memory: aether::run::memory_spec(cli.memory.as_deref()),
+        host: Default::default(),
+        until,
     })
 }
 
@@ -45,8 +53,9 @@ pub fn cmd_run(
             return ExitCode::from(2);
         }
     };
-    // The run finds modules where the check did.
+    // The run finds modules where the check did, and its host is the one the check knew.
     opts.plugin_paths = settings.plugin_paths_for(Some(file));
+    opts.host = settings.host_for(Some(file));
     let shown = file.to_string_lossy();
     let outcome = {
         let stdout = io::stdout();
@@ -55,6 +64,10 @@ pub fn cmd_run(
         aether::run::run_file(file, &opts, &check, &mut out)
     };
     let mut err = io::stderr().lock();
+    if let Err(e) = report_effects(cli, &outcome.effects, &mut err) {
+        let _ = writeln!(err, "error: cannot write the effects trace: {e}");
+        return ExitCode::from(2);
+    }
     match &outcome.error_file {
         // An error inside an imported module points into that module's text.
         Some(path) => {
@@ -102,4 +115,21 @@ pub fn cmd_run(
         let _ = writeln!(io::stdout().lock(), "{line}");
     }
     exit_for(outcome.code)
+}
+
+/// `--effects FILE`: the whole trace as JSON lines; otherwise a summary on stderr.
+fn report_effects(
+    cli: &Cli,
+    effects: &[aether::run::host::Effect],
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    let host = aether::run::host::Trace(effects);
+    match &cli.effects {
+        Some(path) => {
+            let mut buf = Vec::new();
+            host.write_lines(&mut buf)?;
+            std::fs::write(path, buf)
+        }
+        None => write!(err, "{}", host.summary()),
+    }
 }

@@ -107,6 +107,13 @@ impl Settings {
         dirs
     }
 
+    /// What the host provides to a run of `file` (`[host]` of its configuration).
+    pub fn host_for(&self, file: Option<&Path>) -> Host {
+        self.project_or_record(file)
+            .map(|p| p.config.host.clone())
+            .unwrap_or_default()
+    }
+
     /// The first configuration that failed to load during checks that did not call
     /// `load_configs` first; those files were checked without configuration.
     pub fn config_error(&self) -> Option<ConfigError> {

@@ -18,7 +18,7 @@
 //! resolved and globs compiled, and `Discovery`, which finds the config of each checked file
 //! (the nearest `aether.toml` above it; no merging) and caches the answer per directory.
 
-use crate::project::host::{Host, HostFunction};
+use crate::project::host::{Cost, Host, HostFunction};
 use crate::syntax::diagnostic::{find_rule, Rule};
 use crate::syntax::span::LineIndex;
 use globset::{GlobBuilder, GlobMatcher};
@@ -54,6 +54,21 @@ struct RawHost {
     plugins: Vec<Spanned<String>>,
     #[serde(default)]
     names: Vec<Spanned<String>>,
+    /// `[host.returns]`: what the mock host answers, by function, plugin call or name.
+    #[serde(default)]
+    returns: BTreeMap<String, toml::Value>,
+    /// `[host.costs]`: what one call costs against the `policy:` budgets.
+    #[serde(default)]
+    costs: BTreeMap<String, RawCost>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCost {
+    #[serde(default)]
+    risk: f64,
+    #[serde(default)]
+    tokens: f64,
 }
 
 #[derive(Deserialize, Default)]
@@ -71,6 +86,24 @@ struct RawLint {
     ignore: Vec<Spanned<String>>,
     #[serde(default)]
     per_file_ignores: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+}
+
+/// A TOML value as JSON (dates become their text), the form run values are made from.
+fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => J::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
+    }
 }
 
 /// A loaded `aether.toml`.
@@ -199,6 +232,18 @@ impl Config {
                 }
                 out.push(n.to_string());
             }
+        }
+        for (name, value) in &raw.host.returns {
+            host.returns.insert(name.clone(), toml_to_json(value));
+        }
+        for (name, cost) in &raw.host.costs {
+            host.costs.insert(
+                name.clone(),
+                Cost {
+                    risk: cost.risk,
+                    tokens: cost.tokens,
+                },
+            );
         }
 
         let mut plugin_paths = Vec::new();
@@ -441,6 +486,11 @@ mod tests {
 functions = ["current_time", "has_method(plugin, method)", "notify(channel, message=?)"]
 verbs = ["transcribe", "showcase"]
 plugins = ["sysmon", "report_merger"]
+[host.returns]
+current_time = "2026-01-01T06:00:00Z"
+"sysmon.status" = { state = "ok", disk = 71 }
+[host.costs]
+notify = { risk = 0.5 }
 [check]
 deny-warnings = true
 [lint]
@@ -457,6 +507,11 @@ per-file-ignores = { "legacy/**" = ["V001"], "*_draft.aether" = ["W002"] }
         );
         assert!(c.host.has_verb("showcase") && !c.host.has_verb("transcribe_all"));
         assert!(c.host.has_plugin("report_merger"));
+        assert_eq!(
+            c.host.returns["sysmon.status"],
+            serde_json::json!({"state": "ok", "disk": 71})
+        );
+        assert_eq!(c.host.costs["notify"].risk, 0.5);
         assert_eq!(c.deny_warnings, Some(true));
         assert_eq!(c.root, PathBuf::from("/nonexistent/project"));
 

@@ -19,7 +19,7 @@ pub struct HostParam {
     pub rest: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Host {
     pub functions: Vec<HostFunction>,
     pub verbs: Vec<String>,
@@ -27,6 +27,18 @@ pub struct Host {
     /// Values the runtime binds around a script (`cpu`, `current_session`): read in code
     /// without any assignment.
     pub names: Vec<String>,
+    /// `[host.returns]`: what the mock host of a run answers for a function, a plugin call
+    /// (`"sysmon.status"`) or a name; anything else answers `null`.
+    pub returns: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `[host.costs]`: what one call of a function or verb costs against a `policy:`
+    /// section's `risk_budget` and `token_budget`.
+    pub costs: std::collections::BTreeMap<String, Cost>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Cost {
+    pub risk: f64,
+    pub tokens: f64,
 }
 
 impl Host {

@@ -135,6 +135,16 @@ impl<'a> Interp<'a, '_> {
             }
             "call_plugin" | "run_plugin" => {
                 let name = arg(0).display();
+                if !self.plugin_available(&name) && self.host.declared().has_plugin(&name) {
+                    // A plugin the host provides: the call is a request.
+                    let path = match b.name {
+                        "call_plugin" if given(1) => format!("{name}.{}", arg(1).display()),
+                        _ => name.clone(),
+                    };
+                    let skip = if b.name == "call_plugin" { 2 } else { 1 };
+                    let rest: Vec<Value<'a>> = a.iter().skip(skip).cloned().collect();
+                    return self.request(super::host::EffectKind::Plugin, &path, &rest, &[], span);
+                }
                 let p = self.find_plugin(&name, span)?;
                 let (function, rest) = if b.name == "call_plugin" && given(1) {
                     (Some(arg(1).display()), a.iter().skip(2).cloned().collect())
@@ -222,6 +232,13 @@ impl<'a> Interp<'a, '_> {
                         ("target", Value::str(&target)),
                         ("message", Value::str(&message)),
                     ],
+                    span,
+                )?;
+                self.request(
+                    super::host::EffectKind::Builtin,
+                    "escalate_to",
+                    &[Value::str(&target), Value::str(&message)],
+                    &[],
                     span,
                 )?;
                 self.print(
@@ -392,10 +409,17 @@ impl<'a> Interp<'a, '_> {
                     span,
                 )?;
                 self.print(span, &format!("notify {user}: {content}"))?;
+                self.request(
+                    super::host::EffectKind::Builtin,
+                    "notify",
+                    &[Value::str(&user), Value::str(&content)],
+                    &[],
+                    span,
+                )?;
                 Value::Int(id)
             }
             "now" => Value::Float(self.now()),
-            "plugin" => Value::Plugin(self.find_plugin(&arg(0).display(), span)?),
+            "plugin" => self.plugin_value(&arg(0).display(), span)?,
             "random" => Value::Float(self.random()),
             "range" => {
                 let nums: Vec<i64> = a.iter().map(|v| v.as_f64().unwrap_or(0.0) as i64).collect();

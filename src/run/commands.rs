@@ -9,9 +9,11 @@
 //! UNSUPPORTED_FEATURE.
 
 use super::eval::{Interp, R};
+use super::host::EffectKind;
 use super::value::Env;
 use super::value::{Fields, Value};
 use crate::syntax::ast::*;
+use crate::syntax::position::{Block as BlockRole, Position};
 use crate::syntax::span::Span;
 use std::rc::Rc;
 
@@ -65,6 +67,33 @@ const RECORDING: &[&str] = &[
     "validate",
     "verify",
 ];
+
+/// Verbs this module gives a meaning of their own (the others are requests to the host).
+const OWN: &[&str] = &[
+    "append",
+    "remove",
+    "summarize",
+    "store",
+    "reflect",
+    "goal",
+    "set_goal",
+    "show",
+    "status",
+    "memory",
+    "run",
+    "use",
+    "trigger",
+    "emit",
+    "pattern",
+    "think",
+    "write",
+];
+
+/// Whether a verb does something of its own in a run (`status`, `learn`), as opposed to
+/// asking the host.
+pub(super) fn implemented(verb: &str) -> bool {
+    OWN.contains(&verb) || RECORDING.contains(&verb)
+}
 
 impl<'a> Interp<'a, '_> {
     /// A bare word line that is not a variable: a call without arguments.
@@ -201,9 +230,23 @@ impl<'a> Interp<'a, '_> {
         env: &Env<'a>,
         span: Span,
     ) -> R<'a, Value<'a>> {
-        if let Some(b) = body {
-            return self.unsupported(b.span, format!("a block after the command '{verb}'"));
-        }
+        // A trailing block: the filter of `recall ... where:`, the arguments of a recording
+        // verb, or what an open verb phrase asks for.
+        let with = match body {
+            Some(_) if verb == "recall" => None,
+            Some(b) if !implemented(verb) || RECORDING.contains(&verb) => {
+                let role = if implemented(verb) {
+                    (BlockRole::Arguments, Position::Words)
+                } else {
+                    (BlockRole::Mapping, Position::Declaration)
+                };
+                Some(self.in_block(role.0, role.1, |s| s.block_data(b, env))?)
+            }
+            Some(b) => {
+                return self.unsupported(b.span, format!("a block after the command '{verb}'"))
+            }
+            None => None,
+        };
         match verb {
             "append" | "remove" => {
                 let joiner = if verb == "append" { "to" } else { "from" };
@@ -371,8 +414,8 @@ impl<'a> Interp<'a, '_> {
                     return self.unsupported(span, "this form of 'use'");
                 };
                 let name = self.value(&pair.value, env)?.display();
-                let p = self.find_plugin(&name, span)?;
-                env.assign("active_plugin", Value::Plugin(p));
+                let p = self.plugin_value(&name, span)?;
+                env.assign("active_plugin", p);
                 Ok(Value::Null)
             }
             "use" => match parts {
@@ -387,37 +430,29 @@ impl<'a> Interp<'a, '_> {
                         },
                 }, Part::Expr { expr }] => {
                     let name = self.word_or_value(expr, env)?.display();
-                    let p = self.find_plugin(&name, span)?;
-                    env.assign("active_plugin", Value::Plugin(p));
+                    let p = self.plugin_value(&name, span)?;
+                    env.assign("active_plugin", p);
                     Ok(Value::Null)
                 }
                 _ => self.unsupported(span, "this form of 'use'"),
             },
             "trigger" | "emit" => {
-                // `emit build_failed(job)` names the event by its callee; the payload is for
-                // handlers that declare it (`when build_failed(job):`).
-                let event = match parts {
+                // `emit build_failed(job)` names the event by its callee; the payload binds
+                // to the parameters of handlers that declare them (`when build_failed(job):`).
+                let (event, args, kwargs) = match parts {
                     [Part::Expr { expr }] => match &expr.node {
-                        ExprKind::Call { callee, .. } => match callee.node {
-                            ExprKind::Name { name } => name.to_string(),
-                            _ => self.phrase(parts, env)?,
+                        ExprKind::Call { callee, args } => match callee.node {
+                            ExprKind::Name { name } => {
+                                let (a, k) = self.call_args(args, env)?;
+                                (name.to_string(), a, k)
+                            }
+                            _ => (self.phrase(parts, env)?, Vec::new(), Vec::new()),
                         },
-                        _ => self.phrase(parts, env)?,
+                        _ => (self.phrase(parts, env)?, Vec::new(), Vec::new()),
                     },
-                    _ => self.phrase(parts, env)?,
+                    _ => (self.phrase(parts, env)?, Vec::new(), Vec::new()),
                 };
-                let handlers: Vec<_> = self
-                    .handlers
-                    .iter()
-                    .filter(|(e, _, _)| *e == event)
-                    .map(|(_, b, env)| (*b, env.clone()))
-                    .collect();
-                for (block, henv) in handlers {
-                    self.enter(&event, span)?;
-                    let r = self.exec_block_stmts(&block.stmts, &henv.child());
-                    self.leave();
-                    r?;
-                }
+                self.fire(&event, args, kwargs, span)?;
                 Ok(Value::Null)
             }
             "pattern" => {
@@ -446,22 +481,122 @@ impl<'a> Interp<'a, '_> {
                 Ok(Value::Null)
             }
             "write" => self.unsupported(span, "'write' (scripts have no file system access)"),
-            "plugin" | "remember" | "recall" => {
-                self.unsupported(span, format!("this form of '{verb}'"))
+            "recall" => self.recall_phrase(parts, body, env, span),
+            "remember" => {
+                // `remember the outage as "incident"`: the phrase, tagged with the `as` slot.
+                let (what, tags) = match Self::split_at_word(parts, "as") {
+                    Some((what, tags)) => (what, self.phrase(tags, env)?),
+                    None => (parts, String::new()),
+                };
+                let text = self.phrase(what, env)?;
+                let ts = self.now();
+                let r = self.memory.store(
+                    "memory",
+                    &serde_json::Value::String(text),
+                    &super::eval::split_tags(&tags),
+                    ts,
+                );
+                Ok(Value::Int(self.mem(span, r)?))
+            }
+            // `plugin sysmon.status "disk"`: the plugin's call, like the `plugin:` directive.
+            "plugin" => {
+                let (mut args, kwargs) = self.at(Position::Words, |s| s.phrase_args(parts, env))?;
+                let target = if args.is_empty() {
+                    String::new()
+                } else {
+                    args.remove(0).display()
+                };
+                self.request(EffectKind::Plugin, &target, &args, &kwargs, span)
             }
             v if RECORDING.contains(&v) => {
                 let text = self.phrase(parts, env)?;
                 let mut m = Fields::default();
                 m.insert(Rc::from("verb"), Value::str(v));
                 m.insert(Rc::from("text"), Value::str(&text));
+                if let Some(w) = with {
+                    m.insert(Rc::from("with"), w);
+                }
                 let ts = self.now();
                 let r = self.memory.store(v, &Value::map(m).to_json(), &[], ts);
                 let id = self.mem(span, r)?;
                 self.print(span, format!("[{v}] {text}").trim_end())?;
                 Ok(Value::Int(id))
             }
-            other => self.fail(span, format!("unknown command '{other}'")),
+            // An open verb phrase (`adapt_strategy to "new load"`) or a verb of the
+            // vocabulary without a meaning of its own here: a request to the host, with the
+            // phrase's words and values.
+            other => {
+                let (mut args, kwargs) =
+                    self.at(Position::Declaration, |s| s.phrase_args(parts, env))?;
+                args.extend(with);
+                self.request(EffectKind::Verb, other, &args, &kwargs, span)
+            }
         }
+    }
+
+    /// `recall plans from today`, `recall notes from last_week where:` + conditions on each
+    /// note (the singular of the object names it: `note.kind == "error"`).
+    fn recall_phrase(
+        &mut self,
+        parts: &'a [Part<'a>],
+        body: Option<&'a Block<'a>>,
+        env: &Env<'a>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        let (what, from) = match Self::split_at_word(parts, "from") {
+            Some((w, f)) => (w, Some(f)),
+            None => (parts, None),
+        };
+        let what_text = self.phrase(what, env)?;
+        let mut q = crate::run::memory::Query::default();
+        if !what_text.is_empty() {
+            q.text = Some(what_text.clone());
+        }
+        if let Some(from) = from {
+            let day = 86_400.0;
+            let now = self.now();
+            let start_of_today = now - now.rem_euclid(day);
+            q.since = match self.phrase(from, env)?.as_str() {
+                "today" => Some(start_of_today),
+                "yesterday" => Some(start_of_today - day),
+                "last_week" | "this_week" | "last week" => Some(now - 7.0 * day),
+                "last_month" | "last month" => Some(now - 30.0 * day),
+                _ => None,
+            };
+        }
+        let r = self.memory.search(&q);
+        let found: Vec<Value<'a>> = self
+            .mem(span, r)?
+            .iter()
+            .map(|e| Value::from_json(&e.content))
+            .collect();
+        let Some(filter) = body else {
+            return Ok(Value::list(found));
+        };
+        let item = what_text
+            .split_whitespace()
+            .last()
+            .map(|w| w.strip_suffix('s').unwrap_or(w))
+            .unwrap_or("item");
+        let item: &'a str = self
+            .source_text(span)
+            .find(item)
+            .map_or("item", |i| &self.source_text(span)[i..i + item.len()]);
+        let mut kept = Vec::new();
+        for v in found {
+            let scope = env.child();
+            scope.define(item, v.clone());
+            let mut keep = true;
+            for s in &filter.stmts {
+                if let StmtKind::Expr { expr, .. } | StmtKind::Guard { cond: expr } = &s.node {
+                    keep &= self.eval(expr, &scope)?.truthy();
+                }
+            }
+            if keep {
+                kept.push(v);
+            }
+        }
+        Ok(Value::list(kept))
     }
 
     /// `recall tag: "cache"`, `recall "today"`, `x = recall logs from today`.

@@ -1,11 +1,13 @@
 //! The tree-walking evaluator.
 
+use super::host::{Effect, EffectKind, MockHost};
 use super::value::Env;
 use super::value::{Body, Fields, Function, Module, Plugin, Value};
 use super::{MemorySpec, RunOptions, MAX_CALL_DEPTH};
 use crate::run::memory::Memory;
 use crate::syntax::ast::*;
 use crate::syntax::diagnostic::{rules, Diagnostic, Rule};
+use crate::syntax::position::{self, Block as BlockRole, Position};
 use crate::syntax::span::{LineIndex, Span};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,6 +37,23 @@ pub struct Failure {
 /// What a failed run reports: the diagnostic, the module file it points into (when not the
 /// script), and the script line that led there.
 pub type Reported = (Vec<Diagnostic>, Option<PathBuf>, Option<usize>);
+
+/// A handler of a named event: its parameters (`when build_failed(job):` binds `job`), its
+/// body and the scope it was declared in.
+pub struct Handler<'a> {
+    pub event: String,
+    pub params: &'a [Arg<'a>],
+    pub body: &'a Block<'a>,
+    pub env: Env<'a>,
+}
+
+/// `when load > 80%:`: fires its body each time the condition turns from false to true.
+pub(super) struct Watch<'a> {
+    pub cond: &'a Expr<'a>,
+    pub body: &'a Block<'a>,
+    pub env: Env<'a>,
+    pub was: bool,
+}
 
 pub type R<'a, T> = Result<T, Unwind<'a>>;
 
@@ -73,8 +92,21 @@ pub struct Interp<'a, 'o> {
     modules: Vec<(PathBuf, Rc<Module<'a>>)>,
     loading: Vec<PathBuf>,
     trace: Vec<(String, usize, usize)>,
-    /// `on event "x":` handlers, fired by `trigger x`.
-    pub(super) handlers: Vec<(String, &'a Block<'a>, Env<'a>)>,
+    /// Event handlers (`on event "x":`, `when disk_full:`, `when build_failed(job):`), fired
+    /// by `emit` / `trigger` or a call of the event's name.
+    pub(super) handlers: Vec<Handler<'a>>,
+    /// `when COND:` watches, polled after each top-level statement and each scheduled job.
+    pub(super) watches: Vec<Watch<'a>>,
+    /// What a position of the tree means (`syntax::position`), as the validator reads it:
+    /// where the evaluator is, and what kind of block it is in.
+    pub(super) position: Position,
+    pub(super) block: BlockRole,
+    /// Everything the script asks of the world outside goes to this host.
+    pub(super) host: MockHost,
+    /// Seconds of script time since the run started (`wait`, the scheduler).
+    pub(super) elapsed: f64,
+    /// A `policy:` section's `risk_budget` and `token_budget`.
+    pub(super) budgets: (Option<f64>, Option<f64>),
     /// The last confidence computed by `evaluate_confidence`.
     pub(super) confidence: f64,
     /// `on_error:` handlers: (the error kind they match, the `do:` value, their scope).
@@ -91,7 +123,7 @@ pub fn run<'a>(
     parsed: &'a crate::syntax::Parsed<'a>,
     opts: &RunOptions,
     out: &mut dyn Write,
-) -> Reported {
+) -> (Reported, Vec<Effect>) {
     let memory = match &opts.memory {
         MemorySpec::InMemory => Memory::open_in_memory(),
         MemorySpec::File(p) => Memory::open(p),
@@ -100,13 +132,16 @@ pub fn run<'a>(
         Ok(m) => m,
         Err(e) => {
             return (
-                vec![Diagnostic::new(
-                    &rules::RUNTIME_ERROR,
-                    Span::empty(0),
-                    format!("cannot open the memory store: {e}"),
-                )],
-                None,
-                None,
+                (
+                    vec![Diagnostic::new(
+                        &rules::RUNTIME_ERROR,
+                        Span::empty(0),
+                        format!("cannot open the memory store: {e}"),
+                    )],
+                    None,
+                    None,
+                ),
+                Vec::new(),
             )
         }
     };
@@ -149,24 +184,31 @@ pub fn run<'a>(
         loading: vec![canonical(path)],
         trace: Vec::new(),
         handlers: Vec::new(),
+        watches: Vec::new(),
+        position: Position::Code,
+        block: BlockRole::Code,
+        host: MockHost::new(opts.host.clone()),
+        elapsed: 0.0,
+        budgets: (None, None),
         confidence: 0.0,
         on_error: Vec::new(),
         timers: Default::default(),
     };
     let globals = interp.globals.clone();
     let result = interp
-        .exec_block_stmts(&parsed.file.stmts, &globals)
+        .run_top_level(&parsed.file.stmts, &globals)
         .and_then(|_| interp.run_plugins_of(0))
         .and_then(|_| interp.run_timers());
     let _ = interp.out.flush();
-    match result {
+    let reported = match result {
         Ok(()) => (Vec::new(), None, None),
         Err(unwind) => {
             interp.run_error_handlers(&unwind);
             let _ = interp.out.flush();
             interp.report(unwind)
         }
-    }
+    };
+    (reported, std::mem::take(&mut interp.host).into_effects())
 }
 
 /// The clock of a deterministic run starts here (2023-11-14T22:13:20Z).
@@ -358,11 +400,16 @@ impl<'a, 'o> Interp<'a, 'o> {
     fn run_timers(&mut self) -> R<'a, ()> {
         while let Some(timer) = self.timers.next() {
             self.tick(timer.span)?;
-            let wait = timer.due - self.now();
-            if wait > 0.0 {
-                self.wait(wait, timer.span)?;
+            let wait = (timer.due - self.now()).max(0.0);
+            if self.elapsed + wait > self.opts.until {
+                // `--until`: the virtual day (or what was asked) is over.
+                break;
             }
+            // The scheduler's clock is always virtual: a nightly job runs in milliseconds.
+            self.virtual_clock += wait;
+            self.elapsed += wait;
             self.call_value(&timer.callback, timer.args.clone(), Vec::new(), timer.span)?;
+            self.poll_watches()?;
             self.timers.again(timer);
         }
         Ok(())
@@ -370,6 +417,7 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     pub(super) fn wait(&mut self, seconds: f64, span: Span) -> R<'a, ()> {
         let seconds = seconds.max(0.0);
+        self.elapsed += seconds;
         if self.deterministic {
             self.virtual_clock += seconds;
             return Ok(());
@@ -413,15 +461,20 @@ impl<'a, 'o> Interp<'a, 'o> {
     // ----- statements ------------------------------------------------------------------------
 
     /// Run statements in `env`, with the block's function declarations hoisted first.
-    pub(super) fn exec_block_stmts(&mut self, stmts: &'a [Stmt<'a>], env: &Env<'a>) -> R<'a, ()> {
-        match self.exec_stmts(stmts, env)? {
-            Flow::Next => Ok(()),
-            Flow::Return(_) => Ok(()),
-            Flow::Break | Flow::Continue => Ok(()),
+    /// The file's top level: statements in order, the watches polled after each.
+    fn run_top_level(&mut self, stmts: &'a [Stmt<'a>], env: &Env<'a>) -> R<'a, ()> {
+        self.hoist(stmts, env);
+        for s in stmts {
+            let flow = self.exec(s, env)?;
+            self.poll_watches()?;
+            if !matches!(flow, Flow::Next) {
+                break;
+            }
         }
+        Ok(())
     }
 
-    pub(super) fn exec_stmts(&mut self, stmts: &'a [Stmt<'a>], env: &Env<'a>) -> R<'a, Flow<'a>> {
+    fn hoist(&mut self, stmts: &'a [Stmt<'a>], env: &Env<'a>) {
         for s in stmts {
             if let StmtKind::Function {
                 name, params, body, ..
@@ -431,6 +484,18 @@ impl<'a, 'o> Interp<'a, 'o> {
                 env.define(name.node, f);
             }
         }
+    }
+
+    pub(super) fn exec_block_stmts(&mut self, stmts: &'a [Stmt<'a>], env: &Env<'a>) -> R<'a, ()> {
+        match self.exec_stmts(stmts, env)? {
+            Flow::Next => Ok(()),
+            Flow::Return(_) => Ok(()),
+            Flow::Break | Flow::Continue => Ok(()),
+        }
+    }
+
+    pub(super) fn exec_stmts(&mut self, stmts: &'a [Stmt<'a>], env: &Env<'a>) -> R<'a, Flow<'a>> {
+        self.hoist(stmts, env);
         for s in stmts {
             match self.exec(s, env)? {
                 Flow::Next => {}
@@ -481,9 +546,16 @@ impl<'a, 'o> Interp<'a, 'o> {
                 }
                 Ok(Flow::Next)
             }
-            StmtKind::Let { name, value, .. } => {
+            StmtKind::Let {
+                name,
+                value,
+                let_kind,
+                ..
+            } => {
                 let v = match value {
-                    Some(v) => self.assign_value(v, env)?,
+                    Some(v) => {
+                        self.at(position::let_value(*let_kind), |s| s.assign_value(v, env))?
+                    }
                     None => Value::Null,
                 };
                 env.define(name.node, v);
@@ -500,15 +572,26 @@ impl<'a, 'o> Interp<'a, 'o> {
                 Ok(Flow::Next)
             }
             StmtKind::Directive { directive, kv } => {
-                self.directive(*directive, kv, env, stmt.span)?;
+                let at = position::directive_value(*directive);
+                self.at(at, |s| s.directive(*directive, kv, env, stmt.span))?;
                 Ok(Flow::Next)
             }
             StmtKind::Entry { kv } => {
-                let value = self.entry_value(kv, env)?;
-                if let Key::Word { name } = kv.key.node {
-                    env.assign(name, value);
-                } else {
-                    return self.unsupported(kv.key.span, "a quoted key at statement level");
+                let (key, name) = match &kv.key.node {
+                    Key::Word { name } => (*name, Some(*name)),
+                    Key::Str { .. } => ("", None),
+                };
+                let at = position::entry_value(self.block, key);
+                let value = self.at(at, |s| s.entry_value(kv, env))?;
+                match name {
+                    Some(name) => env.assign(name, value),
+                    // `"display name": "Archivist"` in a container: metadata under its text.
+                    None => {
+                        if let Key::Str { value: k } = &kv.key.node {
+                            let k: &'a str = k.as_str();
+                            env.assign(k, value);
+                        }
+                    }
                 }
                 Ok(Flow::Next)
             }
@@ -519,8 +602,14 @@ impl<'a, 'o> Interp<'a, 'o> {
                 }
                 Ok(Flow::Next)
             }
-            StmtKind::ListItem { item } => self.exec(item, env),
-            StmtKind::Step { stmt, .. } => self.exec(stmt, env),
+            StmtKind::ListItem { item: step } | StmtKind::Step { stmt: step, .. } => {
+                // In a code block a step runs; elsewhere it names a step for the host.
+                let inner = match self.block {
+                    BlockRole::Code => Position::Words,
+                    _ => position::STEP,
+                };
+                self.in_block(BlockRole::Mapping, inner, |s| s.exec(step, env))
+            }
             StmtKind::If {
                 branches,
                 else_body,
@@ -591,11 +680,13 @@ impl<'a, 'o> Interp<'a, 'o> {
                 Ok(Flow::Next)
             }
             StmtKind::Use { path, alias: None }
-                if self.plugins.iter().any(|p| *p.name == *path.node) =>
+                if self.plugins.iter().any(|p| *p.name == *path.node)
+                    || (self.host.declared().has_plugin(&path.node)
+                        && self.find_module_file(&path.node).is_none()) =>
             {
                 // `use indexer` selects a plugin the file declares.
-                let p = self.find_plugin(&path.node, path.span)?;
-                env.assign("active_plugin", Value::Plugin(p));
+                let p = self.plugin_value(&path.node, path.span)?;
+                env.assign("active_plugin", p);
                 Ok(Flow::Next)
             }
             StmtKind::Import { path, alias } | StmtKind::Use { path, alias } => {
@@ -637,25 +728,14 @@ impl<'a, 'o> Interp<'a, 'o> {
                 Ok(Flow::Next)
             }
             StmtKind::NamedBlock { name, body, .. } => {
-                let data = self.block_data(body, env)?;
+                let data = self.in_block(BlockRole::Container, Position::Data, |s| {
+                    s.block_data(body, env)
+                })?;
                 env.assign(name.node, data);
                 Ok(Flow::Next)
             }
             StmtKind::When { cond, body } => {
-                if let ExprKind::Call { callee, .. } = &cond.node {
-                    if let ExprKind::Name { name } = callee.node {
-                        if env.get(name).is_none()
-                            && crate::registry::builtins::lookup(name).is_none()
-                        {
-                            // `when archive_requested(...)`: an event handler.
-                            self.handlers.push((name.to_string(), body, env.clone()));
-                            return Ok(Flow::Next);
-                        }
-                    }
-                }
-                if self.eval(cond, env)?.truthy() {
-                    return self.block(body, env);
-                }
+                self.register_when(cond, body, env)?;
                 Ok(Flow::Next)
             }
             StmtKind::Trigger {
@@ -663,38 +743,73 @@ impl<'a, 'o> Interp<'a, 'o> {
                 head,
                 body,
             } => {
-                let mut event = String::new();
-                for p in head {
-                    if let Part::Expr { expr } = p {
-                        if let ExprKind::Str { .. } = expr.node {
-                            event = self.eval(expr, env)?.display();
-                        }
-                    }
-                }
-                if event.is_empty() {
-                    return self.unsupported(stmt.span, "an 'on' handler without an event name");
-                }
-                self.handlers.push((event, body, env.clone()));
+                self.register_on(head, body, env, stmt.span)?;
                 Ok(Flow::Next)
             }
-            StmtKind::Trigger { trigger, .. } => {
-                let what = match trigger {
-                    TriggerKind::Every => {
-                        "a scheduled 'every' block (it needs the runtime scheduler)"
-                    }
-                    TriggerKind::Monitor => {
-                        "a 'monitor' block (it needs the runtime's change events)"
-                    }
-                    _ => "a 'simulate' block",
-                };
-                self.unsupported(stmt.span, what)
+            StmtKind::Trigger {
+                trigger: TriggerKind::Every,
+                head,
+                body,
+            } => {
+                self.register_every(head, body, env, stmt.span)?;
+                Ok(Flow::Next)
             }
-            StmtKind::Behavior { .. } => self.unsupported(stmt.span, "a 'behavior:' declaration"),
+            StmtKind::Trigger {
+                trigger: TriggerKind::Monitor,
+                head,
+                body,
+            } => {
+                // `monitor changes:`: the host reports the changes; `trigger changes` (or a
+                // call of the name) fires the block in a run.
+                let event = self.phrase_text(head);
+                self.handlers.push(Handler {
+                    event,
+                    params: &[],
+                    body,
+                    env: env.clone(),
+                });
+                Ok(Flow::Next)
+            }
+            StmtKind::Trigger {
+                trigger: TriggerKind::Simulate,
+                body,
+                ..
+            } => {
+                // `simulate agent for 12h:`: one pass of the body, as a rehearsal.
+                let scope = env.child();
+                self.as_code(BlockRole::Code, |s| s.exec_stmts(&body.stmts, &scope))?;
+                Ok(Flow::Next)
+            }
+            StmtKind::Behavior { name, body } => {
+                // `behavior: curious`: a named reaction, fired like an event.
+                self.handlers.push(Handler {
+                    event: name.node.to_string(),
+                    params: &[],
+                    body,
+                    env: env.clone(),
+                });
+                Ok(Flow::Next)
+            }
             StmtKind::Remember { value, tags, body } => {
-                if let Some(b) = body {
-                    return self.unsupported(b.span, "a 'remember' block");
-                }
-                let v = self.eval(value, env)?;
+                let v = self.at(Position::Words, |s| s.eval(value, env))?;
+                // `remember x as "t" { source: "ops" }`: the block's entries are stored
+                // with the value.
+                let v = match body {
+                    Some(b) => {
+                        let extra = self.in_block(BlockRole::Arguments, Position::Words, |s| {
+                            s.block_data(b, env)
+                        })?;
+                        let mut m = super::value::Fields::default();
+                        m.insert(Rc::from("value"), v);
+                        if let Value::Map(extra) = extra {
+                            for (k, x) in extra.borrow().iter() {
+                                m.insert(k.clone(), x.clone());
+                            }
+                        }
+                        Value::map(m)
+                    }
+                    None => v,
+                };
                 let tags = match tags {
                     Some(t) => split_tags(&self.eval(t, env)?.display()),
                     None => Vec::new(),
@@ -715,12 +830,27 @@ impl<'a, 'o> Interp<'a, 'o> {
                 }
                 Ok(Flow::Next)
             }
-            StmtKind::Phrase { .. } => self.unsupported(stmt.span, "a free-text line"),
+            StmtKind::Phrase { text, body } => {
+                // A free-text line (`- check the logs`) asks for what it says.
+                let text = text.trim();
+                let (verb, rest) = text.split_once(' ').unwrap_or((text, ""));
+                let mut args = vec![Value::str(rest.trim())];
+                if let Some(b) = body {
+                    args.push(
+                        self.in_block(BlockRole::Mapping, Position::Declaration, |s| {
+                            s.block_data(b, env)
+                        })?,
+                    );
+                }
+                self.request(EffectKind::Verb, verb, &args, &[], stmt.span)?;
+                Ok(Flow::Next)
+            }
             StmtKind::Command { command } => {
                 self.command(command, env, stmt.span)?;
                 Ok(Flow::Next)
             }
-            StmtKind::Guard { .. } => self.unsupported(stmt.span, "a guard line outside a trigger"),
+            // `if inbox.has("new")` under `trigger:`: a condition for the host's trigger.
+            StmtKind::Guard { .. } => Ok(Flow::Next),
             StmtKind::Foreign { .. } | StmtKind::Error => {
                 self.unsupported(stmt.span, "a statement that did not parse")
             }
@@ -1034,10 +1164,40 @@ impl<'a, 'o> Interp<'a, 'o> {
             (Some(v), None) => self.value(v, env),
             (None, Some(b)) => self.block_data(b, env),
             (None, None) => Ok(Value::Null),
-            (Some(_), Some(b)) => {
-                self.unsupported(b.span, "an entry with both a value and a suite")
+            // `command: "search"` + an indented suite: the value and the suite's entries
+            // together, the value under `value`.
+            (Some(v), Some(b)) => {
+                let first = self.value(v, env)?;
+                let rest = self.in_block(BlockRole::Mapping, Position::Declaration, |s| {
+                    s.block_data(b, env)
+                })?;
+                let mut m = Fields::default();
+                m.insert(Rc::from("value"), first);
+                match rest {
+                    Value::Map(rest) => {
+                        for (k, x) in rest.borrow().iter() {
+                            m.insert(k.clone(), x.clone());
+                        }
+                    }
+                    other => {
+                        m.insert(Rc::from("items"), other);
+                    }
+                }
+                Ok(Value::map(m))
             }
         }
+    }
+
+    /// The text of a trigger head as written (`changes`, `memory usage`).
+    pub(super) fn phrase_text(&self, head: &'a [Part<'a>]) -> String {
+        head.iter()
+            .map(|p| match p {
+                Part::Word { word, .. } => word.to_string(),
+                Part::Expr { expr } => self.source_text(expr.span).trim().to_string(),
+                Part::Pair { pair } => self.source_text(pair.key.span).to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     pub(super) fn value(
@@ -1049,14 +1209,36 @@ impl<'a, 'o> Interp<'a, 'o> {
             crate::syntax::ast::Value::Expr { expr } => self.data(expr, env),
             crate::syntax::ast::Value::Text { text, .. } => Ok(Value::str(text.trim())),
             crate::syntax::ast::Value::BlockScalar { text, .. } => Ok(Value::str(text)),
-            // A schedule or a plugin invocation held as a value reads as its text, as
-            // written (running them is the host's scheduler and plugin services).
-            crate::syntax::ast::Value::Invoke { span, .. }
-            | crate::syntax::ast::Value::Schedule { span, .. } => {
+            crate::syntax::ast::Value::Invoke { invoke, span } => self.invoke(invoke, env, *span),
+            // A schedule held as a value reads as its text, as written (running what it
+            // schedules is the host's).
+            crate::syntax::ast::Value::Schedule { span, .. } => {
                 let text = &self.sources[self.file].text[span.range()];
                 Ok(Value::str(text.trim()))
             }
         }
+    }
+
+    /// `plugin: sysmon.status "disk"`: a plugin of the run (a file on the plugin path or a
+    /// `plugin` block) is called; any other goes to the host.
+    fn invoke(&mut self, invoke: &'a Invoke<'a>, env: &Env<'a>, span: Span) -> R<'a, Value<'a>> {
+        let target = invoke.target.node;
+        let (args, kwargs) = self.at(Position::Words, |s| s.phrase_args(&invoke.args, env))?;
+        let (plugin, function) = match target.split_once('.') {
+            Some((p, f)) => (p, Some(f)),
+            None => (target, None),
+        };
+        if self.plugin_available(plugin) {
+            let p = self.find_plugin(plugin, invoke.target.span)?;
+            return match function {
+                Some(f) => match p.env.get(f) {
+                    Some(func) if func.is_callable() => self.call_value(&func, args, kwargs, span),
+                    _ => self.run_plugin_blocks(&p, &[f], args),
+                },
+                None => self.run_plugin_blocks(&p, &["on_run"], args),
+            };
+        }
+        self.request(EffectKind::Plugin, target, &args, &kwargs, span)
     }
 
     /// An expression in a data position (an entry or option value): words made of names
@@ -1070,7 +1252,7 @@ impl<'a, 'o> Interp<'a, 'o> {
     }
 
     /// A YAML-like suite as data: entries make a map, `- item` lines a list.
-    fn block_data(&mut self, block: &'a Block<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+    pub(super) fn block_data(&mut self, block: &'a Block<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
         let stmts = &block.stmts;
         if !stmts.is_empty()
             && stmts
@@ -1086,15 +1268,28 @@ impl<'a, 'o> Interp<'a, 'o> {
             return Ok(Value::list(items));
         }
         let mut map = Fields::default();
+        let mut steps = Vec::new();
         for s in stmts {
             match &s.node {
                 StmtKind::Entry { kv } | StmtKind::Directive { kv, .. } => {
-                    let key: Rc<str> = match &kv.key.node {
-                        Key::Word { name } => Rc::from(*name),
-                        Key::Str { value } => Rc::from(value.as_str()),
+                    let (key, word): (Rc<str>, &str) = match &kv.key.node {
+                        Key::Word { name } => (Rc::from(*name), name),
+                        Key::Str { value } => (Rc::from(value.as_str()), ""),
                     };
-                    let v = self.entry_value(kv, env)?;
+                    let at = position::entry_value(self.block, word);
+                    let v = self.at(at, |s| s.entry_value(kv, env))?;
                     map.insert(key, v);
+                }
+                // `1. mount_memory()`, `- scan`: the steps, in order.
+                StmtKind::Step { stmt, .. } | StmtKind::ListItem { item: stmt } => {
+                    let v = self.at(position::STEP, |s| s.item_data(stmt, env))?;
+                    steps.push(v);
+                }
+                // `if memory.has("fresh_logs")` under `trigger:`: the host's condition, as
+                // written.
+                StmtKind::Guard { cond } => {
+                    let text = self.source_text(cond.span).trim();
+                    map.insert(Rc::from("if"), Value::str(text));
                 }
                 StmtKind::Function {
                     name, params, body, ..
@@ -1112,8 +1307,20 @@ impl<'a, 'o> Interp<'a, 'o> {
                     let v = self.block_data(body, env)?;
                     map.insert(Rc::from(name.node), v);
                 }
-                _ => return self.unsupported(s.span, "a statement inside a data block"),
+                // Handlers, schedules and other statements in a configuration block
+                // (`consciousness { every 1h: reflect() }`) do what they do anywhere.
+                _ => {
+                    if let Flow::Return(v) = self.exec(s, env)? {
+                        return Ok(v);
+                    }
+                }
             }
+        }
+        if map.is_empty() && !steps.is_empty() {
+            return Ok(Value::list(steps));
+        }
+        if !steps.is_empty() {
+            map.insert(Rc::from("steps"), Value::list(steps));
         }
         Ok(Value::map(map))
     }
@@ -1123,7 +1330,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             StmtKind::Expr { expr, body: None } => match expr.node {
                 // `- cache`: a word in a list is its text.
                 ExprKind::Name { name } if env.get(name).is_none() => Ok(Value::str(name)),
-                _ => self.eval(expr, env),
+                _ => self.data(expr, env),
             },
             StmtKind::Phrase { text, body: None } => Ok(Value::str(text.trim())),
             StmtKind::Entry { kv } => {
@@ -1150,7 +1357,37 @@ impl<'a, 'o> Interp<'a, 'o> {
                 map.insert(key, v);
                 Ok(Value::map(map))
             }
-            _ => self.unsupported(item.span, "this list item as data"),
+            // `- run_checks(level: 2)`, `1. restore()`: a step's value.
+            StmtKind::Expr {
+                expr,
+                body: Some(b),
+            } => {
+                let v = self.eval(expr, env)?;
+                let rest = self.in_block(BlockRole::Mapping, Position::Declaration, |s| {
+                    s.block_data(b, env)
+                })?;
+                let mut m = Fields::default();
+                m.insert(Rc::from("value"), v);
+                m.insert(Rc::from("with"), rest);
+                Ok(Value::map(m))
+            }
+            StmtKind::Phrase {
+                text,
+                body: Some(b),
+            } => {
+                let rest = self.in_block(BlockRole::Mapping, Position::Declaration, |s| {
+                    s.block_data(b, env)
+                })?;
+                let mut m = Fields::default();
+                m.insert(Rc::from(text.trim()), rest);
+                Ok(Value::map(m))
+            }
+            // Any other statement as a step (`- notify ops "done"`): it runs where it is,
+            // and the step's value is null.
+            _ => match self.exec(item, env)? {
+                Flow::Return(v) => Ok(v),
+                _ => Ok(Value::Null),
+            },
         }
     }
 
@@ -1195,10 +1432,8 @@ impl<'a, 'o> Interp<'a, 'o> {
             }
             // `memory: load_feature_index()`: the value is the operation.
             DirectiveKind::Memory | DirectiveKind::Remember => Ok(()),
-            DirectiveKind::Plugin => self.unsupported(
-                span,
-                "the 'plugin:' command directive (it needs plugin services)",
-            ),
+            // The value was the invocation itself (`Value::Invoke`), already made.
+            DirectiveKind::Plugin => Ok(()),
             other => {
                 let key = match &kv.key.node {
                     Key::Word { name } => *name,
@@ -1224,14 +1459,31 @@ impl<'a, 'o> Interp<'a, 'o> {
         // other sections are data and end normally.
         match section {
             SectionKind::Meta => {
-                let data = self.block_data(body, env)?;
+                let data = self.in_block(BlockRole::Mapping, Position::Data, |s| {
+                    s.block_data(body, env)
+                })?;
                 env.assign("meta", data);
                 Ok(Flow::Next)
             }
             SectionKind::Policy => {
-                let data = self.block_data(body, env)?;
+                let data = self.in_block(BlockRole::Mapping, Position::Data, |s| {
+                    s.block_data(body, env)
+                })?;
                 if let Value::Map(m) = &data {
                     let m = m.borrow();
+                    // `mock_io: false` asks for the real world; a run has only the mock host.
+                    if m.get("mock_io")
+                        .is_some_and(|v| matches!(v, Value::Bool(false)))
+                    {
+                        return self.fail(
+                            key,
+                            "the policy sets 'mock_io: false', but this run has only the mock \
+                             host (aether runs scripts against a recorded, simulated host; set \
+                             'mock_io: true' or remove the line)",
+                        );
+                    }
+                    let budget = |k: &str| m.get(k).and_then(Value::as_f64);
+                    self.budgets = (budget("risk_budget"), budget("token_budget"));
                     // `deterministic: true` switches the run to the fixed clock and seed from
                     // here on, as `--deterministic` does from the start.
                     if m.get("deterministic").is_some_and(Value::truthy) && !self.deterministic {
@@ -1260,12 +1512,13 @@ impl<'a, 'o> Interp<'a, 'o> {
                     if let Some(b) = &kv.body {
                         for item in &b.stmts {
                             if let StmtKind::ListItem { item: inner } = &item.node {
-                                specs.push((self.item_data(inner, env)?, inner.span));
+                                let v = self.at(Position::Data, |s| s.item_data(inner, env))?;
+                                specs.push((v, inner.span));
                             }
                         }
                     }
                     if let Some(v) = &kv.value {
-                        if let Value::List(l) = self.value(v, env)? {
+                        if let Value::List(l) = self.at(Position::Data, |s| s.value(v, env))? {
                             let span = v.span();
                             specs.extend(l.borrow().iter().map(|x| (x.clone(), span)));
                         }
@@ -1278,10 +1531,12 @@ impl<'a, 'o> Interp<'a, 'o> {
                                 c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.')
                             })
                             .collect();
+                        // A required plugin that is not a file of the run is the host's to
+                        // provide: the mock host provides it.
                         if !self.plugin_available(&name) {
-                            return self
-                                .fail(span, format!("required plugin '{spec}' is not available"));
+                            self.host.provide_plugin(&name);
                         }
+                        let _ = span;
                     }
                 }
                 let _ = key;
@@ -1366,15 +1621,18 @@ impl<'a, 'o> Interp<'a, 'o> {
         }
         for s in &body.stmts {
             match &s.node {
-                // `on_run { }`, `init() { }`: lifecycle code; `vector_config { }`: data.
+                // `on_run { }`, `init() { }`: lifecycle code, also callable by name inside
+                // the plugin (`return on_run()`); `vector_config { }`: data.
                 StmtKind::NamedBlock {
                     name, args, body, ..
                 } if args.is_some() || LIFECYCLE.contains(&name.node) => {
-                    blocks.push((name.node, body))
+                    blocks.push((name.node, body));
+                    let f = self.function(name.node, &[], Body::Block(body), &penv, s.span);
+                    penv.define(name.node, f);
                 }
                 StmtKind::Function { .. } => {}
                 _ => {
-                    self.exec(s, &penv)?;
+                    self.as_code(BlockRole::Container, |i| i.exec(s, &penv))?;
                 }
             }
         }
@@ -1420,7 +1678,7 @@ impl<'a, 'o> Interp<'a, 'o> {
         for wanted in names {
             if let Some((_, block)) = p.blocks.iter().find(|(n, _)| n == wanted) {
                 self.enter(&p.name, block.span)?;
-                let r = self.block(block, &env);
+                let r = self.as_code(BlockRole::Code, |s| s.block(block, &env));
                 self.leave();
                 match r {
                     Ok(Flow::Return(v)) => result = Ok(v),
@@ -1438,6 +1696,16 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     pub(super) fn plugin_available(&mut self, name: &str) -> bool {
         self.plugins.iter().any(|p| &*p.name == name) || self.find_module_file(name).is_some()
+    }
+
+    /// A plugin as a value: one of the run (a block or a file on the plugin path), else one
+    /// the host provides (`[host] plugins`, `require: plugins:`), as a handle whose calls are
+    /// requests.
+    pub(super) fn plugin_value(&mut self, name: &str, span: Span) -> R<'a, Value<'a>> {
+        if !self.plugin_available(name) && self.host.declared().has_plugin(name) {
+            return Ok(Value::Host(Rc::from(name)));
+        }
+        Ok(Value::Plugin(self.find_plugin(name, span)?))
     }
 
     pub(super) fn find_plugin(&mut self, name: &str, span: Span) -> R<'a, Rc<Plugin<'a>>> {
@@ -1577,6 +1845,10 @@ impl<'a, 'o> Interp<'a, 'o> {
                 let p = p.clone();
                 self.run_plugin_blocks(&p, &["on_run"], args)
             }
+            Value::Host(path) => {
+                let path = path.clone();
+                self.call_host(&path, args, kwargs, span)
+            }
             other => self.fail(span, format!("{} is not callable", other.a_type())),
         }
     }
@@ -1648,13 +1920,13 @@ impl<'a, 'o> Interp<'a, 'o> {
         }
         let saved = self.file;
         self.file = func.file;
-        let result = match &func.body {
-            Body::Block(b) => self.block(b, &env).map(|flow| match flow {
+        let result = self.as_code(BlockRole::Code, |s| match &func.body {
+            Body::Block(b) => s.block(b, &env).map(|flow| match flow {
                 Flow::Return(v) => v,
                 _ => Value::Null,
             }),
-            Body::Expr(e) => self.eval(e, &env),
-        };
+            Body::Expr(e) => s.eval(e, &env),
+        });
         self.file = saved;
         self.leave();
         result

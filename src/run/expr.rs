@@ -18,11 +18,7 @@ impl<'a> Interp<'a, '_> {
             ExprKind::Int { value } => Ok(Value::Int(*value)),
             ExprKind::Name { name } => match env.get(name) {
                 Some(v) => Ok(v),
-                None => match crate::registry::builtins::lookup(name) {
-                    Some(b) => Ok(Value::Builtin(b)),
-                    None if *name == "undefined" => Ok(Value::Null),
-                    None => self.fail(expr.span, format!("'{name}' is not defined")),
-                },
+                None => self.unbound_name(name, expr.span),
             },
             ExprKind::Call { callee, args } => self.call_expr(callee, args, env, expr.span),
             // Short-circuit operators and `->` are in `eval_other`.
@@ -51,6 +47,28 @@ impl<'a> Interp<'a, '_> {
             }
             _ => self.eval_other(expr, env),
         }
+    }
+
+    /// A name the script does not bind: a builtin, a word (outside code), a value the host
+    /// binds, or an error the validator would have reported (V009).
+    #[inline(never)]
+    fn unbound_name(&mut self, name: &'a str, span: Span) -> R<'a, Value<'a>> {
+        if let Some(b) = crate::registry::builtins::lookup(name) {
+            return Ok(Value::Builtin(b));
+        }
+        match name {
+            "undefined" => return Ok(Value::Null),
+            "Infinity" => return Ok(Value::Float(f64::INFINITY)),
+            "NaN" => return Ok(Value::Float(f64::NAN)),
+            _ => {}
+        }
+        if !self.position.reads_names() {
+            return Ok(Value::str(name));
+        }
+        if let Some(v) = self.host_name(name) {
+            return Ok(v);
+        }
+        self.fail(span, format!("'{name}' is not defined"))
     }
 
     #[inline(never)]
@@ -518,6 +536,7 @@ impl<'a> Interp<'a, '_> {
             Value::List(l) if name == "length" => Ok(Value::Int(l.borrow().len() as i64)),
             Value::Str(s) if name == "length" => Ok(Value::Int(s.chars().count() as i64)),
             Value::Plugin(p) => Ok(p.env.get(name).unwrap_or(Value::Null)),
+            Value::Host(path) => Ok(self.host_member(path, name)),
             Value::Module(m) => match m.env.get(name) {
                 Some(v) => Ok(v),
                 None => self.fail(span, format!("module '{}' has no '{name}'", m.path)),
@@ -557,7 +576,11 @@ impl<'a> Interp<'a, '_> {
         }
     }
 
-    fn args(&mut self, args: &'a [Arg<'a>], env: &Env<'a>) -> R<'a, (Vec<Value<'a>>, KwArgs<'a>)> {
+    pub(super) fn call_args(
+        &mut self,
+        args: &'a [Arg<'a>],
+        env: &Env<'a>,
+    ) -> R<'a, (Vec<Value<'a>>, KwArgs<'a>)> {
         let mut pos = Vec::with_capacity(args.len());
         let mut kw = Vec::new();
         for a in args {
@@ -592,8 +615,12 @@ impl<'a> Interp<'a, '_> {
                 if *optional && matches!(obj, Value::Null) {
                     return Ok(Value::Null);
                 }
-                let (pos, kw) = self.args(args, env)?;
+                let (pos, kw) = self.call_args(args, env)?;
                 match &obj {
+                    Value::Host(path) => {
+                        let full = format!("{path}.{}", name.node);
+                        self.call_host(&full, pos, kw, span)
+                    }
                     Value::Map(m) if m.borrow().contains_key(name.node) => {
                         let f = m.borrow().get(name.node).cloned().unwrap_or(Value::Null);
                         self.call_value(&f, pos, kw, span)
@@ -615,17 +642,23 @@ impl<'a> Interp<'a, '_> {
                         {
                             Some(b) => Value::Builtin(b),
                             None => {
-                                return self.fail(callee.span, format!("unknown function '{name}'"))
+                                let (pos, kw) = self.call_args(args, env)?;
+                                return match self.call_unbound(name, pos, kw, span)? {
+                                    Some(v) => Ok(v),
+                                    None => {
+                                        self.fail(callee.span, format!("unknown function '{name}'"))
+                                    }
+                                };
                             }
                         },
                     },
                 };
-                let (pos, kw) = self.args(args, env)?;
+                let (pos, kw) = self.call_args(args, env)?;
                 self.call_value(&f, pos, kw, span)
             }
             _ => {
                 let f = self.eval(callee, env)?;
-                let (pos, kw) = self.args(args, env)?;
+                let (pos, kw) = self.call_args(args, env)?;
                 self.call_value(&f, pos, kw, span)
             }
         }
@@ -634,7 +667,7 @@ impl<'a> Interp<'a, '_> {
     fn call_path(&mut self, call: &'a CallPath<'a>, env: &Env<'a>, span: Span) -> R<'a, Value<'a>> {
         let path = call.path.node.as_str();
         let (pos, kw) = match &call.args {
-            Some(a) => self.args(a, env)?,
+            Some(a) => self.call_args(a, env)?,
             None => (Vec::new(), Vec::new()),
         };
         let Some((module, name)) = path.rsplit_once('.') else {

@@ -13,9 +13,12 @@ mod builtins;
 mod commands;
 mod env;
 mod eval;
+mod events;
 mod expr;
+pub mod host;
 pub mod memory;
 mod methods;
+mod requests;
 mod timers;
 mod value;
 
@@ -51,7 +54,16 @@ pub struct RunOptions {
     pub deterministic: bool,
     pub plugin_paths: Vec<PathBuf>,
     pub memory: MemorySpec,
+    /// What the host provides (`[host]` of the script's `aether.toml`): the mock host answers
+    /// from it.
+    pub host: crate::project::host::Host,
+    /// How far the scheduler runs timers and `every` blocks after the body, in seconds of
+    /// virtual time since the run started (`--until`, default 24 hours).
+    pub until: f64,
 }
+
+/// Default for `--until`: one virtual day, so a nightly workflow runs once.
+pub const DEFAULT_UNTIL: f64 = 86_400.0;
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -61,6 +73,8 @@ impl Default for RunOptions {
             deterministic: false,
             plugin_paths: Vec::new(),
             memory: MemorySpec::InMemory,
+            host: Default::default(),
+            until: DEFAULT_UNTIL,
         }
     }
 }
@@ -78,6 +92,8 @@ pub struct RunOutcome {
     pub error_file: Option<PathBuf>,
     /// With `error_file`: the script line whose call led into that module.
     pub call_line: Option<usize>,
+    /// What the script asked of the host, in order (also when the run failed).
+    pub effects: Vec<host::Effect>,
 }
 
 /// Check, then run a script file, writing its output to `out`. The file is read and parsed
@@ -100,6 +116,7 @@ pub fn run_file(
                 text,
                 error_file: None,
                 call_line: None,
+                effects: Vec::new(),
             }
         }
     };
@@ -109,20 +126,21 @@ pub fn run_file(
         let checked = check(&parsed);
         let code = crate::syntax::diagnostic::overall_code(&checked);
         if code != Code::Success {
-            return ("parse", code, (checked, None, None), lines);
+            return ("parse", code, (checked, None, None), lines, Vec::new());
         }
         // Warnings of the check are not repeated by a run.
-        let reported = eval::run(path, &text, &parsed, opts, out);
+        let (reported, effects) = eval::run(path, &text, &parsed, opts, out);
         let code = reported.0.first().map_or(Code::Success, Diagnostic::code);
-        ("execute", code, reported, lines)
+        ("execute", code, reported, lines, effects)
     }));
-    let (phase, code, (diagnostics, error_file, call_line), lines) = match result {
+    let (phase, code, (diagnostics, error_file, call_line), lines, effects) = match result {
         Ok(r) => r,
         Err(payload) => (
             "execute",
             Code::InternalError,
             (vec![internal_error(payload)], None, None),
             LineIndex::new(&text),
+            Vec::new(),
         ),
     };
     RunOutcome {
@@ -133,6 +151,7 @@ pub fn run_file(
         text,
         error_file,
         call_line,
+        effects,
     }
 }
 

@@ -34,6 +34,10 @@ pub enum Value<'a> {
     Method(Rc<(Value<'a>, Rc<str>)>),
     Plugin(Rc<Plugin<'a>>),
     Module(Rc<Module<'a>>),
+    /// Something the host provides, by its dotted path (`sysmon`, `memory.has`): a plugin
+    /// declared but not loaded as a file, or a name the runtime binds. Calling it is a
+    /// request to the host (`run::host`).
+    Host(Rc<str>),
 }
 
 pub enum Body<'a> {
@@ -92,6 +96,7 @@ impl<'a> Value<'a> {
             Value::Func(_) | Value::Builtin(_) | Value::Method(_) => "function",
             Value::Plugin(_) => "plugin",
             Value::Module(_) => "module",
+            Value::Host(_) => "host value",
         }
     }
 
@@ -219,6 +224,9 @@ impl<'a> Value<'a> {
             Value::Module(m) => {
                 let _ = write!(out, "<module {}>", m.path);
             }
+            Value::Host(path) => {
+                let _ = write!(out, "<host {path}>");
+            }
         }
     }
 
@@ -260,6 +268,7 @@ impl<'a> Value<'a> {
             (Value::Func(a), Value::Func(b)) => Rc::ptr_eq(a, b),
             (Value::Builtin(a), Value::Builtin(b)) => std::ptr::eq(*a, *b),
             (Value::Plugin(a), Value::Plugin(b)) => Rc::ptr_eq(a, b),
+            (Value::Host(a), Value::Host(b)) => a == b,
             (Value::Module(a), Value::Module(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }

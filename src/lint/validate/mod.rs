@@ -801,6 +801,7 @@ impl<'a> Validator<'a, '_> {
             if builtins::lookup(name).is_none()
                 && self.cx.host.function(name).is_none()
                 && !self.cx.host.has_name(name)
+                && !self.cx.host.has_plugin(name)
                 && !builtins::is_runtime_name(name)
             {
                 self.undefined_name(name, span);
