@@ -106,7 +106,7 @@ impl<'a> Interp<'a, '_> {
         if let Some(b) = crate::registry::builtins::lookup(name) {
             return self.call_builtin(b, Vec::new(), Vec::new(), span);
         }
-        self.verb(name, &[], None, env, span)
+        self.verb(name, &[], None, None, env, span)
     }
 
     pub(super) fn command(
@@ -122,7 +122,8 @@ impl<'a> Interp<'a, '_> {
             .or_else(|| crate::registry::builtins::lookup(verb).map(Value::Builtin));
         // `summarize "day" into digest`, `store $x in memory as "t"`, `reflect on tags="a"`:
         // a builtin that is also a verb takes its phrase form when the phrase uses it.
-        let phrase_form = matches!(verb, "summarize" | "store" | "reflect")
+        let phrase_form = (matches!(verb, "summarize" | "store" | "reflect")
+            || (verb == "plugin" && c.parts.len() > 1))
             && matches!(callee, Some(Value::Builtin(_)))
             && !Self::plain_args(&c.parts);
         if let (false, Some(f @ (Value::Func(_) | Value::Builtin(_)))) = (phrase_form, callee) {
@@ -147,7 +148,7 @@ impl<'a> Interp<'a, '_> {
             }
             return self.call_value(&f, args, kwargs, span);
         }
-        self.verb(verb, &c.parts, c.body.as_ref(), env, span)
+        self.verb(verb, &c.parts, c.frame.as_ref(), c.body.as_ref(), env, span)
     }
 
     /// An expression among command words: a bare unbound name is the word itself.
@@ -226,6 +227,7 @@ impl<'a> Interp<'a, '_> {
         &mut self,
         verb: &'a str,
         parts: &'a [Part<'a>],
+        frame: Option<&'a Frame<'a>>,
         body: Option<&'a Block<'a>>,
         env: &Env<'a>,
         span: Span,
@@ -406,7 +408,12 @@ impl<'a> Interp<'a, '_> {
             }
             "run" => match parts {
                 [Part::Expr { expr }] => self.eval(expr, env),
-                _ => self.unsupported(span, "this form of 'run' (agents need the runtime)"),
+                // `run agent "Summarizer" with $log`: the host's agents do it.
+                _ => {
+                    let (args, kwargs) =
+                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+                    self.request(EffectKind::Verb, "run", &args, &kwargs, span)
+                }
             },
             // `use plugin: "net.fetcher"`
             "use" if matches!(parts, [Part::Pair { pair }] if pair.key.node == "plugin") => {
@@ -434,7 +441,12 @@ impl<'a> Interp<'a, '_> {
                     env.assign("active_plugin", p);
                     Ok(Value::Null)
                 }
-                _ => self.unsupported(span, "this form of 'use'"),
+                // `use sysmon to "watch disks"`: asks the host.
+                _ => {
+                    let (args, kwargs) =
+                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+                    self.request(EffectKind::Verb, "use", &args, &kwargs, span)
+                }
             },
             "trigger" | "emit" => {
                 // `emit build_failed(job)` names the event by its callee; the payload binds
@@ -480,7 +492,13 @@ impl<'a> Interp<'a, '_> {
                 self.print(span, &format!("think: {text}"))?;
                 Ok(Value::Null)
             }
-            "write" => self.unsupported(span, "'write' (scripts have no file system access)"),
+            // `write buffer to disk at "logs/x.log"`: a script has no file system of its
+            // own; the write is the host's, recorded as an effect.
+            "write" => {
+                let (args, kwargs) =
+                    self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+                self.request(EffectKind::Verb, "write", &args, &kwargs, span)
+            }
             "recall" => self.recall_phrase(parts, body, env, span),
             "remember" => {
                 // `remember the outage as "incident"`: the phrase, tagged with the `as` slot.
@@ -500,7 +518,8 @@ impl<'a> Interp<'a, '_> {
             }
             // `plugin sysmon.status "disk"`: the plugin's call, like the `plugin:` directive.
             "plugin" => {
-                let (mut args, kwargs) = self.at(Position::Words, |s| s.phrase_args(parts, env))?;
+                let (mut args, kwargs) =
+                    self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
                 let target = if args.is_empty() {
                     String::new()
                 } else {
@@ -527,7 +546,7 @@ impl<'a> Interp<'a, '_> {
             // phrase's words and values.
             other => {
                 let (mut args, kwargs) =
-                    self.at(Position::Declaration, |s| s.phrase_args(parts, env))?;
+                    self.at(Position::Declaration, |s| s.phrase_args(parts, frame, env))?;
                 args.extend(with);
                 self.request(EffectKind::Verb, other, &args, &kwargs, span)
             }

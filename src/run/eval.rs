@@ -97,6 +97,9 @@ pub struct Interp<'a, 'o> {
     pub(super) handlers: Vec<Handler<'a>>,
     /// `when COND:` watches, polled after each top-level statement and each scheduled job.
     pub(super) watches: Vec<Watch<'a>>,
+    /// Names a watch reads that nothing binds (`when backlog > 100:`): the host's to
+    /// signal, so they are host values wherever they are read.
+    pub(super) watched: Vec<&'a str>,
     /// What a position of the tree means (`syntax::position`), as the validator reads it:
     /// where the evaluator is, and what kind of block it is in.
     pub(super) position: Position,
@@ -185,6 +188,7 @@ pub fn run<'a>(
         trace: Vec::new(),
         handlers: Vec::new(),
         watches: Vec::new(),
+        watched: Vec::new(),
         position: Position::Code,
         block: BlockRole::Code,
         host: MockHost::new(opts.host.clone()),
@@ -690,11 +694,20 @@ impl<'a, 'o> Interp<'a, 'o> {
                 Ok(Flow::Next)
             }
             StmtKind::Import { path, alias } | StmtKind::Use { path, alias } => {
-                let module = self.load_module(&path.node, path.span)?;
                 let name = alias.as_ref().map_or_else(
                     || crate::project::modules::default_binding(&path.node),
                     |a| a.node,
                 );
+                // A module the host provides (`[host] plugins = ["sys/util"]`) and no file
+                // of the run defines: its functions are requests.
+                let declared = path.node.strip_suffix(".aether").unwrap_or(&path.node);
+                if self.find_module_file(&path.node).is_none()
+                    && self.host.declared().has_plugin(declared)
+                {
+                    env.define(name, Value::Host(Rc::from(name)));
+                    return Ok(Flow::Next);
+                }
+                let module = self.load_module(&path.node, path.span)?;
                 env.define(name, Value::Module(module));
                 Ok(Flow::Next)
             }
@@ -846,7 +859,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                 Ok(Flow::Next)
             }
             StmtKind::Command { command } => {
-                self.command(command, env, stmt.span)?;
+                let at = position::command_parts(self.verb_kind(command.verb.node, env));
+                self.at(at, |s| s.command(command, env, stmt.span))?;
                 Ok(Flow::Next)
             }
             // `if inbox.has("new")` under `trigger:`: a condition for the host's trigger.
@@ -857,16 +871,35 @@ impl<'a, 'o> Interp<'a, 'o> {
         }
     }
 
+    /// What a command's verb is, as the validator decides it: a function or builtin used as
+    /// a verb, a verb of the vocabulary or the host, or an open verb.
+    pub(super) fn verb_kind(&self, verb: &str, env: &Env<'a>) -> position::Verb {
+        if env.get(verb).is_some_and(|v| v.is_callable())
+            || crate::registry::builtins::lookup(verb).is_some()
+        {
+            position::Verb::Call
+        } else if crate::registry::vocabulary::lookup(verb).is_some()
+            || self.host.declared().has_verb(verb)
+        {
+            position::Verb::Known
+        } else {
+            position::Verb::Open
+        }
+    }
+
     fn assign_value(&mut self, v: &'a AssignValue<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
         match v {
             AssignValue::Expr { expr } => self.eval(expr, env),
             AssignValue::Stmt { stmt } => match &stmt.node {
-                StmtKind::Command { command } => self.command(command, env, stmt.span),
+                StmtKind::Command { command } => {
+                    let at = position::command_parts(self.verb_kind(command.verb.node, env));
+                    self.at(at, |s| s.command(command, env, stmt.span))
+                }
                 StmtKind::Recall { key, value, .. } => {
                     self.recall(key.as_ref().map(|k| k.node), value, env, stmt.span)
                 }
                 StmtKind::Remember { value, tags, .. } => {
-                    let v = self.eval(value, env)?;
+                    let v = self.at(Position::Words, |s| s.eval(value, env))?;
                     let tags = match tags {
                         Some(t) => split_tags(&self.eval(t, env)?.display()),
                         None => Vec::new(),
@@ -1223,7 +1256,8 @@ impl<'a, 'o> Interp<'a, 'o> {
     /// `plugin` block) is called; any other goes to the host.
     fn invoke(&mut self, invoke: &'a Invoke<'a>, env: &Env<'a>, span: Span) -> R<'a, Value<'a>> {
         let target = invoke.target.node;
-        let (args, kwargs) = self.at(Position::Words, |s| s.phrase_args(&invoke.args, env))?;
+        let (args, kwargs) =
+            self.at(Position::Words, |s| s.phrase_args(&invoke.args, None, env))?;
         let (plugin, function) = match target.split_once('.') {
             Some((p, f)) => (p, Some(f)),
             None => (target, None),
@@ -1307,11 +1341,24 @@ impl<'a, 'o> Interp<'a, 'o> {
                     let v = self.block_data(body, env)?;
                     map.insert(Rc::from(name.node), v);
                 }
-                // Handlers, schedules and other statements in a configuration block
-                // (`consciousness { every 1h: reflect() }`) do what they do anywhere.
+                // Handlers and schedules in a configuration block (`consciousness { every
+                // 1h: reflect() }`) are registered as anywhere.
+                StmtKind::When { .. }
+                | StmtKind::Trigger { .. }
+                | StmtKind::Behavior { .. }
+                | StmtKind::Plugin { .. } => {
+                    self.exec(s, env)?;
+                }
+                // Other statements in a declaration (`command: "forget"` + `input:` +
+                // `delete_memory(id)`, `where:` + `cpu > 90`) are what the host runs when
+                // it uses the declaration: they are kept as written, under `do`, not run.
                 _ => {
-                    if let Flow::Return(v) = self.exec(s, env)? {
-                        return Ok(v);
+                    let text = Value::str(self.source_text(s.span).trim());
+                    match map.get("do") {
+                        Some(Value::List(l)) => l.borrow_mut().push(text),
+                        _ => {
+                            map.insert(Rc::from("do"), Value::list(vec![text]));
+                        }
                     }
                 }
             }
@@ -1609,6 +1656,8 @@ impl<'a, 'o> Interp<'a, 'o> {
             Key::Str { value } => Rc::from(value.as_str()),
         };
         let penv = env.child();
+        // Every plugin has a `state` of its own (`state.index = open_index(...)`).
+        penv.define("state", Value::map(Fields::default()));
         let mut blocks = Vec::new();
         for s in &body.stmts {
             if let StmtKind::Function {

@@ -39,6 +39,16 @@ impl<'a> Interp<'a, '_> {
             });
             return Ok(());
         }
+        let mut reads = Reads(Vec::new());
+        reads.visit_expr(cond);
+        for name in reads.0 {
+            if env.get(name).is_none()
+                && crate::registry::builtins::lookup(name).is_none()
+                && self.host_name(name).is_none()
+            {
+                self.watched.push(name);
+            }
+        }
         self.watches.push(Watch {
             cond,
             body,
@@ -241,7 +251,15 @@ impl<'a> Interp<'a, '_> {
                 v.as_f64().map(|n| n * unit_of(unit).unwrap_or(1.0))
             }
             [one, ..] => match &one.node {
-                ExprKind::Name { name } => unit_seconds(name),
+                // `every hour`, `every 30_seconds`
+                ExprKind::Name { name } => match name.split_once('_') {
+                    Some((n, unit)) => n
+                        .parse::<f64>()
+                        .ok()
+                        .zip(unit_seconds(unit))
+                        .map(|(n, u)| n * u),
+                    None => unit_seconds(name),
+                },
                 _ => {
                     // `every 1h`: a duration literal is its number of seconds.
                     self.eval(one, env)?.as_f64()

@@ -313,10 +313,9 @@ mod tests {
         assert!(h
             .request(EffectKind::Host, "deploy", args.clone(), 0.0, 2, budgets)
             .is_ok());
-        let over = h
-            .request(EffectKind::Host, "deploy", args, 0.0, 3, budgets)
-            .err()
-            .expect("third deploy is over budget");
+        let Err(over) = h.request(EffectKind::Host, "deploy", args, 0.0, 3, budgets) else {
+            panic!("the third deploy is over budget");
+        };
         assert_eq!(over.budget, "risk_budget");
         assert_eq!(h.effects().len(), 2);
     }

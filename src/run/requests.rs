@@ -59,6 +59,7 @@ impl<'a> Interp<'a, '_> {
         let declared = self.host.declared();
         let known = declared.has_name(name)
             || declared.has_plugin(name)
+            || self.watched.contains(&name)
             || declared.function(name).is_some()
             || crate::registry::builtins::is_runtime_name(name);
         if !known {
@@ -214,22 +215,63 @@ impl<'a> Interp<'a, '_> {
     }
 
     /// The arguments of a verb phrase, for its effect: each value part evaluated where it is
-    /// (a bare word is its text), each `k: v` pair as a keyword.
+    /// (a bare word is its text), each `k: v` pair as a keyword. With a frame, the object's
+    /// parts are positional and each preposition slot is a keyword (`write buffer to disk at
+    /// "x.log"`: `buffer`, `to: "disk"`, `at: "x.log"`).
     pub(super) fn phrase_args(
         &mut self,
         parts: &'a [crate::syntax::ast::Part<'a>],
+        frame: Option<&'a crate::syntax::ast::Frame<'a>>,
         env: &Env<'a>,
-    ) -> R<'a, (Vec<Value<'a>>, Vec<(&'a str, Value<'a>)>)> {
-        use crate::syntax::ast::Part;
+    ) -> R<'a, (Vec<Value<'a>>, super::expr::KwArgs<'a>)> {
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
-        for p in parts {
-            match p {
-                Part::Word { word, .. } => args.push(Value::str(word)),
-                Part::Expr { expr } => args.push(self.data(expr, env)?),
-                Part::Pair { pair } => kwargs.push((pair.key.node, self.value(&pair.value, env)?)),
+        let Some(frame) = frame else {
+            for p in parts {
+                self.phrase_part(p, &mut args, &mut kwargs, env)?;
+            }
+            return Ok((args, kwargs));
+        };
+        for slot in &frame.slots {
+            let slice = parts
+                .get(slot.start as usize..slot.end as usize)
+                .unwrap_or(&[]);
+            match &slot.keyword {
+                None => {
+                    for p in slice {
+                        self.phrase_part(p, &mut args, &mut kwargs, env)?;
+                    }
+                }
+                Some(k) => {
+                    let mut values = Vec::new();
+                    for p in slice {
+                        self.phrase_part(p, &mut values, &mut kwargs, env)?;
+                    }
+                    let v = if values.len() == 1 {
+                        values.pop().unwrap_or(Value::Null)
+                    } else {
+                        Value::list(values)
+                    };
+                    kwargs.push((k.node, v));
+                }
             }
         }
         Ok((args, kwargs))
+    }
+
+    fn phrase_part(
+        &mut self,
+        p: &'a crate::syntax::ast::Part<'a>,
+        args: &mut Vec<Value<'a>>,
+        kwargs: &mut Vec<(&'a str, Value<'a>)>,
+        env: &Env<'a>,
+    ) -> R<'a, ()> {
+        use crate::syntax::ast::Part;
+        match p {
+            Part::Word { word, .. } => args.push(Value::str(word)),
+            Part::Expr { expr } => args.push(self.data(expr, env)?),
+            Part::Pair { pair } => kwargs.push((pair.key.node, self.value(&pair.value, env)?)),
+        }
+        Ok(())
     }
 }

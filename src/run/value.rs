@@ -125,6 +125,8 @@ impl<'a> Value<'a> {
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
+            // An unanswered host value is unknown, as falsy as null.
+            Value::Host(_) => false,
             _ => true,
         }
     }
