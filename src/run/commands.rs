@@ -122,10 +122,9 @@ impl<'a> Interp<'a, '_> {
             .or_else(|| crate::registry::builtins::lookup(verb).map(Value::Builtin));
         // `summarize "day" into digest`, `store $x in memory as "t"`, `reflect on tags="a"`:
         // a builtin that is also a verb takes its phrase form when the phrase uses it.
-        let phrase_form = (matches!(verb, "summarize" | "store" | "reflect")
-            || (verb == "plugin" && c.parts.len() > 1))
-            && matches!(callee, Some(Value::Builtin(_)))
-            && !Self::plain_args(&c.parts);
+        let phrase_form = matches!(callee, Some(Value::Builtin(_)))
+            && ((matches!(verb, "summarize" | "store" | "reflect") && !Self::plain_args(&c.parts))
+                || (verb == "plugin" && c.parts.len() > 1));
         if let (false, Some(f @ (Value::Func(_) | Value::Builtin(_)))) = (phrase_form, callee) {
             if c.body.is_some() {
                 return self.unsupported(span, format!("a block after the command '{verb}'"));
@@ -188,7 +187,8 @@ impl<'a> Interp<'a, '_> {
                             ..
                         },
                 } => self.source_text(expr.span).to_string(),
-                Part::Expr { expr } => self.word_or_value(expr, env)?.display(),
+                // `apply throttling if load > 80%`: words made of unbound names are their text.
+                Part::Expr { expr } => self.data(expr, env)?.display(),
                 Part::Pair { pair } => {
                     let v = self.value(&pair.value, env)?;
                     format!("{}={}", pair.key.node, v.display())
@@ -252,16 +252,22 @@ impl<'a> Interp<'a, '_> {
         match verb {
             "append" | "remove" => {
                 let joiner = if verb == "append" { "to" } else { "from" };
-                let Some((item, target)) = Self::split_at_word(parts, joiner) else {
-                    return self.unsupported(span, format!("'{verb}' without '{joiner}'"));
+                // `append x to list` changes a list of the script; anything else (`remove
+                // item from queue` of the host, a phrase without `to`) asks the host.
+                let local = Self::split_at_word(parts, joiner).and_then(|(item, target)| {
+                    Some((Self::single_expr(item)?, Self::single_expr(target)?))
+                });
+                let target_value = match local {
+                    Some((_, target)) => Some(self.eval(target, env)?),
+                    None => None,
                 };
-                let (Some(item), Some(target)) =
-                    (Self::single_expr(item), Self::single_expr(target))
-                else {
-                    return self.unsupported(span, format!("this form of '{verb}'"));
+                let (Some((item, target)), Some(Value::List(_))) = (local, &target_value) else {
+                    let (args, kwargs) =
+                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
                 };
                 let value = self.eval(item, env)?;
-                match self.eval(target, env)? {
+                match target_value.unwrap_or(Value::Null) {
                     Value::List(l) => {
                         if verb == "append" {
                             l.borrow_mut().push(value);
