@@ -286,8 +286,12 @@ impl<'a> Interp<'a, '_> {
                 }
             }
             "summarize" => {
+                // `summarize "day" into digest` summarizes a value of the script; any other
+                // phrase (`summarize logs from today`) is the host's to do.
                 let Some((what, into)) = Self::split_at_word(parts, "into") else {
-                    return self.unsupported(span, "'summarize' without 'into'");
+                    let (args, kwargs) =
+                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
                 };
                 let (
                     Some(what),
@@ -297,7 +301,9 @@ impl<'a> Interp<'a, '_> {
                     }),
                 ) = (Self::single_expr(what), Self::single_expr(into))
                 else {
-                    return self.unsupported(span, "this form of 'summarize'");
+                    let (args, kwargs) =
+                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
                 };
                 let v = self.eval(what, env)?;
                 let Some(b) = crate::registry::builtins::lookup("summarize") else {
@@ -318,7 +324,9 @@ impl<'a> Interp<'a, '_> {
                     None => value_parts,
                 };
                 let Some(value) = Self::single_expr(value_parts) else {
-                    return self.unsupported(span, "this form of 'store'");
+                    let (args, kwargs) =
+                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
                 };
                 let v = self.eval(value, env)?;
                 let tags = match tag {
@@ -478,7 +486,9 @@ impl<'a> Interp<'a, '_> {
                     Part::Expr { expr } if matches!(expr.node, ExprKind::Str { .. }) => Some(expr),
                     _ => None,
                 }) else {
-                    return self.unsupported(span, "'pattern' without a quoted pattern");
+                    let (args, kwargs) =
+                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
                 };
                 let t = self.eval(text, env)?.display();
                 let q = crate::run::memory::Query {

@@ -58,6 +58,44 @@ impl<'a> Interp<'a, '_> {
         }
     }
 
+    /// `new Map()`, `new Set(items)`, `new Array()`, `new Date()` are made here; `new X(...)`
+    /// of anything else is a request to the host for a new X.
+    fn construct(
+        &mut self,
+        callee: &'a Expr<'a>,
+        args: &'a [Arg<'a>],
+        env: &Env<'a>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        let (pos, kw) = self.call_args(args, env)?;
+        let class = self.source_text(callee.span).trim();
+        match class {
+            "Map" | "Object" => Ok(Value::map(Fields::default())),
+            "Array" | "Set" => {
+                let mut items = match pos.first() {
+                    Some(Value::List(l)) => l.borrow().clone(),
+                    _ => Vec::new(),
+                };
+                if class == "Set" {
+                    let mut seen: Vec<Value<'a>> = Vec::new();
+                    items.retain(|v| {
+                        let new = !seen.iter().any(|s| s.equals(v));
+                        if new {
+                            seen.push(v.clone());
+                        }
+                        new
+                    });
+                }
+                Ok(Value::list(items))
+            }
+            "Date" => Ok(Value::Int((self.now() * 1000.0) as i64)),
+            _ => {
+                let name = format!("new {class}");
+                self.request(EffectKind::Host, &name, &pos, &kw, span)
+            }
+        }
+    }
+
     /// A name the script does not bind: a builtin, a word (outside code), a value the host
     /// binds, or an error the validator would have reported (V009).
     #[inline(never)]
@@ -282,7 +320,7 @@ impl<'a> Interp<'a, '_> {
             ExprKind::FnExpr { params, body } => {
                 Ok(self.function("<function>", params, Body::Block(body), env, expr.span))
             }
-            ExprKind::New { .. } => self.unsupported(expr.span, "'new'"),
+            ExprKind::New { callee, args } => self.construct(callee, args, env, expr.span),
             ExprKind::IfExpr {
                 cond,
                 then,
