@@ -100,6 +100,9 @@ pub struct Interp<'a, 'o> {
     /// Names a watch reads that nothing binds (`when backlog > 100:`): the host's to
     /// signal, so they are host values wherever they are read.
     pub(super) watched: Vec<&'a str>,
+    /// Plugins loaded from files because `require: plugins:` names them: their lifecycle
+    /// runs after the script's own plugins'.
+    required: Vec<Rc<Plugin<'a>>>,
     /// What a position of the tree means (`syntax::position`), as the validator reads it:
     /// where the evaluator is, and what kind of block it is in.
     pub(super) position: Position,
@@ -189,6 +192,7 @@ pub fn run<'a>(
         handlers: Vec::new(),
         watches: Vec::new(),
         watched: Vec::new(),
+        required: Vec::new(),
         position: Position::Code,
         block: BlockRole::Code,
         host: MockHost::new(opts.host.clone()),
@@ -202,6 +206,7 @@ pub fn run<'a>(
     let result = interp
         .run_top_level(&parsed.file.stmts, &globals)
         .and_then(|_| interp.run_plugins_of(0))
+        .and_then(|_| interp.run_required_plugins())
         .and_then(|_| interp.run_timers());
     let _ = interp.out.flush();
     let reported = match result {
@@ -1195,7 +1200,10 @@ impl<'a, 'o> Interp<'a, 'o> {
     fn entry_value(&mut self, kv: &'a KeyValue<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
         match (&kv.value, &kv.body) {
             (Some(v), None) => self.value(v, env),
-            (None, Some(b)) => self.block_data(b, env),
+            // An entry's suite is a mapping: what it holds is declared, not run.
+            (None, Some(b)) => self.in_block(BlockRole::Mapping, Position::Declaration, |s| {
+                s.block_data(b, env)
+            }),
             (None, None) => Ok(Value::Null),
             // `command: "search"` + an indented suite: the value and the suite's entries
             // together, the value under `value`.
@@ -1278,6 +1286,28 @@ impl<'a, 'o> Interp<'a, 'o> {
     /// An expression in a data position (an entry or option value): words made of names
     /// the script never assigned (`priority: high`, `model: small-local`) are their text.
     pub(super) fn data(&mut self, expr: &'a Expr<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        // `[sre-oncall, platform]`: each item of a list of words is data too.
+        if let ExprKind::List { items } = &expr.node {
+            let plain = items.iter().all(|i| {
+                !matches!(
+                    i.node,
+                    ExprKind::ListPair { .. }
+                        | ExprKind::Comprehension(_)
+                        | ExprKind::Unary {
+                            op: UnOp::Spread,
+                            ..
+                        }
+                )
+            });
+            if !plain {
+                return self.eval(expr, env);
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for i in items {
+                out.push(self.data(i, env)?);
+            }
+            return Ok(Value::list(out));
+        }
         if word_like(expr) && has_unbound_name(expr, env) {
             let text = &self.sources[self.file].text[expr.span.range()];
             return Ok(Value::str(text.trim()));
@@ -1372,6 +1402,72 @@ impl<'a, 'o> Interp<'a, 'o> {
         Ok(Value::map(map))
     }
 
+    /// One item of a YAML-like list of steps (`- collect: load_logs(tag="app")` + `output:
+    /// raw`, `- if: len(anomalies) > 5` + `then: ...` + `else: ...`). Its entries are
+    /// evaluated in order into a map, as a workflow runner takes a step: `if:` decides which
+    /// one of `then:` and `else:` is evaluated (the other is not), and `output: NAME` binds
+    /// the value of the step's first entry to NAME for the steps after it.
+    fn step_item(&mut self, kv: &'a KeyValue<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
+        fn key(kv: &KeyValue<'_>) -> Rc<str> {
+            match &kv.key.node {
+                Key::Word { name } => Rc::from(*name),
+                Key::Str { value } => Rc::from(value.as_str()),
+            }
+        }
+        let mut map = Fields::default();
+        // `- check:` + an indented suite: the suite is the value of the one key.
+        let (Some(first), rest) = (&kv.value, kv.body.as_ref()) else {
+            let v = self.entry_value(kv, env)?;
+            map.insert(key(kv), v);
+            return Ok(Value::map(map));
+        };
+        let first_value = self.value(first, env)?;
+        map.insert(key(kv), first_value.clone());
+        let mut cond: Option<bool> = (&*key(kv) == "if").then(|| first_value.truthy());
+        let mut others = false;
+        for s in rest.map_or(&[][..], |b| &b.stmts[..]) {
+            let (StmtKind::Entry { kv: e } | StmtKind::Directive { kv: e, .. }) = &s.node else {
+                others = true;
+                continue;
+            };
+            let k = key(e);
+            match (&*k, cond) {
+                ("then", Some(false)) | ("else", Some(true)) => continue,
+                ("output", _) => {
+                    if let Some(crate::syntax::ast::Value::Expr {
+                        expr:
+                            Expr {
+                                node: ExprKind::Name { name },
+                                ..
+                            },
+                    }) = &e.value
+                    {
+                        env.assign(name, first_value.clone());
+                        map.insert(k, Value::str(name));
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            let v = self.entry_value(e, env)?;
+            if &*k == "if" {
+                cond = Some(v.truthy());
+            }
+            map.insert(k, v);
+        }
+        // Lines of the item that are not entries: kept as the host's, as in any declaration.
+        if let (true, Some(b)) = (others, rest) {
+            if let Value::Map(extra) = self.block_data(b, env)? {
+                for (k, v) in extra.borrow().iter() {
+                    if !map.contains_key(k) {
+                        map.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        Ok(Value::map(map))
+    }
+
     fn item_data(&mut self, item: &'a Stmt<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
         match &item.node {
             StmtKind::Expr { expr, body: None } => match expr.node {
@@ -1380,30 +1476,7 @@ impl<'a, 'o> Interp<'a, 'o> {
                 _ => self.data(expr, env),
             },
             StmtKind::Phrase { text, body: None } => Ok(Value::str(text.trim())),
-            StmtKind::Entry { kv } => {
-                let mut map = Fields::default();
-                let key: Rc<str> = match &kv.key.node {
-                    Key::Word { name } => Rc::from(*name),
-                    Key::Str { value } => Rc::from(value.as_str()),
-                };
-                let v = match (&kv.value, &kv.body) {
-                    (Some(v), Some(b)) => {
-                        // `- scan: x` followed by the item's other keys.
-                        let first = self.value(v, env)?;
-                        if let Value::Map(rest) = self.block_data(b, env)? {
-                            map.insert(key, first);
-                            for (k, v) in rest.borrow().iter() {
-                                map.insert(k.clone(), v.clone());
-                            }
-                            return Ok(Value::map(map));
-                        }
-                        first
-                    }
-                    _ => self.entry_value(kv, env)?,
-                };
-                map.insert(key, v);
-                Ok(Value::map(map))
-            }
+            StmtKind::Entry { kv } => self.step_item(kv, env),
             // `- run_checks(level: 2)`, `1. restore()`: a step's value.
             StmtKind::Expr {
                 expr,
@@ -1522,8 +1595,16 @@ impl<'a, 'o> Interp<'a, 'o> {
                     if m.get("mock_io")
                         .is_some_and(|v| matches!(v, Value::Bool(false)))
                     {
+                        let at = body
+                            .stmts
+                            .iter()
+                            .find(|s| {
+                                matches!(&s.node, StmtKind::Entry { kv }
+                                    if matches!(kv.key.node, Key::Word { name: "mock_io" }))
+                            })
+                            .map_or(key, |s| s.span);
                         return self.fail(
-                            key,
+                            at,
                             "the policy sets 'mock_io: false', but this run has only the mock \
                              host (aether runs scripts against a recorded, simulated host; set \
                              'mock_io: true' or remove the line)",
@@ -1580,7 +1661,16 @@ impl<'a, 'o> Interp<'a, 'o> {
                             .collect();
                         // A required plugin that is not a file of the run is the host's to
                         // provide: the mock host provides it.
-                        if !self.plugin_available(&name) {
+                        // A plugin file on the plugin path is loaded now, and the plugins it
+                        // declares run their lifecycle after the body, as the file's own do.
+                        if !self.plugins.iter().any(|p| *p.name == name)
+                            && self.find_module_file(&name).is_some()
+                        {
+                            let before = self.plugins.len();
+                            self.load_module(&name, span)?;
+                            let loaded: Vec<_> = self.plugins[before..].to_vec();
+                            self.required.extend(loaded);
+                        } else if !self.plugin_available(&name) {
                             self.host.provide_plugin(&name);
                         }
                         let _ = span;
@@ -1708,6 +1798,13 @@ impl<'a, 'o> Interp<'a, 'o> {
             .cloned()
             .collect();
         for p in plugins {
+            self.run_plugin_blocks(&p, &["init", "on_run", "cleanup"], Vec::new())?;
+        }
+        Ok(())
+    }
+
+    fn run_required_plugins(&mut self) -> R<'a, ()> {
+        for p in std::mem::take(&mut self.required) {
             self.run_plugin_blocks(&p, &["init", "on_run", "cleanup"], Vec::new())?;
         }
         Ok(())

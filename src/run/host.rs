@@ -114,15 +114,6 @@ impl MockHost {
             .unwrap_or(serde_json::Value::Null)
     }
 
-    /// Whether `[host.returns]` gives an answer for a call of `name` (by the full or the
-    /// last part of the name).
-    pub fn answers(&self, name: &str) -> bool {
-        self.host.returns.contains_key(name)
-            || name
-                .rsplit_once('.')
-                .is_some_and(|(_, last)| self.host.returns.contains_key(last))
-    }
-
     /// Whether `[host.returns]` gives a value for `name` (used for names the host binds).
     pub fn has_answer(&self, name: &str) -> bool {
         self.host.returns.contains_key(name)

@@ -39,11 +39,6 @@ impl<'a> Interp<'a, '_> {
             line,
             budgets,
         ) {
-            // With no answer configured, the result is a handle on what was asked for
-            // (`open_index()`), so a chain of calls on it keeps going to the host.
-            Ok(answer) if answer.is_null() && !self.host.answers(name) => {
-                Ok(Value::Host(Rc::from(name)))
-            }
             Ok(answer) => Ok(Value::from_json(&answer)),
             Err(over) => self.fail(
                 span,
