@@ -403,9 +403,9 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     /// `wait 2s` / `sleep(2)`: virtual under `--deterministic`, else real (bounded by the
     /// timeout, which it reports as such).
-    /// Fires the pending timers in order of due time, waiting for each (on the virtual clock
-    /// under `--deterministic`), until none is left. An interval that is never cleared runs
-    /// until the step or time budget ends the run, as it would run forever in a browser.
+    /// Fires the pending timers and schedules in order of due time, advancing the virtual
+    /// clock to each, until none is left or `--until` is reached (an interval that is never
+    /// cleared would otherwise run forever, as in a browser). Watches are polled after each.
     fn run_timers(&mut self) -> R<'a, ()> {
         while let Some(timer) = self.timers.next() {
             self.tick(timer.span)?;

@@ -1,7 +1,8 @@
 //! JavaScript-style timers of the brace dialect (`setTimeout`, `setInterval`). A timer set
 //! while the script runs fires after the script's body and its plugins have finished, in
 //! order of due time (ties in the order they were set), as an event loop would run them.
-//! Under `--deterministic` the clock is virtual, so waiting for a timer costs no real time.
+//! `every N UNIT:` blocks (`events.rs`) are intervals here too. The event loop's clock is
+//! always virtual, so waiting for a timer costs no real time; it stops at `--until`.
 
 use super::value::Value;
 use crate::syntax::span::Span;
