@@ -36,6 +36,8 @@ pub struct Survey {
     pub functions: BTreeMap<String, Seen>,
     pub verbs: BTreeMap<String, Seen>,
     pub names: BTreeMap<String, Seen>,
+    /// Plugins and modules the files reach for that no file of the tree defines.
+    pub plugins: BTreeMap<String, Seen>,
     /// Error diagnostics of the tree before adoption.
     pub errors: usize,
 }
@@ -44,7 +46,8 @@ pub struct Survey {
 /// unresolved.
 pub fn survey(files: &[PathBuf], settings: &Settings) -> Survey {
     let host = Host::default();
-    let per_file: Vec<(Option<Inventory>, usize)> = files
+    type PerFile = (Option<(Inventory, Vec<String>, Vec<String>)>, usize);
+    let per_file: Vec<PerFile> = files
         .par_iter()
         .map(|path| {
             let text = match crate::syntax::source::load(path) {
@@ -66,19 +69,38 @@ pub fn survey(files: &[PathBuf], settings: &Settings) -> Survey {
                 .iter()
                 .filter(|d| Diagnostic::is_error(d))
                 .count();
-            (Some(inventory), errors)
+            // Module paths found as files are the tree's own; the rest are the host's.
+            let refs = super::plugin_refs::collect(&parsed.file, &text);
+            let dirs = settings.plugin_paths_for(Some(path));
+            let mut wanted = refs.plugins;
+            wanted.extend(
+                refs.modules
+                    .into_iter()
+                    .filter(|m| {
+                        crate::project::modules::find_module(m, Some(path), &dirs).is_none()
+                    })
+                    .map(|m| m.strip_suffix(".aether").map_or(m.clone(), str::to_string)),
+            );
+            (Some((inventory, wanted, refs.defined)), errors)
         })
         .collect();
     let mut survey = Survey {
         files: files.len(),
         ..Survey::default()
     };
+    let mut defined: BTreeSet<String> = BTreeSet::new();
     for (i, (inventory, errors)) in per_file.into_iter().enumerate() {
         survey.errors += errors;
-        let Some(inv) = inventory else {
+        let Some((inv, wanted, plugins_defined)) = inventory else {
             survey.unparsed += 1;
             continue;
         };
+        defined.extend(plugins_defined);
+        for name in wanted {
+            let seen = survey.plugins.entry(name).or_default();
+            seen.uses += 1;
+            seen.files.insert(i);
+        }
         for (map, found) in [
             (&mut survey.functions, inv.functions),
             (&mut survey.verbs, inv.verbs),
@@ -94,6 +116,12 @@ pub fn survey(files: &[PathBuf], settings: &Settings) -> Survey {
             }
         }
     }
+    // A plugin some file of the tree defines is not the host's.
+    survey.plugins.retain(|name, _| {
+        let stem = name.strip_suffix(".aether").unwrap_or(name);
+        let last = stem.rsplit('/').next().unwrap_or(stem);
+        !defined.contains(stem) && !defined.contains(last)
+    });
     survey
 }
 
@@ -122,6 +150,14 @@ pub fn render(survey: &Survey) -> String {
         "verbs",
         "Command verbs outside the built-in vocabulary (`aether explain verbs`).",
         &survey.verbs,
+        false,
+    );
+    list(
+        &mut out,
+        "plugins",
+        "Plugins and modules used but defined by no file (the mock host of `aether run`\n\
+         # provides them; give answers under [host.returns]).",
+        &survey.plugins,
         false,
     );
     list(

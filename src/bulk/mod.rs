@@ -15,6 +15,7 @@ pub mod classify;
 pub mod discover;
 pub mod formats;
 pub mod gate;
+pub mod plugin_refs;
 pub mod runner;
 pub mod timestamp;
 

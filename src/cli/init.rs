@@ -64,10 +64,11 @@ pub fn cmd_init(paths: &[PathBuf], force: bool, plugin_paths: &[PathBuf]) -> io:
         })
         .sum();
     println!(
-        "wrote {}: {} functions, {} verbs, {} names from {} files",
+        "wrote {}: {} functions, {} verbs, {} plugins, {} names from {} files",
         target.display(),
         survey.functions.len(),
         survey.verbs.len(),
+        survey.plugins.len(),
         survey.names.len(),
         survey.files
     );
