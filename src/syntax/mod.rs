@@ -75,13 +75,15 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
     // only when that pass reports anything (CRAFT.md; measured in benches/parse.rs).
     let mut warnings = Warnings::from(parser::ParserState::default());
     let fast = (pass == Pass::FastFirst)
-        .then(|| file_parser::<_, EmptyErr>(src).parse_with_state(input, &mut warnings))
+        .then(|| {
+            file_parser::<_, EmptyErr>(src, &out.tokens).parse_with_state(input, &mut warnings)
+        })
         .filter(|fast| !fast.has_errors());
     let stmts = if let Some(fast) = fast {
         fast.into_output()
     } else {
         warnings.0 = parser::ParserState::default();
-        let (stmts, errors) = file_parser::<_, Error>(src)
+        let (stmts, errors) = file_parser::<_, Error>(src, &out.tokens)
             .parse_with_state(input, &mut warnings)
             .into_output_errors();
         if !out.truncated {

@@ -720,13 +720,39 @@ where
     }
 }
 
+/// For each token that opens a bracket group (`(`, `[`, `{`, a map's `{`), the position of
+/// the token that closes it; `usize::MAX` for other tokens. The layout pass balances the
+/// stream, so this is the group's closer (inside string interpolations brackets are counted
+/// regardless of kind, as the lexer delimits them).
+fn closers(tokens: &[(Token<'_>, Span)]) -> Vec<usize> {
+    let mut out = vec![usize::MAX; tokens.len()];
+    let mut open = Vec::new();
+    for (i, (t, _)) in tokens.iter().enumerate() {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace | Token::LMap => open.push(i),
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                if let Some(o) = open.pop() {
+                    out[o] = i;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The parser for a whole file.
+///
+/// `tokens` is the stream the parser reads (`I` is made from it): rules that must know what
+/// follows a bracket group look ahead in it by token position without parsing the group.
 pub fn file_parser<'t, 's: 't, I, E: ParseError<'t, 's, I>>(
     src: &'s str,
+    tokens: &'t [(Token<'s>, Span)],
 ) -> P<'t, I, E, Vec<Stmt<'s>>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
+    let closers = closers(tokens);
     let Late {
         definition: mut expr_definition,
         uses: expr,
@@ -1077,10 +1103,75 @@ where
     ))
     .boxed();
 
+    // `if c { ... } else ...` is an expression only with its `else`; without one, the line is
+    // an `if` statement (`x = if ok {` ... `}` assigns one). Parsing the block and then
+    // finding no `else` parsed every such nested block twice (once here, once as the
+    // statement), so whether `else` follows the block's `}` is looked up first. Without it,
+    // the fast pass fails here at once; the error pass skips the block's tokens and fails at
+    // the missing `else`, where the message has always pointed.
+    let closers = std::rc::Rc::new(closers);
+    let no_else_after = {
+        let closers = closers.clone();
+        move |at: usize| -> Option<usize> {
+            let close = *closers.get(at).filter(|&&c| c != usize::MAX)?;
+            let ends_block = matches!(tokens.get(at), Some((Token::LBrace, _)))
+                && matches!(tokens.get(close), Some((Token::RBrace, _)));
+            let else_follows = matches!(tokens.get(close + 1), Some((Token::Ident("else"), _)));
+            (ends_block && !else_follows).then_some(close)
+        }
+    };
+    let block_if_else_follows = {
+        let no_else_after = no_else_after.clone();
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+            let before = inp.cursor();
+            if no_else_after(I::cursor_location(before.inner())).is_none() {
+                return Ok(());
+            }
+            let found = inp.peek();
+            let span = inp.span_since(&before);
+            Err(<E as LabelError<
+                't,
+                I,
+                chumsky::DefaultExpected<'t, Token<'s>>,
+            >>::expected_found(
+                [], found.map(Into::into), span
+            ))
+        })
+    };
+    let skip_block_without_else = custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+        let before = inp.cursor();
+        let at = I::cursor_location(before.inner());
+        match no_else_after(at) {
+            Some(close) if E::LABELS => {
+                for _ in at..=close {
+                    inp.skip();
+                }
+                Ok(())
+            }
+            _ => {
+                let found = inp.peek();
+                let span = inp.span_since(&before);
+                Err(<E as LabelError<
+                    't,
+                    I,
+                    chumsky::DefaultExpected<'t, Token<'s>>,
+                >>::expected_found(
+                    [], found.map(Into::into), span
+                ))
+            }
+        }
+    });
+    let then_block: P<'t, I, E, Block<'s>> = choice((
+        block_if_else_follows.ignore_then(brace_block.clone()),
+        // Never followed by `else`: only the error pass gets here, to fail at the `else`.
+        skip_block_without_else
+            .map_with(|_, e| Block::new(BlockStyle::Brace, Vec::new(), sp(e.span()))),
+    ))
+    .boxed();
     let if_expr = recursive(|if_expr| {
         kw("if")
             .ignore_then(expr.clone())
-            .then(brace_block.clone())
+            .then(then_block.clone())
             .then_ignore(kw("else"))
             .then(choice((
                 if_expr,
