@@ -244,6 +244,10 @@ const NESTED: &[(&str, Nest)] = &[
         "if_without_else_assigned",
         nest("", "x = if a {\n", "b()\n", "}\n", ""),
     ),
+    (
+        "lambda_in_if_condition",
+        nest("", "if f(e => {\n", "b()\n", "})\n", ""),
+    ),
     ("colon_inline", nest("", "if a: ", "b()", "", "\n")),
     ("numbered_step", nest("", "1. ", "b()", "", "\n")),
     ("key_brace_map", nest("", "a: {\n", "b: 1\n", "}\n", "")),

@@ -2066,24 +2066,29 @@ where
         .ignore_then(expr.clone())
         .then(body.clone())
         .map(|(cond, body)| IfBranch { cond, body });
+    // `if c` + body (an if statement) or `if c` alone on its line (a guard): the condition is
+    // parsed once and what follows it decides (parsing it for one form and again for the
+    // other doubled the time per level of lambdas nested in conditions).
     let if_stmt = kw("if")
         .ignore_then(expr.clone())
-        .then(body.clone())
-        .map(|(cond, body)| IfBranch { cond, body })
-        .then(elif.repeated().collect::<Vec<_>>())
-        .then(kw("else").ignore_then(body.clone()).or_not())
-        .then_ignore(after_compound.clone())
-        .map(|((first, mut rest), else_body)| {
-            rest.insert(0, first);
-            StmtKind::If {
-                branches: rest,
-                else_body,
+        .then(choice((
+            body.clone()
+                .then(elif.repeated().collect::<Vec<_>>())
+                .then(kw("else").ignore_then(body.clone()).or_not())
+                .then_ignore(after_compound.clone())
+                .map(Some),
+            term.clone().to(None),
+        )))
+        .map(|(cond, rest)| match rest {
+            Some(((body, mut rest), else_body)) => {
+                rest.insert(0, IfBranch { cond, body });
+                StmtKind::If {
+                    branches: rest,
+                    else_body,
+                }
             }
+            None => StmtKind::Guard { cond },
         });
-    let guard = kw("if")
-        .ignore_then(expr.clone())
-        .then_ignore(term.clone())
-        .map(|cond| StmtKind::Guard { cond });
     let for_stmt = kw("for")
         .ignore_then(kw("each").or_not())
         .then(
@@ -2647,7 +2652,6 @@ where
             .boxed(),
     );
     let k_if = with_span(if_stmt.boxed());
-    let k_guard = with_span(guard.boxed());
     let k_for = with_span(for_stmt.boxed());
     let k_while = with_span(while_stmt.boxed());
     let k_try = with_span(try_stmt.boxed());
@@ -2673,7 +2677,6 @@ where
                     k_plugin.clone(),
                     k_plugin_directive.clone(),
                     k_if.clone(),
-                    k_guard.clone(),
                     k_for.clone(),
                     k_while.clone(),
                     k_try.clone(),
@@ -2712,7 +2715,7 @@ where
                     "define" => [Some(&k_define_as), Some(&k_fn), none],
                     "async" | "fn" | "function" => [Some(&k_fn), none, none],
                     "plugin" => [Some(&k_plugin), Some(&k_plugin_directive), none],
-                    "if" => [Some(&k_if), Some(&k_guard), none],
+                    "if" => [Some(&k_if), none, none],
                     "for" => [Some(&k_for), none, none],
                     "while" => [Some(&k_while), none, none],
                     "try" => [Some(&k_try), none, none],
