@@ -921,7 +921,7 @@ where
         .then_ignore(kw("in"))
         .then(ternary_expr.clone())
         .then(kw("if").ignore_then(expr.clone()).or_not())
-        .fast_memo();
+        .boxed();
     let element: P<'t, I, E, Expr<'s>> = expr
         .clone()
         .then(comprehension_tail.clone().or_not())
@@ -956,7 +956,7 @@ where
         .collect::<Vec<_>>()
         .delimited_by(just(Token::LParen), just(Token::RParen))
         .lab("arguments")
-        .fast_memo();
+        .boxed();
 
     let string: P<'t, I, E, Expr<'s>> = {
         let text_part = select! { Token::StrText(t) => t };
@@ -1491,7 +1491,7 @@ where
             Token::MinusMinus,
         ]))
         .rewind()
-        .ignore_then(postfix_op.fast_memo());
+        .ignore_then(postfix_op);
     let postfixed: P<'t, I, E, Expr<'s>> = atom
         .foldl_with(postfix_op.repeated(), |object, op, e| {
             let span = sp(e.span());
@@ -1575,7 +1575,7 @@ where
         .repeated()
         .collect::<Vec<_>>()
         .then(postfixed.clone())
-        .fast_memo();
+        .boxed();
     let operators: P<'t, I, E, Expr<'s>> = unit
         .clone()
         .then(
@@ -1610,13 +1610,18 @@ where
     let ternary: P<'t, I, E, Expr<'s>> = operators
         .clone()
         .then(
-            open_here
-                .clone()
-                .ignore_then(just(Token::Question))
-                .ignore_then(expr.clone())
-                .then_ignore(just(Token::Colon))
-                .then(expr.clone())
-                .fast_memo()
+            // The memo runs only where a `?` follows: it costs a hash lookup.
+            just(Token::Question)
+                .rewind()
+                .ignore_then(
+                    open_here
+                        .clone()
+                        .ignore_then(just(Token::Question))
+                        .ignore_then(expr.clone())
+                        .then_ignore(just(Token::Colon))
+                        .then(expr.clone())
+                        .fast_memo(),
+                )
                 .or_not(),
         )
         .map_with(|(cond, rest), e| match rest {
@@ -1629,21 +1634,24 @@ where
         ternary
             .clone()
             .then(
-                open_here
-                    .clone()
-                    .ignore_then(kw("if"))
-                    .ignore_then(ternary.clone())
-                    .then_ignore(kw("else"))
-                    .then(expr.clone())
-                    .fast_memo()
+                select! { Token::Ident("if") => () }
+                    .rewind()
+                    .ignore_then(
+                        open_here
+                            .clone()
+                            .ignore_then(kw("if"))
+                            .ignore_then(ternary.clone())
+                            .then_ignore(kw("else"))
+                            .then(expr.clone())
+                            .fast_memo(),
+                    )
                     .or_not(),
             )
             .map_with(|(then, rest), e| match rest {
                 None => then,
                 Some((cond, otherwise)) => conditional(cond, then, otherwise, sp(e.span())),
             })
-            .lab("expression")
-            .fast_memo(),
+            .lab("expression"),
     );
 
     // ---- phrases, values and entries ------------------------------------------------------
