@@ -407,3 +407,52 @@ fn bulk_check_exit_codes_and_deterministic_order() {
     assert_eq!(zero.status.code(), Some(0));
     assert!(Path::new("corpus/invalid").exists());
 }
+
+/// A file with more diagnostics than people can read shows the first `HUMAN_LIMIT` in the
+/// human format and says how many more there are; the line-per-diagnostic and machine
+/// formats list every one.
+#[test]
+fn human_output_caps_the_diagnostics_of_a_file() {
+    let dir = std::env::temp_dir().join(format!("aether-cap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("closers.aether");
+    let n = 1_000;
+    std::fs::write(&path, ")\n".repeat(n)).unwrap();
+    let p = path.to_str().unwrap();
+    let limit = aether::lint::render::HUMAN_LIMIT;
+    let headers = |text: &str| text.lines().filter(|l| l.contains("] Error:")).count();
+    let more = format!("{} more diagnostics not shown", n - limit);
+
+    let bulk = aether(&["check", p]);
+    assert_eq!(bulk.status.code(), Some(1));
+    let out = stdout(&bulk);
+    assert_eq!(
+        headers(&out),
+        limit,
+        "{}",
+        &out[out.len().saturating_sub(500)..]
+    );
+    assert_eq!(out.matches(&more).count(), 1, "{}", &out[out.len() - 500..]);
+    assert!(
+        stderr(&bulk).contains(&format!("{n} errors")),
+        "{}",
+        stderr(&bulk)
+    );
+
+    let one = aether(&[p, "--check"]);
+    assert_eq!(one.status.code(), Some(1));
+    assert_eq!(headers(&stderr(&one)), limit);
+    assert!(stderr(&one).contains(&more));
+
+    let concise = aether(&["check", p, "--format", "concise"]);
+    assert_eq!(
+        stdout(&concise)
+            .lines()
+            .filter(|l| l.contains("error["))
+            .count(),
+        n
+    );
+    let json = aether(&["check", p, "--format", "json"]);
+    assert_eq!(stdout(&json).matches("\"severity\"").count(), n);
+    let _ = std::fs::remove_dir_all(&dir);
+}

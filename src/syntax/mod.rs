@@ -73,15 +73,17 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
         .split_token_span(Span::empty(src.len()));
     // Most files are valid: parse with the cheap error type first, and again with `Rich`
     // only when that pass reports anything (CRAFT.md; measured in benches/parse.rs).
-    let mut warnings = Warnings::from(Vec::new());
+    let mut warnings = Warnings::from(parser::ParserState::default());
     let fast = (pass == Pass::FastFirst)
-        .then(|| file_parser::<_, EmptyErr>(src).parse_with_state(input, &mut warnings))
+        .then(|| {
+            file_parser::<_, EmptyErr>(src, &out.tokens).parse_with_state(input, &mut warnings)
+        })
         .filter(|fast| !fast.has_errors());
     let stmts = if let Some(fast) = fast {
         fast.into_output()
     } else {
-        warnings.0.clear();
-        let (stmts, errors) = file_parser::<_, Error>(src)
+        warnings.0 = parser::ParserState::default();
+        let (stmts, errors) = file_parser::<_, Error>(src, &out.tokens)
             .parse_with_state(input, &mut warnings)
             .into_output_errors();
         if !out.truncated {
@@ -89,7 +91,7 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
         }
         stmts
     };
-    diagnostics.append(&mut warnings.0);
+    diagnostics.append(&mut warnings.0.warnings);
     diagnostic::normalize(&mut diagnostics);
     drop_cascades(&mut diagnostics, &lines);
     let file = File {

@@ -19,8 +19,18 @@ use chumsky::prelude::{
 use chumsky::{select, Boxed};
 
 pub type Error<'t, 's> = Rich<'t, Token<'s>, Span>;
-/// Warnings found while parsing.
-pub type Warnings = chumsky::extra::SimpleState<Vec<Diagnostic>>;
+
+/// What the parser keeps besides its output.
+#[derive(Default)]
+pub struct ParserState {
+    /// Warnings found while parsing.
+    pub warnings: Vec<Diagnostic>,
+    /// The token position right after the last lambda with an expression body (see
+    /// `file_parser`'s `closed_here`).
+    closed: Option<usize>,
+}
+
+pub type Warnings = chumsky::extra::SimpleState<ParserState>;
 type Extra<E> = extra::Full<E, Warnings, ()>;
 type P<'t, I, E, O> = Boxed<'t, 't, I, O, Extra<E>>;
 
@@ -30,6 +40,7 @@ pub trait ParseError<'t, 's: 't, I>:
     chumsky::error::Error<'t, I>
     + LabelError<'t, I, chumsky::DefaultExpected<'t, Token<'s>>>
     + LabelError<'t, I, &'static str>
+    + Clone
     + 't
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
@@ -218,6 +229,18 @@ where
 {
     fn lab(self, l: &'static str) -> P<'t, I, E, O> {
         label(self, l)
+    }
+
+    /// Remember where this rule failed, so trying it again at the same place costs nothing
+    /// (chumsky's `memoized`). Only in the fast pass: a remembered failure is reported at the
+    /// place the rule started, not where it failed, which would move the error pass's
+    /// messages; that pass relies on the grammar not trying a rule twice in one place.
+    fn fast_memo(self) -> P<'t, I, E, O> {
+        if E::LABELS {
+            self.boxed()
+        } else {
+            self.memoized().boxed()
+        }
     }
 }
 
@@ -697,13 +720,39 @@ where
     }
 }
 
+/// For each token that opens a bracket group (`(`, `[`, `{`, a map's `{`), the position of
+/// the token that closes it; `usize::MAX` for other tokens. The layout pass balances the
+/// stream, so this is the group's closer (inside string interpolations brackets are counted
+/// regardless of kind, as the lexer delimits them).
+fn closers(tokens: &[(Token<'_>, Span)]) -> Vec<usize> {
+    let mut out = vec![usize::MAX; tokens.len()];
+    let mut open = Vec::new();
+    for (i, (t, _)) in tokens.iter().enumerate() {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace | Token::LMap => open.push(i),
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                if let Some(o) = open.pop() {
+                    out[o] = i;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The parser for a whole file.
+///
+/// `tokens` is the stream the parser reads (`I` is made from it): rules that must know what
+/// follows a bracket group look ahead in it by token position without parsing the group.
 pub fn file_parser<'t, 's: 't, I, E: ParseError<'t, 's, I>>(
     src: &'s str,
+    tokens: &'t [(Token<'s>, Span)],
 ) -> P<'t, I, E, Vec<Stmt<'s>>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
+    let closers = closers(tokens);
     let Late {
         definition: mut expr_definition,
         uses: expr,
@@ -714,6 +763,12 @@ where
         uses: stmt,
         keep: stmt_keep,
     } = late::<I, E, Stmt<'s>>();
+    // An expression without Python's `a if c else b` (a comprehension's iterable).
+    let Late {
+        definition: mut ternary_definition,
+        uses: ternary_expr,
+        keep: ternary_keep,
+    } = late::<I, E, Expr<'s>>();
 
     // ---- layout-level pieces -------------------------------------------------------------
     let line_end: P<'t, I, E, ()> = choice((
@@ -853,7 +908,9 @@ where
         .lab("parameter list")
         .boxed();
 
-    // `x for x in xs if c` after an element.
+    // `x for x in xs if c` after an element. As in Python, the iterable is not a conditional
+    // expression: `xs if c` is the iterable and a condition, and parsing `if c` as the start
+    // of `xs if c else ...` first parsed every nested condition twice.
     let comprehension_tail = kw("for")
         .ignore_then(
             word()
@@ -862,7 +919,7 @@ where
                 .collect::<Vec<_>>(),
         )
         .then_ignore(kw("in"))
-        .then(expr.clone())
+        .then(ternary_expr.clone())
         .then(kw("if").ignore_then(expr.clone()).or_not())
         .boxed();
     let element: P<'t, I, E, Expr<'s>> = expr
@@ -917,7 +974,7 @@ where
                     // A warning, not an error: it goes to the parser state, so it neither fails
                     // the fast pass nor is lost with a backtracked alternative (the string's
                     // parts are the same whichever statement form finally takes it).
-                    e.state().0.push(
+                    e.state().warnings.push(
                         Diagnostic::new(
                             &rules::INVALID_INTERPOLATION,
                             span,
@@ -982,32 +1039,139 @@ where
         .lab("module path")
         .boxed();
 
+    // A lambda with an expression body ends where its body ends, and nothing continues it:
+    // every postfix, operator, `?` or `if` that could follow was already tried, and failed,
+    // at the end of the body (the body is a whole expression). Trying them again for each
+    // enclosing lambda made nested lambdas (`xs.map(x => xs.map(x => ...` with a mistake
+    // inside) take exponential time. So the position after such a body is marked
+    // (`close_here`) and those continuations are not tried there (`open_here`). A mark left
+    // by an abandoned parse changes nothing: the same continuations fail at that position
+    // whatever precedes it.
+    let close_here: P<'t, I, E, ()> = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+        let at = I::cursor_location(inp.cursor().inner());
+        inp.state().closed = Some(at);
+        Ok(())
+    })
+    .boxed();
+    let open_here: P<'t, I, E, ()> = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+        let before = inp.cursor();
+        if inp.state().closed != Some(I::cursor_location(before.inner())) {
+            return Ok(());
+        }
+        let checkpoint = inp.save();
+        let found = inp.next();
+        let span = inp.span_since(&before);
+        inp.rewind(checkpoint);
+        Err(<E as LabelError<
+            't,
+            I,
+            chumsky::DefaultExpected<'t, Token<'s>>,
+        >>::expected_found([], found.map(Into::into), span))
+    })
+    .boxed();
+
+    // `x => { ... }`, `x => e` or `x => y = e`: the expression is parsed once, and an
+    // assignment operator after it makes it the target (trying `e = e` first and `e` after
+    // it parsed every nested lambda body twice, so nesting took exponential time).
     let lambda_body: P<'t, I, E, LambdaBody<'s>> = choice((
         brace_block.clone().map(|block| LambdaBody::Block { block }),
         expr.clone()
-            .then(select! {
-                Token::Eq => AssignOp::Set, Token::PlusEq => AssignOp::Add,
-                Token::MinusEq => AssignOp::Sub,
+            .then(
+                select! {
+                    Token::Eq => AssignOp::Set, Token::PlusEq => AssignOp::Add,
+                    Token::MinusEq => AssignOp::Sub,
+                }
+                .then(expr.clone())
+                .or_not(),
+            )
+            .map_with(|(target, assign), e| match assign {
+                None => LambdaBody::Expr {
+                    expr: boxed(target),
+                },
+                Some((op, value)) => LambdaBody::Expr {
+                    expr: boxed(Expr::new(
+                        ExprKind::Assign {
+                            target: boxed(target),
+                            op,
+                            value: boxed(value),
+                        },
+                        sp(e.span()),
+                    )),
+                },
             })
-            .then(expr.clone())
-            .map_with(|((target, op), value), e| LambdaBody::Expr {
-                expr: boxed(Expr::new(
-                    ExprKind::Assign {
-                        target: boxed(target),
-                        op,
-                        value: boxed(value),
-                    },
-                    sp(e.span()),
-                )),
-            }),
-        expr.clone().map(|x| LambdaBody::Expr { expr: boxed(x) }),
+            .then_ignore(close_here.clone()),
     ))
     .boxed();
 
+    // `if c { ... } else ...` is an expression only with its `else`; without one, the line is
+    // an `if` statement (`x = if ok {` ... `}` assigns one). Parsing the block and then
+    // finding no `else` parsed every such nested block twice (once here, once as the
+    // statement), so whether `else` follows the block's `}` is looked up first. Without it,
+    // the fast pass fails here at once; the error pass skips the block's tokens and fails at
+    // the missing `else`, where the message has always pointed.
+    let closers = std::rc::Rc::new(closers);
+    let no_else_after = {
+        let closers = closers.clone();
+        move |at: usize| -> Option<usize> {
+            let close = *closers.get(at).filter(|&&c| c != usize::MAX)?;
+            let ends_block = matches!(tokens.get(at), Some((Token::LBrace, _)))
+                && matches!(tokens.get(close), Some((Token::RBrace, _)));
+            let else_follows = matches!(tokens.get(close + 1), Some((Token::Ident("else"), _)));
+            (ends_block && !else_follows).then_some(close)
+        }
+    };
+    let block_if_else_follows = {
+        let no_else_after = no_else_after.clone();
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+            let before = inp.cursor();
+            if no_else_after(I::cursor_location(before.inner())).is_none() {
+                return Ok(());
+            }
+            let found = inp.peek();
+            let span = inp.span_since(&before);
+            Err(<E as LabelError<
+                't,
+                I,
+                chumsky::DefaultExpected<'t, Token<'s>>,
+            >>::expected_found(
+                [], found.map(Into::into), span
+            ))
+        })
+    };
+    let skip_block_without_else = custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+        let before = inp.cursor();
+        let at = I::cursor_location(before.inner());
+        match no_else_after(at) {
+            Some(close) if E::LABELS => {
+                for _ in at..=close {
+                    inp.skip();
+                }
+                Ok(())
+            }
+            _ => {
+                let found = inp.peek();
+                let span = inp.span_since(&before);
+                Err(<E as LabelError<
+                    't,
+                    I,
+                    chumsky::DefaultExpected<'t, Token<'s>>,
+                >>::expected_found(
+                    [], found.map(Into::into), span
+                ))
+            }
+        }
+    });
+    let then_block: P<'t, I, E, Block<'s>> = choice((
+        block_if_else_follows.ignore_then(brace_block.clone()),
+        // Never followed by `else`: only the error pass gets here, to fail at the `else`.
+        skip_block_without_else
+            .map_with(|_, e| Block::new(BlockStyle::Brace, Vec::new(), sp(e.span()))),
+    ))
+    .boxed();
     let if_expr = recursive(|if_expr| {
         kw("if")
             .ignore_then(expr.clone())
-            .then(brace_block.clone())
+            .then(then_block.clone())
             .then_ignore(kw("else"))
             .then(choice((
                 if_expr,
@@ -1102,6 +1266,11 @@ where
     .lab("map")
     .boxed();
 
+    // The arguments of `new X(...)` and `call p(...)`: after `(` they must parse (leaving the
+    // `(` to a postfix call instead parsed a failing argument list twice per level).
+    let args_if_open: P<'t, I, E, Option<Vec<Arg<'s>>>> =
+        choice((args.clone().map(Some), just(Token::LParen).not().to(None))).boxed();
+
     // Words that start an expression form of their own; checked once before trying them.
     let keyword_form: P<'t, I, E, Expr<'s>> = select! {
         Token::Ident(w) if matches!(w, "lambda" | "function" | "fn" | "if" | "call" | "new") => ()
@@ -1122,7 +1291,7 @@ where
                     .collect::<Vec<_>>(),
             )
             .then_ignore(just(Token::Colon))
-            .then(expr.clone())
+            .then(expr.clone().then_ignore(close_here.clone()))
             .map_with(|(params, body), e| {
                 Expr::new(
                     ExprKind::Lambda {
@@ -1141,7 +1310,7 @@ where
         if_expr,
         kw("call")
             .ignore_then(path.clone())
-            .then(args.clone().or_not())
+            .then(args_if_open.clone())
             .map_with(|(path, args), e| {
                 Expr::new(
                     ExprKind::CallPath(Box::new(CallPath { path, args })),
@@ -1150,7 +1319,7 @@ where
             }),
         kw("new")
             .ignore_then(name_expr.clone())
-            .then(args.clone().or_not())
+            .then(args_if_open.clone())
             .map_with(|(callee, args), e| {
                 Expr::new(
                     ExprKind::New {
@@ -1163,39 +1332,14 @@ where
     )))
     .boxed();
 
-    // `(`: a lambda's parameter list when the matching `)` is followed by `=>`, else a
-    // parenthesised expression or tuple. Looking ahead once avoids parsing the contents twice.
-    let arrow_params_ahead = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
-        let start = inp.cursor();
-        let checkpoint = inp.save();
-        let mut depth = 0usize;
-        let mut arrow = false;
-        while let Some(tok) = inp.next() {
-            match tok {
-                Token::LParen | Token::LBracket | Token::LBrace | Token::LMap => depth += 1,
-                Token::RParen | Token::RBracket | Token::RBrace => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        arrow = inp.peek() == Some(Token::FatArrow);
-                        break;
-                    }
-                }
-                _ => {}
-            }
-            if depth == 0 {
-                break;
-            }
-        }
-        inp.rewind(checkpoint);
-        if arrow {
-            Ok(())
-        } else {
-            Err(E::custom(inp.span_since(&start), String::new()))
-        }
-    });
+    // `(`: a lambda's parameter list followed by `=>`, else a parenthesised expression or
+    // tuple. The parameter list is tried first: it holds only names, patterns, types and
+    // defaults, so on anything else (a call, an operator, a nested `(`) it fails within a
+    // few tokens and the contents are parsed once, as expressions. (Scanning ahead to the
+    // matching `)` instead made every bracket scan its whole contents: quadratic nesting.)
     let paren: P<'t, I, E, Expr<'s>> = choice((
-        arrow_params_ahead
-            .ignore_then(params.clone())
+        params
+            .clone()
             .then_ignore(just(Token::FatArrow))
             .then(lambda_body.clone())
             .map_with(|(params, body), e| {
@@ -1313,30 +1457,41 @@ where
         just(Token::QuestionDot)
             .ignore_then(word())
             .map(|n| Post::Member(n, true)),
-        expr.clone()
-            .or_not()
-            .then_ignore(just(Token::Colon))
-            .then(expr.clone().or_not())
-            .delimited_by(just(Token::LBracket), just(Token::RBracket))
-            .map(|(a, b)| Post::Slice(a, b)),
-        expr.clone()
-            .delimited_by(just(Token::LBracket), just(Token::RBracket))
-            .map(Post::Index),
+        // `[i]`, `[a:b]`, `[:b]`, `[a:]`: the first expression is parsed once, and a `:`
+        // after it makes a slice.
+        choice((
+            just(Token::Colon)
+                .ignore_then(expr.clone().or_not())
+                .map(|end| Post::Slice(None, end)),
+            expr.clone()
+                .then(
+                    just(Token::Colon)
+                        .ignore_then(expr.clone().or_not())
+                        .or_not(),
+                )
+                .map(|(start, slice)| match slice {
+                    None => Post::Index(start),
+                    Some(end) => Post::Slice(Some(start), end),
+                }),
+        ))
+        .delimited_by(just(Token::LBracket), just(Token::RBracket)),
         just(Token::PlusPlus).to(Post::Inc),
         just(Token::MinusMinus).to(Post::Dec),
     ))
     .boxed();
     // One token of lookahead before trying the postfix forms: most operands have none.
-    let postfix_op = one_of([
-        Token::LParen,
-        Token::Dot,
-        Token::QuestionDot,
-        Token::LBracket,
-        Token::PlusPlus,
-        Token::MinusMinus,
-    ])
-    .rewind()
-    .ignore_then(postfix_op);
+    let postfix_op = open_here
+        .clone()
+        .ignore_then(one_of([
+            Token::LParen,
+            Token::Dot,
+            Token::QuestionDot,
+            Token::LBracket,
+            Token::PlusPlus,
+            Token::MinusMinus,
+        ]))
+        .rewind()
+        .ignore_then(postfix_op);
     let postfixed: P<'t, I, E, Expr<'s>> = atom
         .foldl_with(postfix_op.repeated(), |object, op, e| {
             let span = sp(e.span());
@@ -1419,16 +1574,19 @@ where
     let unit = prefix_op
         .repeated()
         .collect::<Vec<_>>()
-        .then(postfixed.clone());
+        .then(postfixed.clone())
+        .boxed();
     let operators: P<'t, I, E, Expr<'s>> = unit
         .clone()
         .then(
-            choice((
-                predicate_op.map(|p| (p, None)),
-                infix_op.then(unit).map(|(op, rest)| (op, Some(rest))),
-            ))
-            .repeated()
-            .collect::<Vec<_>>(),
+            open_here
+                .clone()
+                .ignore_then(choice((
+                    predicate_op.map(|p| (p, None)),
+                    infix_op.then(unit).map(|(op, rest)| (op, Some(rest))),
+                )))
+                .repeated()
+                .collect::<Vec<_>>(),
         )
         .map(|((prefixes, first), tail)| {
             // Most operands stand alone: no chain to build.
@@ -1452,10 +1610,18 @@ where
     let ternary: P<'t, I, E, Expr<'s>> = operators
         .clone()
         .then(
+            // The memo runs only where a `?` follows: it costs a hash lookup.
             just(Token::Question)
-                .ignore_then(expr.clone())
-                .then_ignore(just(Token::Colon))
-                .then(expr.clone())
+                .rewind()
+                .ignore_then(
+                    open_here
+                        .clone()
+                        .ignore_then(just(Token::Question))
+                        .ignore_then(expr.clone())
+                        .then_ignore(just(Token::Colon))
+                        .then(expr.clone())
+                        .fast_memo(),
+                )
                 .or_not(),
         )
         .map_with(|(cond, rest), e| match rest {
@@ -1463,14 +1629,22 @@ where
             Some((then, otherwise)) => conditional(cond, then, otherwise, sp(e.span())),
         })
         .boxed();
+    ternary_definition.define(ternary.clone().lab("expression"));
     expr_definition.define(
         ternary
             .clone()
             .then(
-                kw("if")
-                    .ignore_then(ternary.clone())
-                    .then_ignore(kw("else"))
-                    .then(expr.clone())
+                select! { Token::Ident("if") => () }
+                    .rewind()
+                    .ignore_then(
+                        open_here
+                            .clone()
+                            .ignore_then(kw("if"))
+                            .ignore_then(ternary.clone())
+                            .then_ignore(kw("else"))
+                            .then(expr.clone())
+                            .fast_memo(),
+                    )
                     .or_not(),
             )
             .map_with(|(then, rest), e| match rest {
@@ -1900,24 +2074,29 @@ where
         .ignore_then(expr.clone())
         .then(body.clone())
         .map(|(cond, body)| IfBranch { cond, body });
+    // `if c` + body (an if statement) or `if c` alone on its line (a guard): the condition is
+    // parsed once and what follows it decides (parsing it for one form and again for the
+    // other doubled the time per level of lambdas nested in conditions).
     let if_stmt = kw("if")
         .ignore_then(expr.clone())
-        .then(body.clone())
-        .map(|(cond, body)| IfBranch { cond, body })
-        .then(elif.repeated().collect::<Vec<_>>())
-        .then(kw("else").ignore_then(body.clone()).or_not())
-        .then_ignore(after_compound.clone())
-        .map(|((first, mut rest), else_body)| {
-            rest.insert(0, first);
-            StmtKind::If {
-                branches: rest,
-                else_body,
+        .then(choice((
+            body.clone()
+                .then(elif.repeated().collect::<Vec<_>>())
+                .then(kw("else").ignore_then(body.clone()).or_not())
+                .then_ignore(after_compound.clone())
+                .map(Some),
+            term.clone().to(None),
+        )))
+        .map(|(cond, rest)| match rest {
+            Some(((body, mut rest), else_body)) => {
+                rest.insert(0, IfBranch { cond, body });
+                StmtKind::If {
+                    branches: rest,
+                    else_body,
+                }
             }
+            None => StmtKind::Guard { cond },
         });
-    let guard = kw("if")
-        .ignore_then(expr.clone())
-        .then_ignore(term.clone())
-        .map(|cond| StmtKind::Guard { cond });
     let for_stmt = kw("for")
         .ignore_then(kw("each").or_not())
         .then(
@@ -2310,11 +2489,14 @@ where
         loop {
             let before = inp.cursor();
             let Some(tok) = inp.peek() else { break };
-            if depth == 0
-                && matches!(
-                    tok,
-                    Token::Newline | Token::Indent | Token::Dedent | Token::RBrace
-                )
+            // A block's statements are lines of their own, checked when they are parsed:
+            // scanning into it made every nested block scan everything inside it again.
+            if tok == Token::LBrace
+                || depth == 0
+                    && matches!(
+                        tok,
+                        Token::Newline | Token::Indent | Token::Dedent | Token::RBrace
+                    )
             {
                 break;
             }
@@ -2478,7 +2660,6 @@ where
             .boxed(),
     );
     let k_if = with_span(if_stmt.boxed());
-    let k_guard = with_span(guard.boxed());
     let k_for = with_span(for_stmt.boxed());
     let k_while = with_span(while_stmt.boxed());
     let k_try = with_span(try_stmt.boxed());
@@ -2504,7 +2685,6 @@ where
                     k_plugin.clone(),
                     k_plugin_directive.clone(),
                     k_if.clone(),
-                    k_guard.clone(),
                     k_for.clone(),
                     k_while.clone(),
                     k_try.clone(),
@@ -2543,7 +2723,7 @@ where
                     "define" => [Some(&k_define_as), Some(&k_fn), none],
                     "async" | "fn" | "function" => [Some(&k_fn), none, none],
                     "plugin" => [Some(&k_plugin), Some(&k_plugin_directive), none],
-                    "if" => [Some(&k_if), Some(&k_guard), none],
+                    "if" => [Some(&k_if), none, none],
                     "for" => [Some(&k_for), none, none],
                     "while" => [Some(&k_while), none, none],
                     "try" => [Some(&k_try), none, none],
@@ -2589,7 +2769,7 @@ where
     );
 
     // The file parser owns the only strong handles of the two late rules.
-    let keep = (expr_keep, stmt_keep);
+    let keep = (expr_keep, stmt_keep, ternary_keep);
     stmts
         .then_ignore(end())
         .map(move |file| {
