@@ -1780,6 +1780,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             env: penv,
             blocks,
             file: self.file,
+            schedule: find_schedule(&body.stmts),
         });
         if let Key::Word { name } = name.node {
             env.assign(name, Value::Plugin(plugin.clone()));
@@ -1799,6 +1800,25 @@ impl<'a, 'o> Interp<'a, 'o> {
             .collect();
         for p in plugins {
             self.run_plugin_blocks(&p, &["init", "on_run", "cleanup"], Vec::new())?;
+            self.schedule_plugin(&p)?;
+        }
+        Ok(())
+    }
+
+    /// A plugin with a `schedule:` runs `on_run` again at each scheduled time, on the
+    /// virtual clock, after the body (as the host's scheduler would call it).
+    fn schedule_plugin(&mut self, p: &Rc<Plugin<'a>>) -> R<'a, ()> {
+        let (Some(schedule), Some(on_run)) = (p.schedule, p.env.get("on_run")) else {
+            return Ok(());
+        };
+        let saved = self.file;
+        self.file = p.file;
+        let timing = self.schedule_timing(schedule, &p.env);
+        self.file = saved;
+        if let Some((first, period)) = timing? {
+            let now = self.now();
+            self.timers
+                .set_at(now + first, period, on_run, Vec::new(), Span::empty(0));
         }
         Ok(())
     }
@@ -1806,6 +1826,7 @@ impl<'a, 'o> Interp<'a, 'o> {
     fn run_required_plugins(&mut self) -> R<'a, ()> {
         for p in std::mem::take(&mut self.required) {
             self.run_plugin_blocks(&p, &["init", "on_run", "cleanup"], Vec::new())?;
+            self.schedule_plugin(&p)?;
         }
         Ok(())
     }
@@ -2094,6 +2115,24 @@ const LIFECYCLE: &[&str] = &[
     "setup",
     "teardown",
 ];
+
+/// `schedule: every 2 hours` among a plugin's entries, or under its `trigger:`.
+fn find_schedule<'a>(stmts: &'a [Stmt<'a>]) -> Option<&'a Schedule<'a>> {
+    stmts.iter().find_map(|s| {
+        let StmtKind::Entry { kv } = &s.node else {
+            return None;
+        };
+        match (&kv.key.node, &kv.value, &kv.body) {
+            (
+                Key::Word { name: "schedule" },
+                Some(crate::syntax::ast::Value::Schedule { schedule, .. }),
+                _,
+            ) => Some(&**schedule),
+            (Key::Word { name: "trigger" }, _, Some(b)) => find_schedule(&b.stmts),
+            _ => None,
+        }
+    })
+}
 
 /// `- when: Timeout` + `do: escalate_to("ops")` (the `do:` may also be the item's own line).
 fn on_error_handler<'a>(

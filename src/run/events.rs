@@ -271,6 +271,82 @@ impl<'a> Interp<'a, '_> {
     }
 }
 
+impl<'a> Interp<'a, '_> {
+    /// When a `schedule:` first fires after now, and its period, in seconds: `every 2 hours`,
+    /// `every 24h`, `hourly`, `daily at "06:00"`, `weekly on "Friday"` (at midnight unless
+    /// `at` says otherwise). `None` for a schedule with no period.
+    pub(super) fn schedule_timing(
+        &mut self,
+        s: &'a Schedule<'a>,
+        env: &Env<'a>,
+    ) -> R<'a, Option<(f64, f64)>> {
+        const DAY: f64 = 86_400.0;
+        let period = match (&s.every, &s.unit, &s.cadence) {
+            (Some(n), unit, _) => {
+                let n = self.eval(n, env)?.as_f64();
+                let scale = match unit {
+                    Some(u) => unit_seconds(u.node),
+                    None => Some(1.0),
+                };
+                n.zip(scale).map(|(n, u)| n * u)
+            }
+            (None, _, Some(c)) => match c.node {
+                "hourly" => Some(3600.0),
+                "daily" | "nightly" => Some(DAY),
+                "weekly" => Some(7.0 * DAY),
+                "monthly" => Some(30.0 * DAY),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(period) = period.filter(|p| p.is_finite() && *p > 0.0) else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let at = match &s.at {
+            Some(e) => {
+                let text = self.eval(e, env)?.display();
+                let mut hm = text.split(':').map(|x| x.trim().parse::<f64>().ok());
+                match (hm.next().flatten(), hm.next().flatten()) {
+                    (Some(h), m) => Some(h * 3600.0 + m.unwrap_or(0.0) * 60.0),
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        let weekday = match &s.on {
+            Some(e) => {
+                let day = self.eval(e, env)?.display().to_lowercase();
+                [
+                    "sunday",
+                    "monday",
+                    "tuesday",
+                    "wednesday",
+                    "thursday",
+                    "friday",
+                    "saturday",
+                ]
+                .iter()
+                .position(|d| day.starts_with(&d[..3]))
+            }
+            None => None,
+        };
+        if at.is_none() && weekday.is_none() {
+            return Ok(Some((period, period)));
+        }
+        // The next moment at that time of day (and on that day of the week) after now.
+        let day_start = now - now.rem_euclid(DAY);
+        let mut due = day_start + at.unwrap_or(0.0);
+        while due <= now
+            || weekday
+                .is_some_and(|w| (((due / DAY).floor() as i64 + 4).rem_euclid(7)) as usize != w)
+        {
+            due += DAY;
+        }
+        Ok(Some((due - now, period)))
+    }
+}
+
 fn unit_seconds(word: &str) -> Option<f64> {
     Some(match word.trim_end_matches('s') {
         "second" | "sec" | "" => 1.0,

@@ -62,6 +62,29 @@ impl<'a> Timers<'a> {
         id
     }
 
+    /// A repeating timer first due at `due`, then every `period` seconds (a schedule).
+    pub fn set_at(
+        &mut self,
+        due: f64,
+        period: f64,
+        callback: Value<'a>,
+        args: Vec<Value<'a>>,
+        span: Span,
+    ) -> i64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.push(Timer {
+            id,
+            due,
+            seq: 0,
+            callback,
+            args,
+            every: Some(period),
+            span,
+        });
+        id
+    }
+
     fn push(&mut self, mut timer: Timer<'a>) {
         self.next_seq += 1;
         timer.seq = self.next_seq;

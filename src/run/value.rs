@@ -63,6 +63,8 @@ pub struct Plugin<'a> {
     /// Lifecycle blocks by name (`init`, `on_run`, `cleanup`, ...).
     pub blocks: Vec<(&'a str, &'a Block<'a>)>,
     pub file: usize,
+    /// `schedule: every 2 hours` (directly or under `trigger:`): `on_run` runs again on it.
+    pub schedule: Option<&'a crate::syntax::ast::Schedule<'a>>,
 }
 
 /// An imported module: its top-level names.
