@@ -16,22 +16,11 @@
 //! reported the same way. `tests/complexity.rs` then says for a form found here whether its
 //! time grows faster than its size.
 
+mod common;
+
+use common::{corpus_texts, Rng};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// xorshift64*: deterministic, so a seed reproduces a run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// Syntax fragments to insert; the openers are also used for nesting.
 const FRAGMENTS: &[&str] = &[
@@ -128,25 +117,6 @@ fn mutate(rng: &mut Rng, src: &str) -> String {
         }
     }
     s.into_iter().collect()
-}
-
-fn corpus_texts() -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from("corpus")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("corpus dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "aether") {
-                if let Ok(t) = std::fs::read_to_string(&p) {
-                    out.push(t);
-                }
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn env_or(name: &str, default: u64) -> u64 {

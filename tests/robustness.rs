@@ -6,7 +6,7 @@ use aether::lint::check::check_text;
 use aether::syntax::diagnostic::Code;
 use aether::syntax::source::{decode, Loaded};
 use aether::syntax::with_big_stack;
-use common::check_invariants;
+use common::{check_invariants, corpus_texts, Rng};
 
 fn code_of(src: String) -> Code {
     with_big_stack(move || {
@@ -99,20 +99,6 @@ fn invalid_utf8_is_an_io_error_with_the_offset() {
             );
         }
         Loaded::Text(_) => panic!("invalid UTF-8 decoded"),
-    }
-}
-
-/// xorshift64*: a deterministic generator, so failures reproduce.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
     }
 }
 
@@ -216,25 +202,6 @@ fn both_passes_agree_on_the_corpus() {
     for src in corpus_texts() {
         same_tree_from_both_passes(&src);
     }
-}
-
-fn corpus_texts() -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from("corpus")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("corpus dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "aether") {
-                if let Ok(t) = std::fs::read_to_string(&p) {
-                    out.push(t);
-                }
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// A property test in place of a fuzzer: mutated corpus files and random text never panic

@@ -42,12 +42,8 @@ struct Collector<'t> {
 
 /// `"cache_warden>=0.4"` -> `cache_warden`.
 fn plugin_name(spec: &str) -> Option<String> {
-    let name: String = spec
-        .trim()
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.'))
-        .collect();
-    (!name.is_empty()).then_some(name)
+    let name = crate::project::host::required_plugin(spec);
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 fn literal(e: &Expr<'_>) -> Option<String> {

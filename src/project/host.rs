@@ -126,6 +126,15 @@ impl HostFunction {
     }
 }
 
+/// The plugin a `require: plugins:` entry names: `"cache_warden>=0.4"` -> `cache_warden`.
+pub fn required_plugin(spec: &str) -> &str {
+    let spec = spec.trim();
+    let end = spec
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.')))
+        .unwrap_or(spec.len());
+    &spec[..end]
+}
+
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars

@@ -262,9 +262,7 @@ impl<'a> Interp<'a, '_> {
                     None => None,
                 };
                 let (Some((item, target)), Some(Value::List(_))) = (local, &target_value) else {
-                    let (args, kwargs) =
-                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
-                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
+                    return self.ask_host(verb, parts, frame, env, span);
                 };
                 let value = self.eval(item, env)?;
                 match target_value.unwrap_or(Value::Null) {
@@ -289,9 +287,7 @@ impl<'a> Interp<'a, '_> {
                 // `summarize "day" into digest` summarizes a value of the script; any other
                 // phrase (`summarize logs from today`) is the host's to do.
                 let Some((what, into)) = Self::split_at_word(parts, "into") else {
-                    let (args, kwargs) =
-                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
-                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
+                    return self.ask_host(verb, parts, frame, env, span);
                 };
                 let (
                     Some(what),
@@ -301,9 +297,7 @@ impl<'a> Interp<'a, '_> {
                     }),
                 ) = (Self::single_expr(what), Self::single_expr(into))
                 else {
-                    let (args, kwargs) =
-                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
-                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
+                    return self.ask_host(verb, parts, frame, env, span);
                 };
                 let v = self.eval(what, env)?;
                 let Some(b) = crate::registry::builtins::lookup("summarize") else {
@@ -324,9 +318,7 @@ impl<'a> Interp<'a, '_> {
                     None => value_parts,
                 };
                 let Some(value) = Self::single_expr(value_parts) else {
-                    let (args, kwargs) =
-                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
-                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
+                    return self.ask_host(verb, parts, frame, env, span);
                 };
                 let v = self.eval(value, env)?;
                 let tags = match tag {
@@ -423,11 +415,7 @@ impl<'a> Interp<'a, '_> {
             "run" => match parts {
                 [Part::Expr { expr }] => self.eval(expr, env),
                 // `run agent "Summarizer" with $log`: the host's agents do it.
-                _ => {
-                    let (args, kwargs) =
-                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
-                    self.request(EffectKind::Verb, "run", &args, &kwargs, span)
-                }
+                _ => self.ask_host("run", parts, frame, env, span),
             },
             // `use plugin: "net.fetcher"`
             "use" if matches!(parts, [Part::Pair { pair }] if pair.key.node == "plugin") => {
@@ -456,11 +444,7 @@ impl<'a> Interp<'a, '_> {
                     Ok(Value::Null)
                 }
                 // `use sysmon to "watch disks"`: asks the host.
-                _ => {
-                    let (args, kwargs) =
-                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
-                    self.request(EffectKind::Verb, "use", &args, &kwargs, span)
-                }
+                _ => self.ask_host("use", parts, frame, env, span),
             },
             "trigger" | "emit" => {
                 // `emit build_failed(job)` names the event by its callee; the payload binds
@@ -486,9 +470,7 @@ impl<'a> Interp<'a, '_> {
                     Part::Expr { expr } if matches!(expr.node, ExprKind::Str { .. }) => Some(expr),
                     _ => None,
                 }) else {
-                    let (args, kwargs) =
-                        self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
-                    return self.request(EffectKind::Verb, verb, &args, &kwargs, span);
+                    return self.ask_host(verb, parts, frame, env, span);
                 };
                 let t = self.eval(text, env)?.display();
                 let q = crate::run::memory::Query {
@@ -510,11 +492,7 @@ impl<'a> Interp<'a, '_> {
             }
             // `write buffer to disk at "logs/x.log"`: a script has no file system of its
             // own; the write is the host's, recorded as an effect.
-            "write" => {
-                let (args, kwargs) =
-                    self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
-                self.request(EffectKind::Verb, "write", &args, &kwargs, span)
-            }
+            "write" => self.ask_host("write", parts, frame, env, span),
             "recall" => self.recall_phrase(parts, body, env, span),
             "remember" => {
                 // `remember the outage as "incident"`: the phrase, tagged with the `as` slot.
@@ -569,6 +547,21 @@ impl<'a> Interp<'a, '_> {
         }
     }
 
+    /// A phrase this module does not carry out itself (`remove item from queue` of the host,
+    /// `summarize logs from today`): the host is asked to, with the phrase's words and values
+    /// (a frame's slots as keywords).
+    fn ask_host(
+        &mut self,
+        verb: &str,
+        parts: &'a [Part<'a>],
+        frame: Option<&'a Frame<'a>>,
+        env: &Env<'a>,
+        span: Span,
+    ) -> R<'a, Value<'a>> {
+        let (args, kwargs) = self.at(Position::Words, |s| s.phrase_args(parts, frame, env))?;
+        self.request(EffectKind::Verb, verb, &args, &kwargs, span)
+    }
+
     /// `recall plans from today`, `recall notes from last_week where:` + conditions on each
     /// note (the singular of the object names it: `note.kind == "error"`).
     fn recall_phrase(
@@ -608,15 +601,15 @@ impl<'a> Interp<'a, '_> {
         let Some(filter) = body else {
             return Ok(Value::list(found));
         };
-        let item = what_text
-            .split_whitespace()
-            .last()
-            .map(|w| w.strip_suffix('s').unwrap_or(w))
-            .unwrap_or("item");
-        let item: &'a str = self
-            .source_text(span)
-            .find(item)
-            .map_or("item", |i| &self.source_text(span)[i..i + item.len()]);
+        // The object's last word, singular, names each item (`notes` -> `note`).
+        let item: &'a str = match what.last() {
+            Some(Part::Expr { expr }) => match expr.node {
+                ExprKind::Name { name } => name.strip_suffix('s').unwrap_or(name),
+                _ => "item",
+            },
+            Some(Part::Word { word, .. }) => word.strip_suffix('s').unwrap_or(word),
+            _ => "item",
+        };
         let mut kept = Vec::new();
         for v in found {
             let scope = env.child();

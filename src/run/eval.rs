@@ -779,7 +779,7 @@ impl<'a, 'o> Interp<'a, 'o> {
             } => {
                 // `monitor changes:`: the host reports the changes; `trigger changes` (or a
                 // call of the name) fires the block in a run.
-                let event = self.phrase_text(head);
+                let event = self.head_text(head, stmt.span).to_string();
                 self.handlers.push(Handler {
                     event,
                     params: &[],
@@ -1229,18 +1229,6 @@ impl<'a, 'o> Interp<'a, 'o> {
         }
     }
 
-    /// The text of a trigger head as written (`changes`, `memory usage`).
-    pub(super) fn phrase_text(&self, head: &'a [Part<'a>]) -> String {
-        head.iter()
-            .map(|p| match p {
-                Part::Word { word, .. } => word.to_string(),
-                Part::Expr { expr } => self.source_text(expr.span).trim().to_string(),
-                Part::Pair { pair } => self.source_text(pair.key.span).to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
     pub(super) fn value(
         &mut self,
         v: &'a crate::syntax::ast::Value<'a>,
@@ -1408,12 +1396,7 @@ impl<'a, 'o> Interp<'a, 'o> {
     /// one of `then:` and `else:` is evaluated (the other is not), and `output: NAME` binds
     /// the value of the step's first entry to NAME for the steps after it.
     fn step_item(&mut self, kv: &'a KeyValue<'a>, env: &Env<'a>) -> R<'a, Value<'a>> {
-        fn key(kv: &KeyValue<'_>) -> Rc<str> {
-            match &kv.key.node {
-                Key::Word { name } => Rc::from(*name),
-                Key::Str { value } => Rc::from(value.as_str()),
-            }
-        }
+        let key = |kv: &KeyValue<'_>| Rc::<str>::from(kv.key.node.text());
         let mut map = Fields::default();
         // `- check:` + an indented suite: the suite is the value of the one key.
         let (Some(first), rest) = (&kv.value, kv.body.as_ref()) else {
@@ -1653,16 +1636,10 @@ impl<'a, 'o> Interp<'a, 'o> {
                     }
                     for (p, span) in specs {
                         let spec = p.display();
-                        let name: String = spec
-                            .chars()
-                            .take_while(|c| {
-                                c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.')
-                            })
-                            .collect();
-                        // A required plugin that is not a file of the run is the host's to
-                        // provide: the mock host provides it.
+                        let name = crate::project::host::required_plugin(&spec).to_string();
                         // A plugin file on the plugin path is loaded now, and the plugins it
-                        // declares run their lifecycle after the body, as the file's own do.
+                        // declares run their lifecycle after the body, as the file's own do;
+                        // any other required plugin is the host's to provide (the mock's).
                         if !self.plugins.iter().any(|p| *p.name == name)
                             && self.find_module_file(&name).is_some()
                         {
@@ -1673,7 +1650,6 @@ impl<'a, 'o> Interp<'a, 'o> {
                         } else if !self.plugin_available(&name) {
                             self.host.provide_plugin(&name);
                         }
-                        let _ = span;
                     }
                 }
                 let _ = key;
@@ -1741,10 +1717,7 @@ impl<'a, 'o> Interp<'a, 'o> {
         body: &'a Block<'a>,
         env: &Env<'a>,
     ) -> R<'a, ()> {
-        let pname: Rc<str> = match &name.node {
-            Key::Word { name } => Rc::from(*name),
-            Key::Str { value } => Rc::from(value.as_str()),
-        };
+        let pname: Rc<str> = Rc::from(name.node.text());
         let penv = env.child();
         // Every plugin has a `state` of its own (`state.index = open_index(...)`).
         penv.define("state", Value::map(Fields::default()));

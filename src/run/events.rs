@@ -13,7 +13,7 @@
 //! - `every 30 minutes:` blocks join the timers (`timers.rs`): after the body they run on the
 //!   virtual clock, in time order, until `--until`.
 
-use super::eval::{Flow, Handler, Interp, Watch, R};
+use super::eval::{Handler, Interp, Watch, R};
 use super::host::EffectKind;
 use super::value::{Body, Env, Value};
 use crate::syntax::ast::*;
@@ -39,13 +39,12 @@ impl<'a> Interp<'a, '_> {
             });
             return Ok(());
         }
+        // A name the condition reads that nothing binds is the host's to signal: from now on
+        // it reads as a host value, which the mock host never sets, so the watch stays quiet.
         let mut reads = Reads(Vec::new());
         reads.visit_expr(cond);
         for name in reads.0 {
-            if env.get(name).is_none()
-                && crate::registry::builtins::lookup(name).is_none()
-                && self.host_name(name).is_none()
-            {
+            if !self.resolves(name, env) {
                 self.watched.push(name);
             }
         }
@@ -172,33 +171,21 @@ impl<'a> Interp<'a, '_> {
                 (w.cond, w.body, w.env.clone(), w.was)
             };
             i += 1;
-            if !self.readable(cond, &env) {
-                continue;
-            }
             let now = self
                 .as_code(BlockRole::Code, |s| s.eval(cond, &env))?
                 .truthy();
             self.watches[i - 1].was = now;
             if now && !was {
                 let scope = env.child();
-                let r = self.as_code(BlockRole::Code, |s| s.exec_stmts(&body.stmts, &scope));
-                match r? {
-                    Flow::Next | Flow::Break | Flow::Continue | Flow::Return(_) => {}
-                }
+                self.as_code(BlockRole::Code, |s| s.exec_stmts(&body.stmts, &scope))?;
             }
         }
         Ok(())
     }
 
-    /// Whether every name a condition reads is bound by the script or the host.
-    fn readable(&self, e: &'a Expr<'a>, env: &Env<'a>) -> bool {
-        let mut reads = Reads(Vec::new());
-        reads.visit_expr(e);
-        reads.0.iter().all(|name| {
-            env.get(name).is_some()
-                || crate::registry::builtins::lookup(name).is_some()
-                || self.host_name(name).is_some()
-        })
+    /// The words of a trigger head as written (`changes` of `monitor changes:`).
+    pub(super) fn head_text(&self, head: &'a [Part<'a>], span: Span) -> &'a str {
+        self.source_text(parts_span(head).unwrap_or(span)).trim()
     }
 
     /// `every 30 minutes:` / `every 1h:`: the body runs each period after the body of the
@@ -215,10 +202,11 @@ impl<'a> Interp<'a, '_> {
                 span,
                 format!(
                     "'every {}' does not name a period (write e.g. 'every 30 minutes' or 'every 1h')",
-                    self.source_text(parts_span(head).unwrap_or(span)).trim()
+                    self.head_text(head, span)
                 ),
             );
         };
+        // The job's name in traces: the head as written (`every 30 minutes`).
         let name = self
             .source_text(parts_span(head).map_or(span, |h| Span {
                 start: span.start,

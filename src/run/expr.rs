@@ -36,12 +36,8 @@ impl<'a> Interp<'a, '_> {
                 optional,
             } => {
                 // `analyze a.cpu` among words: a dotted word, as written.
-                if !self.position.reads_names() {
-                    if let ExprKind::Name { name: word } = object.node {
-                        if env.get(word).is_none() {
-                            return Ok(Value::str(self.source_text(expr.span).trim()));
-                        }
-                    }
+                if self.word_object(object, env).is_some() {
+                    return Ok(Value::str(self.source_text(expr.span).trim()));
                 }
                 let obj = self.eval(object, env)?;
                 if *optional && matches!(obj, Value::Null) {
@@ -372,13 +368,7 @@ impl<'a> Interp<'a, '_> {
             } => {
                 // `digest exists` asks whether the name is bound: an unbound one is not.
                 let v = match inner.node {
-                    ExprKind::Name { name }
-                        if env.get(name).is_none()
-                            && crate::registry::builtins::lookup(name).is_none()
-                            && self.host_name(name).is_none() =>
-                    {
-                        Value::Null
-                    }
+                    ExprKind::Name { name } if !self.resolves(name, env) => Value::Null,
                     _ => self.eval(inner, env)?,
                 };
                 let empty = match &v {
@@ -674,15 +664,13 @@ impl<'a> Interp<'a, '_> {
             } => {
                 // `- save: report.save("weekly")` in a declaration: `report` is a word, so
                 // the call names a capability of the host (`report.save`).
-                if let ExprKind::Name { name: word } = object.node {
-                    if !self.position.reads_names()
-                        && env.get(word).is_none()
-                        && crate::registry::builtins::lookup(word).is_none()
-                    {
-                        let (pos, kw) = self.call_args(args, env)?;
-                        let path = format!("{word}.{}", name.node);
-                        return self.request(EffectKind::Capability, &path, &pos, &kw, span);
-                    }
+                if let Some(word) = self
+                    .word_object(object, env)
+                    .filter(|w| crate::registry::builtins::lookup(w).is_none())
+                {
+                    let (pos, kw) = self.call_args(args, env)?;
+                    let path = format!("{word}.{}", name.node);
+                    return self.request(EffectKind::Capability, &path, &pos, &kw, span);
                 }
                 let obj = self.eval(object, env)?;
                 if *optional && matches!(obj, Value::Null) {

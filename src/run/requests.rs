@@ -5,6 +5,7 @@
 use super::eval::{Interp, R};
 use super::host::EffectKind;
 use super::value::{Env, Value};
+use crate::syntax::ast::{Expr, ExprKind};
 use crate::syntax::position::{Block as BlockRole, Position};
 use crate::syntax::span::Span;
 use std::rc::Rc;
@@ -56,13 +57,7 @@ impl<'a> Interp<'a, '_> {
     /// declared plugin, or one of the runtime's ambient names (`event`, `memory`, `config`).
     /// Its value is `[host.returns]`'s, else a handle whose members and calls are requests.
     pub(super) fn host_name(&self, name: &str) -> Option<Value<'a>> {
-        let declared = self.host.declared();
-        let known = declared.has_name(name)
-            || declared.has_plugin(name)
-            || self.watched.contains(&name)
-            || declared.function(name).is_some()
-            || crate::registry::builtins::is_runtime_name(name);
-        if !known {
+        if !self.host_binds(name) {
             return None;
         }
         Some(if self.host.has_answer(name) {
@@ -70,6 +65,33 @@ impl<'a> Interp<'a, '_> {
         } else {
             Value::Host(Rc::from(name))
         })
+    }
+
+    fn host_binds(&self, name: &str) -> bool {
+        let declared = self.host.declared();
+        declared.has_name(name)
+            || declared.has_plugin(name)
+            || self.watched.contains(&name)
+            || declared.function(name).is_some()
+            || crate::registry::builtins::is_runtime_name(name)
+    }
+
+    /// Whether a name means something here: bound by the script, a builtin, or the host's.
+    pub(super) fn resolves(&self, name: &str, env: &Env<'a>) -> bool {
+        env.get(name).is_some()
+            || crate::registry::builtins::lookup(name).is_some()
+            || self.host_binds(name)
+    }
+
+    /// A bare name used as the object of a member outside code (`analyze a.cpu`,
+    /// `report.save(...)`): a word, when the script does not bind it.
+    pub(super) fn word_object(&self, object: &'a Expr<'a>, env: &Env<'a>) -> Option<&'a str> {
+        match object.node {
+            ExprKind::Name { name } if !self.position.reads_names() && env.get(name).is_none() => {
+                Some(name)
+            }
+            _ => None,
+        }
     }
 
     /// A member of a host handle: `[host.returns]`'s value for the dotted path, else a

@@ -32,7 +32,6 @@ pub(super) struct Timers<'a> {
 
 impl<'a> Timers<'a> {
     /// Sets a timer and returns its id (ids start at 1, like a browser's).
-    #[allow(clippy::too_many_arguments)]
     pub fn set(
         &mut self,
         now: f64,
@@ -42,24 +41,13 @@ impl<'a> Timers<'a> {
         repeat: bool,
         span: Span,
     ) -> i64 {
-        self.next_id += 1;
         // A negative, NaN or missing delay is 0, as in JavaScript.
         let delay = if delay_ms.is_finite() && delay_ms > 0.0 {
             delay_ms / 1000.0
         } else {
             0.0
         };
-        let id = self.next_id;
-        self.push(Timer {
-            id,
-            due: now + delay,
-            seq: 0,
-            callback,
-            args,
-            every: repeat.then_some(delay),
-            span,
-        });
-        id
+        self.arm(now + delay, repeat.then_some(delay), callback, args, span)
     }
 
     /// A repeating timer first due at `due`, then every `period` seconds (a schedule).
@@ -67,6 +55,17 @@ impl<'a> Timers<'a> {
         &mut self,
         due: f64,
         period: f64,
+        callback: Value<'a>,
+        args: Vec<Value<'a>>,
+        span: Span,
+    ) -> i64 {
+        self.arm(due, Some(period), callback, args, span)
+    }
+
+    fn arm(
+        &mut self,
+        due: f64,
+        every: Option<f64>,
         callback: Value<'a>,
         args: Vec<Value<'a>>,
         span: Span,
@@ -79,7 +78,7 @@ impl<'a> Timers<'a> {
             seq: 0,
             callback,
             args,
-            every: Some(period),
+            every,
             span,
         });
         id

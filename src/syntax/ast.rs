@@ -192,6 +192,16 @@ pub enum Key<'s> {
     Str { value: String },
 }
 
+impl Key<'_> {
+    /// The key as written, without quotes.
+    pub fn text(&self) -> &str {
+        match self {
+            Key::Word { name } => name,
+            Key::Str { value } => value,
+        }
+    }
+}
+
 /// A `key: value` line: directive, entry, colon assignment.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyValue<'s> {

@@ -1,4 +1,6 @@
 //! Invariants every parse must satisfy, whatever the input.
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
 
 use aether::syntax::parse;
 use serde_json::Value;
@@ -73,4 +75,40 @@ pub fn check_invariants(src: &str) {
         "span nesting violated:\n{}",
         failures.join("\n")
     );
+}
+
+/// xorshift64*: a deterministic generator, so a seed reproduces a run (the property tests
+/// in `robustness.rs` and the fuzzer in `fuzz.rs`).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// The text of every `.aether` file under `corpus/`, sorted.
+pub fn corpus_texts() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from("corpus")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("corpus dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "aether") {
+                if let Ok(t) = std::fs::read_to_string(&p) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
 }
