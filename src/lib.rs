@@ -9,6 +9,7 @@
 //! registry  builtin signatures and command verbs (shared by lint and run)
 //! project   where modules live on disk
 //! lint      AST ─► validator diagnostics; checking one file; rendering (ariadne, JSON)
+//! fix       diagnostics' edits ─► applied to a fixed point, re-checked (migrate, --fix)
 //! run       checked AST ─► interpreter with the SQLite memory store
 //! bulk      many files: parallel check, formats, baseline, gate, classify, artifacts
 //! ```
@@ -22,6 +23,7 @@
 //! ```
 
 pub mod bulk;
+pub mod fix;
 pub mod lint;
 pub mod project;
 pub mod registry;

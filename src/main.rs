@@ -40,11 +40,26 @@ fn run() -> ExitCode {
             jobs,
             shard,
             quiet,
+            fix,
+            unsafe_fixes,
         }) => {
             let opts = aether::bulk::Options {
                 jobs: jobs.unwrap_or(0),
                 shard,
             };
+            if fix {
+                let roots = if paths.is_empty() {
+                    vec![std::path::PathBuf::from(".")]
+                } else {
+                    paths.clone()
+                };
+                if let Err(e) =
+                    cli::migrate::fix_before_check(&roots, unsafe_fixes, opts.jobs, &settings)
+                {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
             cli::check::cmd_check(
                 paths.clone(),
                 format,
@@ -145,6 +160,45 @@ fn run() -> ExitCode {
             &cli,
             &settings,
         )),
+        Some(Cmd::Migrate {
+            ref paths,
+            dry_run: _,
+            diff,
+            apply,
+            ref report,
+            ref select,
+            ref ignore,
+            unsafe_fixes,
+            strip_signature,
+            format,
+            jobs,
+        }) => {
+            use cli::migrate::{Mode, Request};
+            let req = Request {
+                paths: paths.clone(),
+                mode: if apply {
+                    Mode::Apply
+                } else if diff {
+                    Mode::Diff
+                } else {
+                    Mode::DryRun
+                },
+                report: report.clone(),
+                format,
+                jobs: jobs.unwrap_or(0),
+                color: cli.color,
+                options: aether::fix::Options {
+                    rules: aether::fix::RuleFilter {
+                        select: (!select.is_empty()).then(|| select.clone()),
+                        ignore: ignore.clone(),
+                    },
+                    unsafe_fixes,
+                    hygiene: true,
+                    strip_signature,
+                },
+            };
+            cli::migrate::cmd_migrate(req, &settings)
+        }
         Some(Cmd::Init { ref paths, force }) => cli::init::cmd_init(paths, force, &cli.plugin_path),
         Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
         None => match cli.file {

@@ -13,6 +13,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("registry", &[]),
     ("project", &["syntax"]),
     ("lint", &["syntax", "registry", "project"]),
+    ("fix", &["syntax", "registry", "project", "lint"]),
     ("run", &["syntax", "registry", "project"]),
     ("bulk", &["syntax", "registry", "project", "lint", "run"]),
 ];

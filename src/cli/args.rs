@@ -66,6 +66,14 @@ pub struct Cli {
     pub until: Option<String>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MigrateFormat {
+    /// For people: fixes, diffs and a summary.
+    Text,
+    /// One JSON document: per file its status, fixes and edits of the original text.
+    Json,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -103,6 +111,50 @@ pub enum Cmd {
         /// No progress bar and no summary line.
         #[arg(long, short)]
         quiet: bool,
+        /// Apply the safe fixes of the reported diagnostics (legacy spellings, see `aether
+        /// explain L001`), then report what remains.
+        #[arg(long)]
+        fix: bool,
+        /// With `--fix`, apply unsafe fixes too (they may change what the file does).
+        #[arg(long, requires = "fix")]
+        unsafe_fixes: bool,
+    },
+    /// Rewrite legacy syntax by span (L001-L005 and M001 whitespace hygiene): show the
+    /// changes (`--dry-run`, the default), only the diff (`--diff`), or write them (`--apply`).
+    #[command(group(clap::ArgGroup::new("mode").args(["dry_run", "diff", "apply"])))]
+    Migrate {
+        /// Files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
+        /// Per file, the fixes with their lines and a unified diff; writes nothing (the default).
+        #[arg(long)]
+        dry_run: bool,
+        /// Only the unified diff; exit 1 when anything would change or a file is refused.
+        #[arg(long)]
+        diff: bool,
+        /// Write the files (atomically, permissions kept) and print a summary.
+        #[arg(long)]
+        apply: bool,
+        /// Also write a Markdown report of the files, fixes, diffs and refusals.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Only these rules (ids, id prefixes such as `L`, or names; comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "RULES")]
+        select: Vec<String>,
+        /// Not these rules.
+        #[arg(long, value_delimiter = ',', value_name = "RULES")]
+        ignore: Vec<String>,
+        /// Apply unsafe fixes too (they may change what the file does).
+        #[arg(long)]
+        unsafe_fixes: bool,
+        /// Migrate signed files too, removing their `# @signature:` line (sign them again
+        /// afterwards).
+        #[arg(long)]
+        strip_signature: bool,
+        #[arg(long, value_enum, default_value_t = MigrateFormat::Text)]
+        format: MigrateFormat,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Write a first `aether.toml` declaring every function, verb and name the files use
     /// that nothing defines, and say how many errors remain after adopting it.

@@ -6,6 +6,7 @@ use super::status::{exit_for, Status};
 use aether::lint::check::{check_path, Outcome, Settings};
 use aether::lint::render;
 use aether::syntax::diagnostic::{Code, Severity};
+use aether::syntax::edit::Applicability;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -92,6 +93,7 @@ pub fn cmd_check(
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let (mut files, mut errors, mut warnings, mut failed) = (0usize, 0, 0, 0);
+    let mut fixable = 0usize;
     let mut worst = Code::Success;
     // Document formats need every result; the others are written as results arrive.
     let mut kept: Vec<(String, Outcome)> = Vec::new();
@@ -102,6 +104,15 @@ pub fn cmd_check(
         files += 1;
         errors += count(&o, Severity::Error);
         warnings += count(&o, Severity::Warning);
+        fixable += o
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.fix
+                    .as_ref()
+                    .is_some_and(|f| f.applicability == Applicability::Safe)
+            })
+            .count();
         if o.code != Code::Success {
             failed += 1;
         }
@@ -134,8 +145,12 @@ pub fn cmd_check(
     }
     out.flush()?;
     if !quiet {
+        let fixes = match fixable {
+            0 => String::new(),
+            n => format!(" ({n} fixable with `aether check --fix`)"),
+        };
         eprintln!(
-            "checked {files} files: {failed} failed, {errors} errors, {warnings} warnings in {:.2}s",
+            "checked {files} files: {failed} failed, {errors} errors, {warnings} warnings{fixes} in {:.2}s",
             start.elapsed().as_secs_f64()
         );
     }

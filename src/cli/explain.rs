@@ -38,6 +38,14 @@ pub fn cmd_explain(code: Option<&str>) -> io::Result<ExitCode> {
             r.code.name()
         )?;
         writeln!(out, "{}\n\n{}", r.summary, r.doc)?;
+        if let Some(fix) = r.fix {
+            let applied_by = if r.id == "M001" {
+                "`aether migrate`"
+            } else {
+                "`aether migrate` and `aether check --fix`"
+            };
+            writeln!(out, "\nFix ({applied_by}): {fix}")?;
+        }
     } else if key == "builtins" {
         for b in builtins::BUILTINS {
             writeln!(out, "{:<48} {}", b.signature(), b.doc)?;

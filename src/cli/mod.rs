@@ -10,5 +10,6 @@ pub mod explain;
 pub mod gate;
 pub mod init;
 pub mod inspect;
+pub mod migrate;
 pub mod run;
 pub mod status;

@@ -1,5 +1,6 @@
 //! Renderers for diagnostics: ariadne reports for people, and the JSON shape for machines.
 
+use crate::syntax::edit::Applicability;
 use crate::syntax::diagnostic::{Diagnostic, Severity};
 use crate::syntax::span::LineIndex;
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
@@ -77,6 +78,13 @@ pub fn human(
         }
         if let Some(h) = &d.help {
             report = report.with_help(h);
+        }
+        if let Some(f) = &d.fix {
+            let how = match f.applicability {
+                Applicability::Safe => "`aether check --fix`",
+                Applicability::Unsafe => "`aether check --fix --unsafe-fixes`, may change behaviour",
+            };
+            report = report.with_note(format!("fixable: {} ({how})", f.title));
         }
         report.finish().write((path, &source), &mut *out)?;
     }

@@ -1,6 +1,7 @@
 //! One diagnostic type for every stage, the table of stable rule ids, and the structured
 //! status codes of REFERENCE.md. Rendering lives in `render.rs`.
 
+use crate::syntax::edit::Fix;
 use crate::syntax::span::Span;
 use serde::Serialize;
 
@@ -94,19 +95,24 @@ pub struct Rule {
     pub severity: Severity,
     pub summary: &'static str,
     pub doc: &'static str,
+    /// What the rule's fix does and whether it is safe, for `aether explain`; `None` when the
+    /// rule has no fix.
+    pub fix: Option<&'static str>,
 }
 
 macro_rules! rules {
-    ($($konst:ident = $id:literal $name:literal $code:ident $sev:ident $summary:literal $doc:literal;)*) => {
+    ($($konst:ident = $id:literal $name:literal $code:ident $sev:ident $summary:literal $doc:literal $(fix $fix:literal)?;)*) => {
         pub mod rules {
             use super::*;
             $(pub static $konst: Rule = Rule {
                 id: $id, name: $name, code: Code::$code, severity: Severity::$sev,
-                summary: $summary, doc: $doc,
+                summary: $summary, doc: $doc, fix: rules!(@fix $($fix)?),
             };)*
             pub static ALL: &[&Rule] = &[$(&$konst),*];
         }
     };
+    (@fix $fix:literal) => { Some($fix) };
+    (@fix) => { None };
 }
 
 rules! {
@@ -244,24 +250,49 @@ line above, `# aether: ignore-file[V001]` near the top) names a rule that is not
 there. Remove it, so that it does not hide a future finding.";
     LEGACY_INTENT = "L001" "legacy-intent" ValidationError Warning
         "`intent:` is the legacy spelling of `goal:`."
-        "`intent: \"x\"` means `goal: \"x\"`. The migrator's rule of the same id rewrites it.";
+        "`intent: \"x\"` means `goal: \"x\"`: the runtime reads both as the goal directive. \
+Only the directive is meant; an `intent` key inside a map literal or a word in text is not."
+        fix "Safe: the key `intent` becomes `goal`; the value, options and comments are untouched.";
     UNQUOTED_GOAL = "L002" "unquoted-goal" ValidationError Warning
         "Goal text is not quoted."
         "The stable language writes the goal as a string: `goal: \"cut p99 latency\" \
-priority: high`. Unquoted free text still works but is ambiguous with trailing options; \
-the migrator's rule of the same id quotes it and keeps the options.";
+priority: high`. Unquoted free text still works but is ambiguous with trailing options. \
+Only `goal:` directives are meant, not `goal` keys in map literals; a block scalar \
+(`goal: |`) is already text."
+        fix "Safe, for free text and a single bare word (the runtime reads both as their text): \
+the text is quoted, with `\\` and `\"` escaped and a single `{` or `}` escaped so that it \
+cannot start an interpolation (`{{placeholders}}` stay). Indentation, trailing options \
+(`priority:`, `deadline:`, `metrics:`) and a trailing comment stay outside the quotes. A value \
+that is an expression (`goal: plan(x)`) has no fix.";
     LEGACY_REMEMBER_DIRECTIVE = "L003" "legacy-remember-directive" ValidationError Warning
         "`remember:` as a directive is the legacy spelling of `memory:`."
         "`remember: load_feature_index()` means `memory: load_feature_index()`. The command \
-`remember x as \"tags\"` is not affected. The migrator's rule of the same id rewrites the directive.";
+`remember x as \"tags\"` is not affected."
+        fix "Safe: the key `remember` becomes `memory`.";
     RENAMED_BUILTIN = "L004" "renamed-builtin" ValidationError Warning
         "A builtin is called by its old name."
         "`analyze_plugins()` is now `available_plugins()`. The old name still resolves, with \
-this warning; the migrator's rule of the same id renames the call.";
+this warning. The renamed builtins are listed by `aether explain builtins`."
+        fix "Safe: the old name becomes the new one where it is called (`analyze_plugins()` \
+or a command word). A file's own function of the old name is its own and is not reported.";
     PYTHON_LITERAL = "L005" "python-literal" ValidationError Warning
         "`True`, `False` and `None` are Python spellings."
         "Aether's literals are `true`, `false` and `null`. A capitalised name is just an \
-unassigned variable here.";
+unassigned variable here: in code, reading it fails at run time; in data (`enabled: True` in \
+a metadata entry) it is the word \"True\", not a boolean. A file that assigns `True` itself is \
+not reported."
+        fix "Safe in code, where the old spelling cannot have worked: the literal is written in \
+lower case. Unsafe in data positions, where the word becomes a boolean (applied with \
+`--unsafe-fixes`). `{ True }` shorthand has no fix.";
+    WHITESPACE_HYGIENE = "M001" "whitespace-hygiene" ValidationError Warning
+        "Trailing whitespace, or more than two blank lines in a row."
+        "Spaces and tabs at the end of a line, and runs of three or more blank lines, are noise \
+in diffs. `aether migrate` applies this rule; `aether check` does not report it, because \
+whitespace is never an error. Multi-line strings and block scalars are content and are left \
+alone."
+        fix "Safe: trailing spaces and tabs are removed and runs of blank lines shrink to two. \
+Line endings (LF or CRLF), a missing final newline, a byte-order mark and tab indentation are \
+kept byte for byte.";
     RUNTIME_ERROR = "R001" "runtime-error" RuntimeError Error
         "The script failed while running."
         "An operation failed at run time: a type error (`\"a\" - 1`), a missing name or \
@@ -277,9 +308,9 @@ line that was running. A timeout cannot be caught by `try`.";
     UNSUPPORTED = "U001" "unsupported-feature" UnsupportedFeature Error
         "The script uses a construct the interpreter cannot execute."
         "The file parses and validates, but a construct in it has no defined meaning for a \
-script run: scheduled `every` blocks and `monitor` blocks (they need the runtime's scheduler \
-and events), free-text lines, `write ... to disk` (scripts have no file system access), \
-regex literals, `new`. The run stops there, naming the construct and its line; it is never \
+script run: regex literals, `->` inside expressions, a block attached to an expression \
+statement or to a command that takes none, a `key: value` pair inside a list, an unusual \
+assignment target. The run stops there, naming the construct and its line; it is never \
 skipped silently.";
     IO_ERROR = "I001" "io-error" IoError Error
         "The file cannot be read."
@@ -318,6 +349,9 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Option<String>,
+    /// The edits that resolve it, when the rule knows them (`aether check --fix`, `aether
+    /// migrate`).
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -331,7 +365,13 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            fix: None,
         }
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {

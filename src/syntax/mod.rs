@@ -10,6 +10,7 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod edit;
 pub mod frames;
 pub mod layout;
 pub mod lexer;

@@ -95,6 +95,13 @@ impl Rng {
 
 /// The text of every `.aether` file under `corpus/`, sorted.
 pub fn corpus_texts() -> Vec<String> {
+    let mut out: Vec<String> = corpus_files().into_iter().map(|(_, t)| t).collect();
+    out.sort();
+    out
+}
+
+/// Every `.aether` file under `corpus/` with its text, in path order.
+pub fn corpus_files() -> Vec<(std::path::PathBuf, String)> {
     let mut out = Vec::new();
     let mut stack = vec![std::path::PathBuf::from("corpus")];
     while let Some(dir) = stack.pop() {
@@ -104,7 +111,7 @@ pub fn corpus_texts() -> Vec<String> {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "aether") {
                 if let Ok(t) = std::fs::read_to_string(&p) {
-                    out.push(t);
+                    out.push((p, t));
                 }
             }
         }

@@ -11,6 +11,7 @@
 //! A call that resolves nowhere is an error (V001) where calls run, and a capability
 //! reference (W006) in declarations and data.
 
+mod fixes;
 pub mod modules;
 mod scope;
 mod suggest;
@@ -20,6 +21,7 @@ use crate::registry::builtins;
 use crate::registry::vocabulary;
 use crate::syntax::ast::*;
 use crate::syntax::diagnostic::{rules, Diagnostic};
+use crate::syntax::edit::Applicability;
 use crate::syntax::position::{self, Block as BlockRole, Position};
 use crate::syntax::span::Span;
 use crate::syntax::visit::{self, Visitor};
@@ -657,7 +659,13 @@ impl<'a> Validator<'a, '_> {
                     kv.key.span,
                     "'intent:' is the legacy spelling of 'goal:'",
                 )
-                .with_help("write `goal:`"),
+                .with_help("write `goal:`")
+                .with_fix(fixes::rename(
+                    kv.key.span,
+                    "intent",
+                    "goal",
+                    Applicability::Safe,
+                )),
             ),
             DirectiveKind::Remember => self.emit(
                 Diagnostic::new(
@@ -665,29 +673,39 @@ impl<'a> Validator<'a, '_> {
                     kv.key.span,
                     "'remember:' is the legacy spelling of 'memory:'",
                 )
-                .with_help("write `memory:`"),
+                .with_help("write `memory:`")
+                .with_fix(fixes::rename(
+                    kv.key.span,
+                    "remember",
+                    "memory",
+                    Applicability::Safe,
+                )),
             ),
             DirectiveKind::Goal => {
-                let quoted = matches!(
-                    &kv.value,
-                    Some(Value::Expr {
-                        expr: Expr {
+                // A string literal is quoted already; a block scalar is text already.
+                let Some(value) = &kv.value else { return };
+                if let Value::BlockScalar { .. }
+                | Value::Expr {
+                    expr:
+                        Expr {
                             node: ExprKind::Str { .. },
                             ..
-                        }
-                    })
-                );
-                if let (false, Some(value)) = (quoted, &kv.value) {
-                    self.emit(
-                        Diagnostic::new(
-                            &rules::UNQUOTED_GOAL,
-                            value.span(),
-                            "goal text is not quoted",
-                        )
-                        .with_label("free text")
-                        .with_help("write the goal as a string: `goal: \"...\"`"),
-                    );
+                        },
+                } = value
+                {
+                    return;
                 }
+                let mut d = Diagnostic::new(
+                    &rules::UNQUOTED_GOAL,
+                    value.span(),
+                    "goal text is not quoted",
+                )
+                .with_label("free text")
+                .with_help("write the goal as a string: `goal: \"...\"`");
+                if let Some(fix) = fixes::quote_goal(value) {
+                    d = d.with_fix(fix);
+                }
+                self.emit(d);
             }
             _ => {}
         }
@@ -751,7 +769,8 @@ impl<'a> Validator<'a, '_> {
                 span,
                 format!("'{old}' is the old name of '{new}'"),
             )
-            .with_help(format!("write `{new}`")),
+            .with_help(format!("write `{new}`"))
+            .with_fix(fixes::rename(span, old, new, Applicability::Safe)),
         );
     }
 
@@ -776,22 +795,40 @@ impl<'a> Validator<'a, '_> {
 
     // ----- expressions -----------------------------------------------------------------------
 
+    /// L005 for `True`, `False` and `None` that the file does not bind itself; whether it
+    /// was one. The fix is safe in code, where the old spelling cannot have worked, and unsafe
+    /// in data, where it turns the word into a boolean or null.
+    fn python_literal(&mut self, name: &str, span: Span, fixable: bool) -> bool {
+        let new = match name {
+            "True" => "true",
+            "False" => "false",
+            "None" => "null",
+            _ => return false,
+        };
+        if self.lookup(name).is_some() {
+            return false;
+        }
+        let mut d = Diagnostic::new(
+            &rules::PYTHON_LITERAL,
+            span,
+            format!("'{name}' is Python; Aether writes '{new}'"),
+        )
+        .with_help(format!("write `{new}`"));
+        if fixable {
+            let applicability = if self.position.reads_names() {
+                Applicability::Safe
+            } else {
+                Applicability::Unsafe
+            };
+            d = d.with_fix(fixes::rename(span, name, new, applicability));
+        }
+        self.emit(d);
+        true
+    }
+
     /// A variable read in code: warn when the same function assigns it only later.
     fn check_read(&mut self, name: &str, span: Span) {
-        if let ("True" | "False" | "None", None) = (name, self.lookup(name)) {
-            let fix = match name {
-                "True" => "true",
-                "False" => "false",
-                _ => "null",
-            };
-            self.emit(
-                Diagnostic::new(
-                    &rules::PYTHON_LITERAL,
-                    span,
-                    format!("'{name}' is Python; Aether writes '{fix}'"),
-                )
-                .with_help(format!("write `{fix}`")),
-            );
+        if self.python_literal(name, span, true) {
             return;
         }
         if !self.position.reads_names() || is_ambient(name) {
@@ -1467,7 +1504,12 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
                             self.visit_expr(value);
                         }
                         MapEntry::Spread { value } => self.visit_expr(value),
-                        MapEntry::Shorthand { name } => self.check_read(name.node, name.span),
+                        // `{ True }` means `{ True: True }`: no spelling keeps both.
+                        MapEntry::Shorthand { name } => {
+                            if !self.python_literal(name.node, name.span, false) {
+                                self.check_read(name.node, name.span)
+                            }
+                        }
                     }
                 }
             }
