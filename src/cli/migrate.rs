@@ -115,7 +115,10 @@ fn migrate_file(path: &Path, settings: &Settings, options: &Options) -> FileResu
             let d = aether::syntax::diagnostic::internal_error(payload);
             Migration {
                 text: text.clone(),
-                refused: Some(format!("{} (a bug in aether; the file is untouched)", d.message)),
+                refused: Some(format!(
+                    "{} (a bug in aether; the file is untouched)",
+                    d.message
+                )),
                 ..Migration::default()
             }
         });
@@ -249,12 +252,16 @@ impl Summary {
             Mode::Apply => "fixed",
             _ => "would fix",
         };
-        let mut line = format!(
-            "{}: {verb} {} in {}",
-            plural(self.files, "file"),
-            plural(self.fixes, "issue"),
-            plural(self.changed, "file")
-        );
+        let mut line = if self.changed == 0 {
+            format!("{}: nothing to migrate", plural(self.files, "file"))
+        } else {
+            format!(
+                "{}: {verb} {} in {}",
+                plural(self.files, "file"),
+                plural(self.fixes, "issue"),
+                plural(self.changed, "file")
+            )
+        };
         if self.refused > 0 {
             line += &format!(", {} refused", self.refused);
         }
@@ -265,7 +272,11 @@ impl Summary {
             line += &format!(
                 "; {} not applied (--unsafe-fixes applies {})",
                 plural(self.unsafe_available, "unsafe fix"),
-                if self.unsafe_available == 1 { "it" } else { "them" }
+                if self.unsafe_available == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
             );
         }
         if mode == Mode::DryRun && self.changed > 0 {
@@ -322,7 +333,12 @@ fn paint(diff: &str, color: bool) -> String {
     out
 }
 
-fn write_text(out: &mut impl Write, results: &[FileResult], mode: Mode, color: bool) -> io::Result<()> {
+fn write_text(
+    out: &mut impl Write,
+    results: &[FileResult],
+    mode: Mode,
+    color: bool,
+) -> io::Result<()> {
     for r in results {
         let shown = r.shown();
         let m = match &r.outcome {
@@ -341,23 +357,42 @@ fn write_text(out: &mut impl Write, results: &[FileResult], mode: Mode, color: b
         }
         match mode {
             Mode::Diff => write!(out, "{}", paint(&unified_diff(r, m), color))?,
-            Mode::DryRun | Mode::Apply => {
-                let verb = if mode == Mode::Apply { "fixed" } else { "would fix" };
-                writeln!(out, "{verb} {shown} ({})", plural(m.applied.len(), "issue"))?;
+            Mode::Apply => {
+                let mut ids: Vec<&str> = m.applied.iter().map(|a| a.rule.id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                writeln!(
+                    out,
+                    "fixed {shown} ({}: {})",
+                    plural(m.applied.len(), "issue"),
+                    ids.join(", ")
+                )?;
+            }
+            Mode::DryRun => {
+                writeln!(
+                    out,
+                    "would fix {shown} ({})",
+                    plural(m.applied.len(), "issue")
+                )?;
                 if m.stripped_signature {
-                    writeln!(out, "  line 1  removed the signature line (--strip-signature)")?;
+                    writeln!(
+                        out,
+                        "  line 1  removed the signature line (--strip-signature)"
+                    )?;
                 }
                 for a in &m.applied {
                     let unsafe_mark = match a.applicability {
                         aether::syntax::edit::Applicability::Unsafe => " (unsafe)",
                         aether::syntax::edit::Applicability::Safe => "",
                     };
-                    writeln!(out, "  line {:<4} {} {}{unsafe_mark}", a.line, a.rule.id, a.title)?;
+                    writeln!(
+                        out,
+                        "  line {:<4} {} {}{unsafe_mark}",
+                        a.line, a.rule.id, a.title
+                    )?;
                 }
-                if mode == Mode::DryRun {
-                    write!(out, "{}", paint(&unified_diff(r, m), color))?;
-                    writeln!(out)?;
-                }
+                write!(out, "{}", paint(&unified_diff(r, m), color))?;
+                writeln!(out)?;
             }
         }
     }
@@ -466,7 +501,10 @@ fn markdown_report(results: &[FileResult], mode: Mode) -> String {
             md += "- line 1: signature line removed (`--strip-signature`)\n";
         }
         for a in &m.applied {
-            md += &format!("- line {}: {} {} ({})\n", a.line, a.rule.id, a.title, a.rule.name);
+            md += &format!(
+                "- line {}: {} {} ({})\n",
+                a.line, a.rule.id, a.title, a.rule.name
+            );
         }
         md += "\n<details><summary>Diff</summary>\n\n```diff\n";
         md += &unified_diff(r, m);
@@ -526,7 +564,11 @@ pub fn fix_before_check(
         }
     }
     if fixed > 0 {
-        eprintln!("fixed {} in {}", plural(fixed, "issue"), plural(files, "file"));
+        eprintln!(
+            "fixed {} in {}",
+            plural(fixed, "issue"),
+            plural(files, "file")
+        );
     }
     Ok(())
 }

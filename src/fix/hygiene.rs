@@ -140,10 +140,8 @@ pub fn check(text: &str, tokens: &[(Token<'_>, Span)]) -> Vec<Diagnostic> {
             i = j;
             continue;
         }
-        if !line.protected && line.terminated() || !line.is_blank(text) {
-            if !line.protected {
-                trailing(text, line, &mut out);
-            }
+        if !line.protected && (line.terminated() || !line.is_blank(text)) {
+            trailing(text, line, &mut out);
         }
         i += 1;
     }
@@ -158,11 +156,9 @@ fn trailing(text: &str, line: &Line, out: &mut Vec<Diagnostic>) {
     }
     let span = Span::new(line.start + kept, line.content_end);
     out.push(
-        Diagnostic::new(&rules::WHITESPACE_HYGIENE, span, "trailing whitespace")
-            .with_fix(Fix::safe(
-                "remove trailing whitespace",
-                vec![Edit::delete(span)],
-            )),
+        Diagnostic::new(&rules::WHITESPACE_HYGIENE, span, "trailing whitespace").with_fix(
+            Fix::safe("remove trailing whitespace", vec![Edit::delete(span)]),
+        ),
     );
 }
 
@@ -185,7 +181,10 @@ mod tests {
     #[test]
     fn trailing_whitespace_and_blank_runs() {
         assert_eq!(fixed("a = 1  \t\nb = 2\n"), "a = 1\nb = 2\n");
-        assert_eq!(fixed("a = 1\r\n\r\n  \r\n\r\n\r\nb = 2 \r\n"), "a = 1\r\n\r\n\r\nb = 2\r\n");
+        assert_eq!(
+            fixed("a = 1\r\n\r\n  \r\n\r\n\r\nb = 2 \r\n"),
+            "a = 1\r\n\r\n\r\nb = 2\r\n"
+        );
         assert_eq!(fixed("a = 1   "), "a = 1");
         assert_eq!(fixed("a = 1\n\n\n\n   "), "a = 1\n\n\n   ");
         assert_eq!(fixed("\u{feff}a = 1 \n"), "\u{feff}a = 1\n");

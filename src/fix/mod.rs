@@ -246,12 +246,14 @@ fn migrate_body(text: &str, path: Option<&Path>, settings: &Settings, opts: &Opt
         let lines = LineIndex::new(text);
         let e = first.iter().find(|d| d.is_error());
         let at = e.map_or(String::new(), |d| {
-            format!(" (line {}: {})", lines.line(d.span.start as usize), d.message)
+            format!(
+                " (line {}: {})",
+                lines.line(d.span.start as usize),
+                d.message
+            )
         });
         // Its legacy forms cannot be known; say so rather than call it clean.
-        return refuse(format!(
-            "the file does not parse{at}; fix its syntax first"
-        ));
+        return refuse(format!("the file does not parse{at}; fix its syntax first"));
     }
     let wanted = |d: &Diagnostic| {
         d.fix.as_ref().is_some_and(|f| {

@@ -1,7 +1,7 @@
 //! Renderers for diagnostics: ariadne reports for people, and the JSON shape for machines.
 
-use crate::syntax::edit::Applicability;
 use crate::syntax::diagnostic::{Diagnostic, Severity};
+use crate::syntax::edit::Applicability;
 use crate::syntax::span::LineIndex;
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
 use serde::Serialize;
@@ -82,7 +82,9 @@ pub fn human(
         if let Some(f) = &d.fix {
             let how = match f.applicability {
                 Applicability::Safe => "`aether check --fix`",
-                Applicability::Unsafe => "`aether check --fix --unsafe-fixes`, may change behaviour",
+                Applicability::Unsafe => {
+                    "`aether check --fix --unsafe-fixes`, may change behaviour"
+                }
             };
             report = report.with_note(format!("fixable: {} ({how})", f.title));
         }

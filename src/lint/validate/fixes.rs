@@ -95,7 +95,10 @@ mod tests {
 
     #[test]
     fn quoting_keeps_the_text() {
-        assert_eq!(quote("cut p99 latency").as_deref(), Some("\"cut p99 latency\""));
+        assert_eq!(
+            quote("cut p99 latency").as_deref(),
+            Some("\"cut p99 latency\"")
+        );
         assert_eq!(
             quote(r#"say "hi" to C:\tmp"#).as_deref(),
             Some(r#""say \"hi\" to C:\\tmp""#)
@@ -104,6 +107,9 @@ mod tests {
             quote("fix {x} for {{team}}").as_deref(),
             Some(r#""fix \{x\} for {{team}}""#)
         );
-        assert_eq!(quote("naïve café 20%").as_deref(), Some("\"naïve café 20%\""));
+        assert_eq!(
+            quote("naïve café 20%").as_deref(),
+            Some("\"naïve café 20%\"")
+        );
     }
 }
