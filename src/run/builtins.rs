@@ -468,8 +468,17 @@ impl<'a> Interp<'a, '_> {
                 if d <= 0 && !given(1) {
                     Value::Int(x.round() as i64)
                 } else {
-                    let f = 10f64.powi(d);
-                    Value::Float((x * f).round() / f)
+                    // Past 17 digits an f64 has nothing left to round; far to the left of
+                    // the point everything rounds to 0 (and `10^d` would overflow to NaN).
+                    Value::Float(match d {
+                        17.. => x,
+                        ..=-309 => 0.0,
+                        _ => {
+                            let f = 10f64.powi(d);
+                            let r = (x * f).round() / f;
+                            if r.is_finite() { r } else { x }
+                        }
+                    })
                 }
             }
             "search_memory" | "search_memory_one" => {

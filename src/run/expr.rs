@@ -231,7 +231,10 @@ impl<'a> Interp<'a, '_> {
                 let v = self.eval(inner, env)?;
                 match (op, &v) {
                     (UnOp::Not, _) => Ok(Value::Bool(!v.truthy())),
-                    (UnOp::Neg, Value::Int(i)) => Ok(Value::Int(i.wrapping_neg())),
+                    // `-i64::MIN` does not fit: it becomes a float, as overflowing `*` does.
+                    (UnOp::Neg, Value::Int(i)) => Ok(i
+                        .checked_neg()
+                        .map_or(Value::Float(-(*i as f64)), Value::Int)),
                     (UnOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
                     (UnOp::Plus, Value::Int(_) | Value::Float(_)) => Ok(v),
                     (UnOp::PreInc | UnOp::PreDec, _) => {
@@ -421,7 +424,13 @@ impl<'a> Interp<'a, '_> {
                     let v = self.eval(expr, env)?;
                     match spec {
                         Some(spec) => out.push_str(&format_spec(&v, spec)),
-                        None => out.push_str(&v.display()),
+                        None => v.push_display(&mut out),
+                    }
+                    if out.len() > MAX_SIZE {
+                        return self.fail(
+                            expr.span,
+                            format!("a string of more than {MAX_SIZE} bytes"),
+                        );
                     }
                 }
             }

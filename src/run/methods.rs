@@ -157,6 +157,30 @@ impl<'a> Interp<'a, '_> {
         self.call_value(f, args, Vec::new(), span)
     }
 
+    /// Refuse a string or list that would grow past the size limit, before building it.
+    fn within_limit(&self, size: usize, span: Span) -> R<'a, ()> {
+        if size > super::value::MAX_SIZE {
+            return self.fail(
+                span,
+                format!("a result of more than {} bytes or items", super::value::MAX_SIZE),
+            );
+        }
+        Ok(())
+    }
+
+    /// `sep.join(items)` / `items.join(sep)`, stopping as soon as it passes the size limit.
+    fn join(&self, items: &[Value<'a>], sep: &str, span: Span) -> R<'a, String> {
+        let mut out = String::new();
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            v.push_display(&mut out);
+            self.within_limit(out.len(), span)?;
+        }
+        Ok(out)
+    }
+
     fn str_method(
         &mut self,
         s: Rc<str>,
@@ -205,7 +229,17 @@ impl<'a> Interp<'a, '_> {
                 };
                 Value::list(parts)
             }
-            "replace" => Value::str(&s.replace(text(0).as_str(), text(1).as_str())),
+            "replace" => {
+                let (from, to) = (text(0), text(1));
+                let hits = if from.is_empty() {
+                    s.chars().count() + 1
+                } else {
+                    s.matches(from.as_str()).count()
+                };
+                let size = (s.len() - hits * from.len()).saturating_add(hits.saturating_mul(to.len()));
+                self.within_limit(size, span)?;
+                Value::str(&s.replace(from.as_str(), to.as_str()))
+            }
             "includes" | "contains" => Value::Bool(s.contains(text(0).as_str())),
             "startsWith" | "startswith" => Value::Bool(s.starts_with(text(0).as_str())),
             "endsWith" | "endswith" => Value::Bool(s.ends_with(text(0).as_str())),
@@ -221,15 +255,23 @@ impl<'a> Interp<'a, '_> {
                 Value::str(&chars[a.min(b)..b.max(a.min(b))].iter().collect::<String>())
             }
             "repeat" => match arg(&args, 0) {
-                Value::Int(n) if (0..1 << 20).contains(&n) => Value::str(&s.repeat(n as usize)),
+                Value::Int(n) if (0..1 << 20).contains(&n) => {
+                    self.within_limit(s.len().saturating_mul(n as usize), span)?;
+                    Value::str(&s.repeat(n as usize))
+                }
                 _ => return self.fail(span, "repeat needs a count between 0 and 1048576"),
             },
             "padStart" | "padEnd" => {
-                let width = arg(&args, 0).as_f64().unwrap_or(0.0).clamp(0.0, 1e6) as usize;
+                let width = arg(&args, 0).as_f64().unwrap_or(0.0).max(0.0);
                 let fill = match args.get(1) {
                     Some(v) => v.display(),
                     None => " ".into(),
                 };
+                let widest = fill.chars().map(char::len_utf8).max().unwrap_or(1);
+                // Checked before building: a width past the limit is an error, not a
+                // silently shorter string.
+                self.within_limit((width * widest as f64).min(usize::MAX as f64) as usize, span)?;
+                let width = width as usize;
                 let len = s.chars().count();
                 let pad: String = fill
                     .chars()
@@ -244,13 +286,7 @@ impl<'a> Interp<'a, '_> {
             }
             "isdigit" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
             "join" => match arg(&args, 0) {
-                Value::List(l) => Value::str(
-                    &l.borrow()
-                        .iter()
-                        .map(Value::display)
-                        .collect::<Vec<_>>()
-                        .join(&s),
-                ),
+                Value::List(l) => Value::str(&self.join(&l.borrow(), &s, span)?),
                 other => {
                     return self.fail(span, format!("join needs a list, not {}", other.a_type()))
                 }
@@ -426,14 +462,7 @@ impl<'a> Interp<'a, '_> {
                     Some(v) => v.display(),
                     None => ",".into(),
                 };
-                Value::str(
-                    &list
-                        .borrow()
-                        .iter()
-                        .map(Value::display)
-                        .collect::<Vec<_>>()
-                        .join(&sep),
-                )
+                Value::str(&self.join(&list.borrow(), &sep, span)?)
             }
             "reverse" => {
                 list.borrow_mut().reverse();

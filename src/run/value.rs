@@ -180,6 +180,11 @@ impl<'a> Value<'a> {
             out.push_str("...");
             return;
         }
+        // Past the size limit the text is refused by its caller anyway: stop growing it, so
+        // a list holding the same huge string a million times cannot exhaust memory.
+        if out.len() > MAX_SIZE {
+            return;
+        }
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => {
