@@ -16,7 +16,11 @@ struct Line {
     content_end: usize,
     /// Start of the next line (after the line ending).
     next: usize,
+    /// The whole line lies in a multi-line token (a blank line there is content).
     protected: bool,
+    /// Where the line's trailing whitespace may start: after the end of a multi-line token
+    /// that ends on this line, else the line start.
+    free_from: usize,
 }
 
 impl Line {
@@ -48,8 +52,13 @@ fn multiline_tokens(text: &str, tokens: &[(Token<'_>, Span)]) -> Vec<(usize, usi
                     }
                 }
             }
-            Token::Str(_) | Token::BlockScalar(_) | Token::Unterminated(_) if open.is_empty() => {
-                out.push((r.start, r.end))
+            Token::Str(_) | Token::Unterminated(_) if open.is_empty() => out.push((r.start, r.end)),
+            // A block scalar's last line is content to its end, whitespace included.
+            Token::BlockScalar(_) if open.is_empty() => {
+                let end = text[r.end..]
+                    .find(['\r', '\n'])
+                    .map_or(text.len(), |i| r.end + i);
+                out.push((r.start, end))
             }
             _ => {}
         }
@@ -79,10 +88,12 @@ fn lines(text: &str, tokens: &[(Token<'_>, Span)]) -> Vec<Line> {
             content_end,
             next,
             protected: false,
+            free_from: start,
         });
         start = next;
     }
-    // Mark every line a multi-line token touches (tokens and lines are both in order).
+    // Mark the lines a multi-line token touches (tokens and lines are both in order). On the
+    // line where the token ends, whitespace after its end is free.
     let mut i = 0;
     for (a, b) in multiline_tokens(text, tokens) {
         while i < out.len() && out[i].next <= a {
@@ -90,7 +101,11 @@ fn lines(text: &str, tokens: &[(Token<'_>, Span)]) -> Vec<Line> {
         }
         let mut j = i;
         while j < out.len() && out[j].start < b {
-            out[j].protected = true;
+            if out[j].content_end >= b && b > out[j].start {
+                out[j].free_from = out[j].free_from.max(b);
+            } else {
+                out[j].protected = true;
+            }
             j += 1;
         }
     }
@@ -151,7 +166,7 @@ pub fn check(text: &str, tokens: &[(Token<'_>, Span)]) -> Vec<Diagnostic> {
 fn trailing(text: &str, line: &Line, out: &mut Vec<Diagnostic>) {
     let content = line.content(text);
     let kept = content.trim_end_matches([' ', '\t']).len();
-    if kept == content.len() {
+    if kept == content.len() || line.start + kept < line.free_from {
         return;
     }
     let span = Span::new(line.start + kept, line.content_end);
@@ -196,7 +211,7 @@ mod tests {
         let text = "x = \"\"\"a  \n\n\n\nb\"\"\"  \nnotes: |\n  hi  \n\n\n\n  there  \ny = 2  \n";
         assert_eq!(
             fixed(text),
-            "x = \"\"\"a  \n\n\n\nb\"\"\"  \nnotes: |\n  hi  \n\n\n\n  there  \ny = 2\n"
+            "x = \"\"\"a  \n\n\n\nb\"\"\"\nnotes: |\n  hi  \n\n\n\n  there  \ny = 2\n"
         );
         let f = "y = f\"\"\"{x}  \n\n\n\n\"\"\"\n";
         assert_eq!(fixed(f), f);

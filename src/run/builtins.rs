@@ -476,7 +476,11 @@ impl<'a> Interp<'a, '_> {
                         _ => {
                             let f = 10f64.powi(d);
                             let r = (x * f).round() / f;
-                            if r.is_finite() { r } else { x }
+                            if r.is_finite() {
+                                r
+                            } else {
+                                x
+                            }
                         }
                     })
                 }

@@ -427,10 +427,8 @@ impl<'a> Interp<'a, '_> {
                         None => v.push_display(&mut out),
                     }
                     if out.len() > MAX_SIZE {
-                        return self.fail(
-                            expr.span,
-                            format!("a string of more than {MAX_SIZE} bytes"),
-                        );
+                        return self
+                            .fail(expr.span, format!("a string of more than {MAX_SIZE} bytes"));
                     }
                 }
             }

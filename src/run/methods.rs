@@ -162,7 +162,10 @@ impl<'a> Interp<'a, '_> {
         if size > super::value::MAX_SIZE {
             return self.fail(
                 span,
-                format!("a result of more than {} bytes or items", super::value::MAX_SIZE),
+                format!(
+                    "a result of more than {} bytes or items",
+                    super::value::MAX_SIZE
+                ),
             );
         }
         Ok(())
@@ -236,7 +239,8 @@ impl<'a> Interp<'a, '_> {
                 } else {
                     s.matches(from.as_str()).count()
                 };
-                let size = (s.len() - hits * from.len()).saturating_add(hits.saturating_mul(to.len()));
+                let size =
+                    (s.len() - hits * from.len()).saturating_add(hits.saturating_mul(to.len()));
                 self.within_limit(size, span)?;
                 Value::str(&s.replace(from.as_str(), to.as_str()))
             }
@@ -270,7 +274,10 @@ impl<'a> Interp<'a, '_> {
                 let widest = fill.chars().map(char::len_utf8).max().unwrap_or(1);
                 // Checked before building: a width past the limit is an error, not a
                 // silently shorter string.
-                self.within_limit((width * widest as f64).min(usize::MAX as f64) as usize, span)?;
+                self.within_limit(
+                    (width * widest as f64).min(usize::MAX as f64) as usize,
+                    span,
+                )?;
                 let width = width as usize;
                 let len = s.chars().count();
                 let pad: String = fill

@@ -318,11 +318,19 @@ fn str_kind(open: &str) -> StrKind {
 }
 
 fn simple_string(lit: &str) -> ExprKind<'_> {
-    let open_len = if lit.starts_with('f') { 2 } else { 1 };
-    let open = &lit[..open_len];
-    let body = &lit[open_len..lit.len() - 1];
+    let prefix = usize::from(lit.starts_with('f'));
+    let rest = &lit[prefix..];
+    // `"""..."""` and `'''...'''` open and close with three quotes (the lexer makes a
+    // triple-quoted token only when both are there).
+    let quotes = if rest.len() >= 6 && (rest.starts_with("\"\"\"") || rest.starts_with("'''")) {
+        3
+    } else {
+        1
+    };
+    let open = &lit[..prefix + quotes];
+    let body = &lit[prefix + quotes..lit.len() - quotes];
     let kind = str_kind(open);
-    let f = matches!(kind, StrKind::FString);
+    let f = matches!(kind, StrKind::FString | StrKind::FTriple);
     ExprKind::Str {
         str_kind: kind,
         parts: if body.is_empty() {

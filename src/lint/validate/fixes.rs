@@ -14,6 +14,9 @@ pub fn rename(span: Span, old: &str, new: &str, applicability: Applicability) ->
     )
 }
 
+/// Trailing options of a goal directive, as they appear after free text.
+const OPTIONS: &[&str] = &[" priority:", " deadline:", " metrics:"];
+
 /// L002: quote a goal's free text. Only text the runtime reads as its own words gets a fix:
 /// a phrase or a single bare word (`goal: reduce_latency`). An expression's value is computed,
 /// so quoting its source would change the goal.
@@ -26,6 +29,12 @@ pub fn quote_goal(value: &Value<'_>) -> Option<Fix> {
         },
         _ => return None,
     };
+    // `goal: fix yesterday's bug priority: high`: the apostrophe opened a string that ran to
+    // the end of the line, so the option is inside the text. Quoting would make that final;
+    // the author has to decide.
+    if OPTIONS.iter().any(|o| text.contains(o)) {
+        return None;
+    }
     let quoted = quote(text)?;
     Some(Fix::safe(
         "quote the goal text",
