@@ -44,7 +44,7 @@ fn run() -> ExitCode {
             unsafe_fixes,
         }) => {
             let opts = aether::bulk::Options {
-                jobs: jobs.unwrap_or(0),
+                jobs: worker_threads(jobs),
                 shard,
             };
             if fix {
@@ -87,7 +87,7 @@ fn run() -> ExitCode {
             jobs,
         }) => {
             let opts = aether::bulk::Options {
-                jobs: jobs.unwrap_or(0),
+                jobs: worker_threads(jobs),
                 shard,
             };
             cli::baseline::cmd_baseline(
@@ -139,7 +139,7 @@ fn run() -> ExitCode {
                 output: output.clone(),
                 markdown: markdown.clone(),
                 limit,
-                jobs: jobs.unwrap_or(0),
+                jobs: worker_threads(jobs),
                 timeout: std::time::Duration::from_secs_f64(run_timeout),
                 history_dir: history_dir.clone(),
                 suppressions: suppressions.clone(),
@@ -185,7 +185,7 @@ fn run() -> ExitCode {
                 },
                 report: report.clone(),
                 format,
-                jobs: jobs.unwrap_or(0),
+                jobs: worker_threads(jobs),
                 color: cli.color,
                 options: aether::fix::Options {
                     rules: aether::fix::RuleFilter {
@@ -251,5 +251,18 @@ mod tests {
     fn command_line_definition_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+}
+
+/// `--jobs N`, clamped: every worker has a large stack for deep nesting, so thousands of
+/// them only stall the machine. 0 (the default) means one per core.
+fn worker_threads(jobs: Option<usize>) -> usize {
+    const MAX_JOBS: usize = 256;
+    match jobs {
+        Some(n) if n > MAX_JOBS => {
+            eprintln!("note: --jobs {n} is more than {MAX_JOBS}; using {MAX_JOBS} worker threads");
+            MAX_JOBS
+        }
+        n => n.unwrap_or(0),
     }
 }

@@ -44,6 +44,11 @@ pub fn discover(roots: &[PathBuf]) -> Found {
                 Ok(e) if e.file_type().is_file() && is_aether(e.path()) => {
                     found.files.push(e.into_path())
                 }
+                // A FIFO or device named `*.aether` would block or never end: report it
+                // instead of reading it or skipping it silently.
+                Ok(e) if !e.file_type().is_dir() && is_aether(e.path()) => found
+                    .problems
+                    .push((e.into_path(), "not a regular file; skipped".to_string())),
                 Ok(_) => {}
                 Err(err) => {
                     let path = err.path().map_or_else(|| root.clone(), Path::to_path_buf);

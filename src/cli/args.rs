@@ -41,8 +41,9 @@ pub struct Cli {
     /// Ignore every configuration file (`aether.toml`).
     #[arg(long, global = true)]
     pub isolated: bool,
-    /// Stop a run after this many seconds (TIMEOUT_ERROR). `classify`: per workflow
-    /// (default 8); `baseline`: a check that takes longer is reported as timed out (default 4).
+    /// Stop a run after this many seconds, reading and checking the file included
+    /// (TIMEOUT_ERROR; default 30, 0 for no limit). `classify`: per workflow (default 8);
+    /// `baseline`: a check that takes longer is reported as timed out (default 4).
     #[arg(long, value_name = "SECONDS", global = true)]
     pub timeout: Option<f64>,
     /// Stop a run after this many statements and loop iterations (TIMEOUT_ERROR).

@@ -11,13 +11,14 @@ use std::process::ExitCode;
 
 pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
     let timeout = match cli.timeout {
+        Some(t) if t == 0.0 => None,
         Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
         Some(t) => {
             return Err(format!(
-                "--timeout must be a positive number of seconds, not {t}"
+                "--timeout must be a number of seconds (0 for no limit), not {t}"
             ))
         }
-        None => None,
+        None => Some(aether::run::DEFAULT_TIMEOUT),
     };
     let deterministic = cli.deterministic
         || std::env::var("AETHERRA_DETERMINISTIC").is_ok_and(|v| v == "1" || v == "true");

@@ -79,6 +79,9 @@ pub struct Interp<'a, 'o> {
     pub(super) opts: &'o RunOptions,
     steps: u64,
     deadline: Option<Instant>,
+    /// Set by operations that did a lot of work at once (a large string built): the next
+    /// step looks at the clock instead of waiting for the next 4,096th step.
+    pub(super) clock_due: bool,
     depth: usize,
     /// `--deterministic`, or a `policy:` with `deterministic: true` seen.
     pub(super) deterministic: bool,
@@ -128,6 +131,7 @@ pub fn run<'a>(
     text: &'a str,
     parsed: &'a crate::syntax::Parsed<'a>,
     opts: &RunOptions,
+    started: Instant,
     out: &mut dyn Write,
 ) -> (Reported, Vec<Effect>) {
     let memory = match &opts.memory {
@@ -166,7 +170,9 @@ pub fn run<'a>(
         memory,
         opts,
         steps: 0,
-        deadline: opts.timeout.map(|t| Instant::now() + t),
+        // Reading and parsing the file counted against the time budget too.
+        deadline: opts.timeout.map(|t| started + t),
+        clock_due: false,
         depth: 0,
         deterministic: opts.deterministic,
         virtual_clock: if opts.deterministic {
@@ -348,6 +354,14 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     // ----- budget ----------------------------------------------------------------------------
 
+    /// An operation built `size` bytes or items at once; past 64 KiB the next step checks
+    /// the deadline, so `--timeout` holds even when each step is slow.
+    pub(super) fn did_work(&mut self, size: usize) {
+        if size >= 1 << 16 {
+            self.clock_due = true;
+        }
+    }
+
     #[inline]
     fn tick(&mut self, span: Span) -> R<'a, ()> {
         self.steps += 1;
@@ -362,7 +376,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                 ),
             ))));
         }
-        if self.steps % 4096 == 0 {
+        if self.steps % 4096 == 0 || self.clock_due {
+            self.clock_due = false;
             if let Some(deadline) = self.deadline {
                 if Instant::now() >= deadline {
                     let secs = self.opts.timeout.map_or(0.0, |t| t.as_secs_f64());

@@ -426,6 +426,7 @@ impl<'a> Interp<'a, '_> {
                         Some(spec) => out.push_str(&format_spec(&v, spec)),
                         None => v.push_display(&mut out),
                     }
+                    self.did_work(out.len());
                     if out.len() > MAX_SIZE {
                         return self
                             .fail(expr.span, format!("a string of more than {MAX_SIZE} bytes"));
@@ -467,6 +468,7 @@ impl<'a> Interp<'a, '_> {
                 let mut out = String::new();
                 l.push_display(&mut out);
                 r.push_display(&mut out);
+                self.did_work(out.len());
                 if out.len() > MAX_SIZE {
                     return self.fail(span, format!("a string of more than {MAX_SIZE} bytes"));
                 }

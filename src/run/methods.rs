@@ -158,7 +158,8 @@ impl<'a> Interp<'a, '_> {
     }
 
     /// Refuse a string or list that would grow past the size limit, before building it.
-    fn within_limit(&self, size: usize, span: Span) -> R<'a, ()> {
+    fn within_limit(&mut self, size: usize, span: Span) -> R<'a, ()> {
+        self.did_work(size);
         if size > super::value::MAX_SIZE {
             return self.fail(
                 span,
@@ -172,7 +173,7 @@ impl<'a> Interp<'a, '_> {
     }
 
     /// `sep.join(items)` / `items.join(sep)`, stopping as soon as it passes the size limit.
-    fn join(&self, items: &[Value<'a>], sep: &str, span: Span) -> R<'a, String> {
+    fn join(&mut self, items: &[Value<'a>], sep: &str, span: Span) -> R<'a, String> {
         let mut out = String::new();
         for (i, v) in items.iter().enumerate() {
             if i > 0 {

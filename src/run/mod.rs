@@ -62,6 +62,11 @@ pub struct RunOptions {
     pub until: f64,
 }
 
+/// The wall-time limit of `aether run` without `--timeout` (`--timeout 0` lifts it): long
+/// enough for any real workflow (timers run on a virtual clock), short enough that an endless
+/// loop does not hold a terminal or a CI job.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Default for `--until`: one virtual day, so a nightly workflow runs once.
 pub const DEFAULT_UNTIL: f64 = 86_400.0;
 
@@ -105,6 +110,7 @@ pub fn run_file(
     check: &dyn Fn(&Parsed<'_>) -> Vec<Diagnostic>,
     out: &mut dyn Write,
 ) -> RunOutcome {
+    let started = std::time::Instant::now();
     let text = match source::load(path) {
         Loaded::Text(t) => t,
         Loaded::Failed { diagnostic, text } => {
@@ -129,7 +135,18 @@ pub fn run_file(
             return ("parse", code, (checked, None, None), lines, Vec::new());
         }
         // Warnings of the check are not repeated by a run.
-        let (reported, effects) = eval::run(path, &text, &parsed, opts, out);
+        if let Some(t) = opts.timeout.filter(|t| started.elapsed() >= *t) {
+            let d = Diagnostic::new(
+                &crate::syntax::diagnostic::rules::TIMEOUT,
+                crate::syntax::span::Span::empty(0),
+                format!(
+                    "timed out after {} s while reading and checking the file",
+                    t.as_secs_f64()
+                ),
+            );
+            return ("parse", d.code(), (vec![d], None, None), lines, Vec::new());
+        }
+        let (reported, effects) = eval::run(path, &text, &parsed, opts, started, out);
         let code = reported.0.first().map_or(Code::Success, Diagnostic::code);
         ("execute", code, reported, lines, effects)
     }));

@@ -302,7 +302,8 @@ expression and lists the calls that led there. `try`/`catch` catches these error
 binding is a map with `message`, `kind` and `line`), except the call-depth limit.";
     TIMEOUT = "T001" "timeout" TimeoutError Error
         "The script ran past its time or step budget."
-        "`--timeout SECONDS` bounds the wall time of a run and `--max-steps N` the number of \
+        "`--timeout SECONDS` bounds the wall time of a run (default 30 s, reading and checking \
+the file included; `--timeout 0` for none) and `--max-steps N` the number of \
 statements and loop iterations executed (default 200,000,000). The diagnostic names the \
 line that was running. A timeout cannot be caught by `try`.";
     UNSUPPORTED = "U001" "unsupported-feature" UnsupportedFeature Error

@@ -14,18 +14,77 @@ pub enum Loaded {
     },
 }
 
+/// The largest source file read (256 MiB). Real workflows are kilobytes; past this a path
+/// is almost certainly not a script, and reading it would only exhaust memory.
+pub const MAX_SOURCE_BYTES: u64 = 256 << 20;
+
 pub fn load(path: &Path) -> Loaded {
-    match std::fs::read(path) {
+    match read(path) {
         Ok(bytes) => decode(bytes),
-        Err(e) => Loaded::Failed {
+        Err(reason) => Loaded::Failed {
             diagnostic: Diagnostic::new(
                 &rules::IO_ERROR,
                 Span::empty(0),
-                format!("cannot read '{}': {}", path.display(), io_reason(&e)),
+                format!("cannot read '{}': {reason}", path.display()),
             ),
             text: String::new(),
         },
     }
+}
+
+/// Read a regular file of at most [`MAX_SOURCE_BYTES`]. A FIFO would block forever and
+/// `/dev/zero` never ends, so anything but a regular file is refused before it is opened
+/// for reading; the size is checked on the open file, so a file growing meanwhile is still
+/// capped.
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    if meta.is_dir() {
+        return Err("is a directory".into());
+    }
+    if !meta.is_file() {
+        return Err(format!("not a regular file ({})", file_kind(&meta)));
+    }
+    let too_big = || {
+        format!(
+            "larger than {} MiB, the most a source file may hold",
+            MAX_SOURCE_BYTES >> 20
+        )
+    };
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_SOURCE_BYTES) as usize);
+    file.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_reason(&e))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = meta;
+    "a special file"
 }
 
 pub fn decode(bytes: Vec<u8>) -> Loaded {

@@ -1,0 +1,154 @@
+//! Issue 11 regressions that need the real binary: files that are not files, limits that
+//! must hold, and flags that must not stall the machine. Every child process runs under a
+//! deadline, so a regression fails the test instead of hanging it.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Run `aether ARGS`, failing the test if it takes longer than `limit`.
+fn run_within(args: &[&str], limit: Duration) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aether"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn aether");
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("aether {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let elapsed = started.elapsed();
+    (child.wait_with_output().expect("output"), elapsed)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success());
+}
+
+#[test]
+fn special_files_are_io_errors_not_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.aether");
+    mkfifo(&fifo);
+    let fifo = fifo.to_str().unwrap();
+    for args in [
+        vec![fifo, "--check", "--json-status"],
+        vec!["run", fifo, "--json-status", "--memory", ":memory:"],
+        vec!["/dev/zero", "--check", "--json-status"],
+    ] {
+        let (out, _) = run_within(&args, Duration::from_secs(20));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("\"code\":26"), "{args:?}: {stdout}");
+        assert!(stdout.contains("not a regular file"), "{args:?}: {stdout}");
+    }
+    // In a directory walk the special file is reported, and the real file still checked.
+    std::fs::write(dir.path().join("ok.aether"), "goal: \"x\"\n").unwrap();
+    let root = dir.path().to_str().unwrap();
+    let (out, _) = run_within(
+        &["check", root, "--format", "concise"],
+        Duration::from_secs(20),
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("pipe.aether") && stdout.contains("not a regular file"),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("checked 2 files"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn oversized_sources_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.aether");
+    // Sparse: no disk or memory is used unless something reads it.
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(aether::syntax::source::MAX_SOURCE_BYTES + 1)
+        .unwrap();
+    let (out, took) = run_within(
+        &[big.to_str().unwrap(), "--check", "--json-status"],
+        Duration::from_secs(20),
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("\"code\":26") && stdout.contains("MiB"),
+        "{stdout}"
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn huge_jobs_are_clamped_with_a_note() {
+    let (out, _) = run_within(
+        &["check", "corpus/valid", "--jobs", "10000", "-q"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("using 256 worker threads"));
+}
+
+#[test]
+fn timeout_holds_when_each_step_is_slow() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("slow.aether");
+    std::fs::write(
+        &script,
+        "s = \"x\".repeat(1000000)\nwhile true {\n    t = \"{s}{s}{s}{s}{s}{s}{s}{s}{s}{s}\"\n}\n",
+    )
+    .unwrap();
+    let (out, took) = run_within(
+        &[
+            "run",
+            script.to_str().unwrap(),
+            "--timeout",
+            "1",
+            "--memory",
+            ":memory:",
+            "--json-status",
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(
+        text(&out.stdout).contains("\"code\":23"),
+        "{}",
+        text(&out.stdout)
+    );
+    // One step builds 10 MB; before the fix the deadline was read every 4,096 steps.
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+}
+
+#[test]
+fn timeout_zero_means_no_limit_and_negative_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("hello.aether");
+    std::fs::write(&script, "print(\"hi\")\n").unwrap();
+    let s = script.to_str().unwrap();
+    let (out, _) = run_within(
+        &["run", s, "--timeout", "0", "--memory", ":memory:"],
+        Duration::from_secs(20),
+    );
+    assert_eq!(text(&out.stdout), "hi\n");
+    let (out, _) = run_within(
+        &["run", s, "--timeout", "-1", "--memory", ":memory:"],
+        Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
