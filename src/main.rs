@@ -245,15 +245,6 @@ fn config_failure(e: &ConfigError) -> ExitCode {
     ExitCode::from(2)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn command_line_definition_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
-}
-
 /// `--jobs N`, clamped: every worker has a large stack for deep nesting, so thousands of
 /// them only stall the machine. 0 (the default) means one per core.
 fn worker_threads(jobs: Option<usize>) -> usize {
@@ -264,5 +255,14 @@ fn worker_threads(jobs: Option<usize>) -> usize {
             MAX_JOBS
         }
         n => n.unwrap_or(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
     let timeout = match cli.timeout {
-        Some(t) if t == 0.0 => None,
+        Some(0.0) => None,
         Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
         Some(t) => {
             return Err(format!(
