@@ -152,3 +152,35 @@ fn timeout_zero_means_no_limit_and_negative_is_a_usage_error() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[test]
+fn modules_are_found_only_inside_the_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    let sub = dir.path().join("sub");
+    std::fs::create_dir_all(&secret).unwrap();
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(secret.join("keys.aether"), "fn leak() {\n    return \"top secret\"\n}\n")
+        .unwrap();
+    let script = sub.join("main.aether");
+    std::fs::write(&script, "import \"secret/keys\" as k\nprint(k.leak())\n").unwrap();
+    let s = script.to_str().unwrap();
+    let args = ["run", s, "--memory", ":memory:", "--json-status", "--isolated"];
+    // No aether.toml and no .git: only the script's own folder is searched.
+    let (out, _) = run_within(&args, Duration::from_secs(20));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("top secret"), "{stdout}");
+    assert!(stdout.contains("\"code\":21"), "{stdout}");
+    assert!(stdout.contains("looked up in"), "{stdout}");
+    // The folder holding aether.toml is the project root: the parent is now inside.
+    std::fs::write(dir.path().join("aether.toml"), "").unwrap();
+    let (out, _) = run_within(&args, Duration::from_secs(20));
+    assert!(text(&out.stdout).contains("top secret"), "{}", text(&out.stdout));
+    // An explicit --plugin-path is always searched.
+    std::fs::remove_file(dir.path().join("aether.toml")).unwrap();
+    let root = dir.path().to_str().unwrap();
+    let mut with_path = args.to_vec();
+    with_path.extend(["--plugin-path", root]);
+    let (out, _) = run_within(&with_path, Duration::from_secs(20));
+    assert!(text(&out.stdout).contains("top secret"), "{}", text(&out.stdout));
+}

@@ -1,6 +1,7 @@
 //! The tree-walking evaluator.
 
 use super::host::{Effect, EffectKind, MockHost};
+use super::value::MAX_SIZE;
 use super::value::Env;
 use super::value::{Body, Fields, Function, Module, Plugin, Value};
 use super::{MemorySpec, RunOptions, MAX_CALL_DEPTH};
@@ -974,7 +975,11 @@ impl<'a, 'o> Interp<'a, 'o> {
                 };
                 match obj {
                     Value::Map(m) => {
-                        m.borrow_mut().insert(Rc::from(name.node), value);
+                        let mut m = m.borrow_mut();
+                        if m.len() >= MAX_SIZE && !m.contains_key(name.node) {
+                            return self.fail(span, format!("a map of more than {MAX_SIZE} entries"));
+                        }
+                        m.insert(Rc::from(name.node), value);
                         Ok(())
                     }
                     Value::Plugin(p) => {
@@ -1017,7 +1022,15 @@ impl<'a, 'o> Interp<'a, 'o> {
                         }
                     }
                     (Value::Map(m), k) => {
-                        m.borrow_mut().insert(k.key(), value);
+                        let key = k.key();
+                        let mut m = m.borrow_mut();
+                        if m.len() >= MAX_SIZE && !m.contains_key(&key) {
+                            return self.fail(
+                                target.span,
+                                format!("a map of more than {MAX_SIZE} entries"),
+                            );
+                        }
+                        m.insert(key, value);
                         Ok(())
                     }
                     (o, _) => self.fail(target.span, format!("cannot index into {}", o.a_type())),
@@ -1894,9 +1907,18 @@ impl<'a, 'o> Interp<'a, 'o> {
 
     pub(super) fn load_module(&mut self, module: &str, span: Span) -> R<'a, Rc<Module<'a>>> {
         let Some(file) = self.find_module_file(module) else {
+            let dirs = crate::project::modules::search_dirs(
+                Some(&self.sources[self.file].path),
+                &self.opts.plugin_paths,
+            );
             return self.fail(
                 span,
-                format!("module '{module}' was not found on the plugin path"),
+                format!(
+                    "module '{module}' was not found; modules are looked up in {} (the \
+                     --plugin-path directories, then this file's folder up to its project \
+                     root)",
+                    crate::project::modules::describe_dirs(&dirs)
+                ),
             );
         };
         let key = canonical(&file);

@@ -232,7 +232,8 @@ undefined-name instead (unless the runtime or `[host] names` provides it).";
         "An imported module cannot be found, so calls through it are not checked."
         "`import`, `use` and `call path.fn()` name a module `path.aether` that is looked up in \
 each `--plugin-path DIR`, then in the checked file's directory and its parents up to the \
-repository root (the first directory holding `.git`). Modules provided by the runtime \
+project root (the nearest directory holding `aether.toml`, else `.git`, else the file's own \
+directory), never above it. Modules provided by the runtime \
 (`sys/...`) are usually not files; the warning says that their calls were not checked.";
     UNRESOLVED_CAPABILITY = "W006" "unresolved-capability" ValidationError Warning
         "A declarative position names a capability nothing declares."
