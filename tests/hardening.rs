@@ -160,12 +160,22 @@ fn modules_are_found_only_inside_the_project() {
     let sub = dir.path().join("sub");
     std::fs::create_dir_all(&secret).unwrap();
     std::fs::create_dir_all(&sub).unwrap();
-    std::fs::write(secret.join("keys.aether"), "fn leak() {\n    return \"top secret\"\n}\n")
-        .unwrap();
+    std::fs::write(
+        secret.join("keys.aether"),
+        "fn leak() {\n    return \"top secret\"\n}\n",
+    )
+    .unwrap();
     let script = sub.join("main.aether");
     std::fs::write(&script, "import \"secret/keys\" as k\nprint(k.leak())\n").unwrap();
     let s = script.to_str().unwrap();
-    let args = ["run", s, "--memory", ":memory:", "--json-status", "--isolated"];
+    let args = [
+        "run",
+        s,
+        "--memory",
+        ":memory:",
+        "--json-status",
+        "--isolated",
+    ];
     // No aether.toml and no .git: only the script's own folder is searched.
     let (out, _) = run_within(&args, Duration::from_secs(20));
     let stdout = text(&out.stdout);
@@ -175,12 +185,75 @@ fn modules_are_found_only_inside_the_project() {
     // The folder holding aether.toml is the project root: the parent is now inside.
     std::fs::write(dir.path().join("aether.toml"), "").unwrap();
     let (out, _) = run_within(&args, Duration::from_secs(20));
-    assert!(text(&out.stdout).contains("top secret"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("top secret"),
+        "{}",
+        text(&out.stdout)
+    );
     // An explicit --plugin-path is always searched.
     std::fs::remove_file(dir.path().join("aether.toml")).unwrap();
     let root = dir.path().to_str().unwrap();
     let mut with_path = args.to_vec();
     with_path.extend(["--plugin-path", root]);
     let (out, _) = run_within(&with_path, Duration::from_secs(20));
-    assert!(text(&out.stdout).contains("top secret"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("top secret"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// The security model of README "What a script can reach": every way out of the sandbox a
+/// script might try becomes a recorded request to the host, answered `null` by the mock host.
+#[test]
+fn scripts_reach_no_environment_files_processes_or_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("aether.toml"),
+        "[host]\nfunctions = [\"getenv\", \"fetch\", \"exec\", \"read_file\"]\n",
+    )
+    .unwrap();
+    let pwned = |name: &str| d.join(name).to_string_lossy().into_owned();
+    let script = format!(
+        "home = getenv(\"HOME\")\nprint(\"home: {{home}}\")\n\
+         page = fetch(\"http://127.0.0.1:9/\")\nprint(\"page: {{page}}\")\n\
+         out = exec(\"touch {exec}\")\nprint(\"exec: {{out}}\")\n\
+         text = read_file(\"/etc/hostname\")\nprint(\"file: {{text}}\")\n\
+         write \"owned\" to \"{write}\"\n\
+         run agent \"touch {agent}\"\n",
+        exec = pwned("by_exec"),
+        write = pwned("by_write"),
+        agent = pwned("by_agent"),
+    );
+    let file = d.join("probe.aether");
+    std::fs::write(&file, script).unwrap();
+    let effects = d.join("effects.jsonl");
+    let (out, _) = run_within(
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--memory",
+            ":memory:",
+            "--effects",
+            effects.to_str().unwrap(),
+        ],
+        Duration::from_secs(20),
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "home: null\npage: null\nexec: null\nfile: null\n",
+        "{}",
+        text(&out.stderr)
+    );
+    for name in ["by_exec", "by_write", "by_agent"] {
+        assert!(!d.join(name).exists(), "{name} was created");
+    }
+    let trace = std::fs::read_to_string(&effects).unwrap();
+    for name in ["getenv", "fetch", "exec", "read_file", "write", "run"] {
+        assert!(
+            trace.contains(&format!("\"name\":\"{name}\"")),
+            "{name}: {trace}"
+        );
+    }
 }

@@ -1,8 +1,8 @@
 //! The tree-walking evaluator.
 
 use super::host::{Effect, EffectKind, MockHost};
-use super::value::MAX_SIZE;
 use super::value::Env;
+use super::value::MAX_SIZE;
 use super::value::{Body, Fields, Function, Module, Plugin, Value};
 use super::{MemorySpec, RunOptions, MAX_CALL_DEPTH};
 use crate::run::memory::Memory;
@@ -977,7 +977,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                     Value::Map(m) => {
                         let mut m = m.borrow_mut();
                         if m.len() >= MAX_SIZE && !m.contains_key(name.node) {
-                            return self.fail(span, format!("a map of more than {MAX_SIZE} entries"));
+                            return self
+                                .fail(span, format!("a map of more than {MAX_SIZE} entries"));
                         }
                         m.insert(Rc::from(name.node), value);
                         Ok(())
