@@ -11,6 +11,7 @@
 
 use crate::project::config::RuleSet;
 use crate::syntax::diagnostic::{find_rule, rules, Diagnostic, Rule};
+use crate::syntax::edit::{Edit, Fix};
 use crate::syntax::span::Span;
 use crate::syntax::token::Token;
 use crate::syntax::Parsed;
@@ -19,6 +20,9 @@ use crate::syntax::Parsed;
 struct Directive {
     target: Target,
     codes: Vec<NamedRule>,
+    /// What to delete to remove the directive, when the comment holds nothing else: its
+    /// whole line when it stands alone, else the comment and the spaces before it.
+    removal: Option<Span>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -68,6 +72,13 @@ pub fn apply(
     }
     let mut unused = std::mem::take(&mut s.problems);
     for d in &s.directives {
+        // A directive none of whose rules suppressed anything can go: removing it changes
+        // no diagnostic, so the fix is safe.
+        let fix = d
+            .removal
+            .filter(|_| d.codes.iter().all(|c| !c.used))
+            .map(|span| Fix::safe("remove the suppression comment", vec![Edit::delete(span)]));
+        let start = unused.len();
         for code in d.codes.iter().filter(|c| !c.used) {
             match code.rule {
                 None => unused.push(
@@ -97,6 +108,11 @@ pub fn apply(
                 Some(_) => {}
             }
         }
+        if let Some(fix) = fix {
+            for w in &mut unused[start..] {
+                w.fix = Some(fix.clone());
+            }
+        }
     }
     if ignored.contains(&rules::UNUSED_SUPPRESSION) {
         return;
@@ -104,6 +120,33 @@ pub fn apply(
     // `ignore-file[W007]` and `ignore[W007]` apply to these warnings too.
     s.suppress(parsed, &mut unused);
     diagnostics.append(&mut unused);
+}
+
+/// The span that removes a suppression comment at `start..end` whose text is only the
+/// directive (`# aether: ignore[V001]`); `None` when it says more (`# legacy # aether: ...`).
+fn removal(src: &str, start: usize, end: usize, own_line: bool) -> Option<Span> {
+    let text = src.get(start..end)?.trim_end();
+    let body = text.strip_prefix('#')?.trim_start();
+    if !body.starts_with("aether:") || !body.ends_with(']') || body.contains('#') {
+        return None;
+    }
+    if !own_line {
+        // Keep a `\r` the comment token may have taken from a CRLF line ending.
+        let before = src[..start].trim_end_matches([' ', '\t']).len();
+        return Some(Span::new(before, start + text.len()));
+    }
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    match src[end..].find('\n') {
+        Some(i) => Some(Span::new(line_start, end + i + 1)),
+        // The last line, without a newline: take the line break before it instead, so the
+        // file still ends without one.
+        None => {
+            let from = src[..line_start]
+                .strip_suffix('\n')
+                .map_or(line_start, |p| p.strip_suffix('\r').unwrap_or(p).len());
+            Some(Span::new(from, src.len()))
+        }
+    }
 }
 
 impl Suppressions {
@@ -160,7 +203,12 @@ impl Suppressions {
                     used: false,
                 })
                 .collect();
-            out.directives.push(Directive { target, codes });
+            let removal = removal(src, base, comment.end as usize, own_line);
+            out.directives.push(Directive {
+                target,
+                codes,
+                removal,
+            });
         }
         out
     }

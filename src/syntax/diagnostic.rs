@@ -248,7 +248,9 @@ The same name called in code is V001.";
         "An `# aether: ignore[...]` comment suppresses nothing."
         "An inline suppression (`# aether: ignore[V001]` at the end of a line or alone on the \
 line above, `# aether: ignore-file[V001]` near the top) names a rule that is not reported \
-there. Remove it, so that it does not hide a future finding.";
+there. Remove it, so that it does not hide a future finding."
+        fix "Safe, when none of the comment's rules suppressed anything and the comment holds \
+only the directive: the comment is removed (its whole line when it stands alone).";
     LEGACY_INTENT = "L001" "legacy-intent" ValidationError Warning
         "`intent:` is the legacy spelling of `goal:`."
         "`intent: \"x\"` means `goal: \"x\"`: the runtime reads both as the goal directive. \
