@@ -462,3 +462,49 @@ fn check_fix_applies_safe_fixes_only() {
         .unwrap()
         .contains("enabled: true"));
 }
+
+#[test]
+fn json_format_reports_edits_of_the_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("legacy.aether");
+    let original = "intent: ship it   \nx = analyze_plugins()\n";
+    std::fs::write(&file, original).unwrap();
+    let out = aether()
+        .args(["migrate", "--format", "json", "--isolated"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["mode"], "dry-run");
+    assert_eq!(doc["summary"]["changed"], 1);
+    let f = &doc["files"][0];
+    assert_eq!(f["status"], "would_fix");
+    let rules: Vec<&str> = f["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["L001", "L002", "M001", "L004"]);
+    // Applying the reported edits to the original gives what --apply writes.
+    let mut text = original.to_string();
+    let mut edits: Vec<(usize, usize, String)> = f["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["start"].as_u64().unwrap() as usize,
+                e["end"].as_u64().unwrap() as usize,
+                e["replacement"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    edits.sort();
+    for (s, e, r) in edits.into_iter().rev() {
+        text.replace_range(s..e, &r);
+    }
+    assert_eq!(text, "goal: \"ship it\"\nx = available_plugins()\n");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+}
