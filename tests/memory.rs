@@ -429,7 +429,10 @@ fn nested_transactions_are_savepoints() {
     assert!(!memory.update(999, &object(json!({"x": 1}))).unwrap());
     assert!(memory.update(a, &object(json!({"x": 1}))).unwrap());
     memory.commit().unwrap();
-    assert_eq!(memory.get(a).unwrap().unwrap().content, json!({"x": 1}));
+    assert_eq!(
+        memory.get(a).unwrap().unwrap().content,
+        json!({"content": "a", "x": 1})
+    );
 }
 
 #[test]
@@ -636,12 +639,28 @@ fn update_merges_and_delete_removes() {
     assert_eq!(updated.tags, tags(&["t"]));
     assert_eq!(updated.ts, 1.0);
 
+    // A content that is not an object is kept under `content`, never dropped.
     assert!(memory.update(scalar, &object(json!({"x": true}))).unwrap());
     assert_eq!(
         memory.get(scalar).unwrap().unwrap().content,
-        json!({"x": true})
+        json!({"content": "text", "x": true})
+    );
+    // A second merge is an ordinary one; a `content` field overwrites the kept value.
+    assert!(memory
+        .update(scalar, &object(json!({"content": "new text"})))
+        .unwrap());
+    assert_eq!(
+        memory.get(scalar).unwrap().unwrap().content,
+        json!({"content": "new text", "x": true})
     );
     assert!(!memory.update(12345, &object(json!({"x": 1}))).unwrap());
+
+    // Replacing is separate, and keeps everything but the content.
+    assert!(memory.replace(obj, &json!("only this")).unwrap());
+    let replaced = memory.get(obj).unwrap().unwrap();
+    assert_eq!(replaced.content, json!("only this"));
+    assert_eq!((replaced.tags, replaced.ts), (tags(&["t"]), 1.0));
+    assert!(!memory.replace(12345, &json!(1)).unwrap());
 
     assert_eq!(memory.count(Some("c")).unwrap(), 2);
     assert!(memory.delete(scalar).unwrap());

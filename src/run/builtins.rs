@@ -626,11 +626,26 @@ impl<'a> Interp<'a, '_> {
             "typeof" => Value::str(arg(0).type_name()),
             "update_memory" => {
                 let id = self.id_arg(&arg(0), span)?;
-                let fields = match arg(1).to_json() {
-                    serde_json::Value::Object(m) => m,
-                    _ => return self.fail(span, "update_memory needs a map of fields"),
+                // Merging is the default because a partial map (`{reviewed: true}`) is what
+                // scripts pass; replacing the whole content must be asked for.
+                let r = if arg(2).truthy() {
+                    self.memory.replace(id, &arg(1).to_json())
+                } else {
+                    let fields = match arg(1).to_json() {
+                        serde_json::Value::Object(m) => m,
+                        _ => {
+                            return self.fail(
+                                span,
+                                format!(
+                                    "update_memory merges a map of fields, not {}; pass \
+                                     replace=true to replace the content with another value",
+                                    arg(1).a_type()
+                                ),
+                            )
+                        }
+                    };
+                    self.memory.update(id, &fields)
                 };
-                let r = self.memory.update(id, &fields);
                 Value::Bool(self.mem(span, r)?)
             }
             other => return self.unsupported(span, format!("the builtin '{other}'")),

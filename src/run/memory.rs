@@ -309,8 +309,11 @@ impl Memory {
         Ok(found)
     }
 
-    /// Merges `fields` into the content of entry `id` (a content that is not an object is
-    /// replaced by the fields). Returns whether the entry existed.
+    /// Merges `fields` into the content of entry `id`: each field is added or overwritten, every
+    /// other field is kept. A content that is not an object (a text note, a number, a list)
+    /// becomes an object holding it under `content`, so that the merge never loses it
+    /// (`"disk full"` updated with `{reviewed: true}` is `{content: "disk full", reviewed:
+    /// true}`). Returns whether the entry existed. [`Memory::replace`] replaces instead.
     pub fn update(&self, id: i64, fields: &Map<String, Value>) -> Result<bool> {
         const OP: &str = "updating an entry";
         self.write(OP, || {
@@ -329,7 +332,14 @@ impl Memory {
                         object.insert(key.clone(), value.clone());
                     }
                 }
-                other => *other = Value::Object(fields.clone()),
+                other => {
+                    let mut object = Map::new();
+                    object.insert("content".to_string(), other.take());
+                    for (key, value) in fields {
+                        object.insert(key.clone(), value.clone());
+                    }
+                    *other = Value::Object(object);
+                }
             }
             let content = self.to_json(OP, &content)?;
             self.conn
@@ -338,6 +348,19 @@ impl Memory {
                 .map_err(self.sqlite(OP))?;
             Ok(true)
         })
+    }
+
+    /// Replaces the content of entry `id` with `content` (its id, time, category and tags stay).
+    /// Returns whether the entry existed.
+    pub fn replace(&self, id: i64, content: &Value) -> Result<bool> {
+        const OP: &str = "replacing an entry";
+        let content = self.to_json(OP, content)?;
+        let changed = self
+            .conn
+            .prepare_cached("UPDATE entries SET content = ?1 WHERE id = ?2")
+            .and_then(|mut stmt| stmt.execute(params![content, id]))
+            .map_err(self.sqlite(OP))?;
+        Ok(changed > 0)
     }
 
     /// Removes entry `id`; returns whether it existed.
