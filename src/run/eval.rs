@@ -467,6 +467,16 @@ impl<'a, 'o> Interp<'a, 'o> {
         r.or_else(|e| self.fail(span, format!("memory store: {e}")))
     }
 
+    /// The JSON that `v` is kept as in the memory store. NaN, Infinity and values nested past
+    /// the store's limit are refused with an error naming them: storing them as `null`, as
+    /// plain JSON conversion would, loses data without a word.
+    pub(super) fn kept(&self, v: &Value<'a>, span: Span) -> R<'a, serde_json::Value> {
+        match v.to_json_exact(crate::run::memory::MAX_NESTING) {
+            Ok(json) => Ok(json),
+            Err(what) => self.fail(span, format!("memory store: cannot keep {what}")),
+        }
+    }
+
     // ----- statements ------------------------------------------------------------------------
 
     /// Run statements in `env`, with the block's function declarations hoisted first.
@@ -734,7 +744,8 @@ impl<'a, 'o> Interp<'a, 'o> {
             StmtKind::Think { value } => {
                 let v = self.eval(value, env)?;
                 let ts = self.now();
-                let r = self.memory.store("thought", &v.to_json(), &[], ts);
+                let json = self.kept(&v, stmt.span)?;
+                let r = self.memory.store("thought", &json, &[], ts);
                 self.mem(stmt.span, r)?;
                 self.print(stmt.span, &format!("think: {}", v.display()))?;
                 Ok(Flow::Next)
@@ -833,7 +844,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                     None => Vec::new(),
                 };
                 let ts = self.now();
-                let r = self.memory.store("memory", &v.to_json(), &tags, ts);
+                let json = self.kept(&v, stmt.span)?;
+                let r = self.memory.store("memory", &json, &tags, ts);
                 self.mem(stmt.span, r)?;
                 Ok(Flow::Next)
             }
@@ -910,7 +922,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                         None => Vec::new(),
                     };
                     let ts = self.now();
-                    let r = self.memory.store("memory", &v.to_json(), &tags, ts);
+                    let json = self.kept(&v, stmt.span)?;
+                    let r = self.memory.store("memory", &json, &tags, ts);
                     Ok(Value::Int(self.mem(stmt.span, r)?))
                 }
                 _ => self.unsupported(stmt.span, "this statement as a value"),
@@ -1522,9 +1535,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                     content.insert(k.clone(), v.clone());
                 }
                 let ts = self.now();
-                let r = self
-                    .memory
-                    .store("goal", &Value::map(content).to_json(), &[], ts);
+                let json = self.kept(&Value::map(content), span)?;
+                let r = self.memory.store("goal", &json, &[], ts);
                 self.mem(span, r)?;
                 self.globals.define("goal", Value::str(&text));
                 let opts: Vec<String> = options
@@ -1543,7 +1555,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                     Key::Str { .. } => "directive",
                 };
                 let _ = other;
-                let r = self.memory.set_global(key, &value.to_json());
+                let json = self.kept(&value, span)?;
+                let r = self.memory.set_global(key, &json);
                 self.mem(span, r)?;
                 env.assign(key, value);
                 Ok(())
