@@ -37,6 +37,32 @@
 //! version is newer than the list knows is refused rather than guessed at: an older `aether` must
 //! not write rows a newer one would misread.
 //!
+//! # Whose file it is
+//!
+//! Every store carries [`APPLICATION_ID`] in its header (`PRAGMA application_id`). Opening
+//! accepts a stamped file, an empty one (a new or zero-length file, or an SQLite database with
+//! nothing in it: initialised and stamped), and a store written before the stamp existed
+//! (version 1 or later, its tables exactly `entries` and `globals`: stamped when opened for
+//! writing). Anything else is another program's database: it is refused with
+//! [`MemoryErrorKind::NotAStore`] before anything is written, rather than gaining our tables.
+//!
+//! # Read-only stores
+//!
+//! [`OpenOptions::read_only`] opens the file without write access and refuses every write
+//! before it reaches SQLite. A file with no store yet then reads as an empty store. A WAL store
+//! in a folder nobody can write cannot get its `-shm` index created; it is then opened
+//! `immutable` (no locks, no index), which is safe because nothing can write it either.
+//!
+//! # Quota and log size
+//!
+//! Each store has a quota ([`OpenOptions::quota`], default [`DEFAULT_QUOTA`]): before every
+//! write that can grow the store, the pages in use plus the size of the new value are compared
+//! with it, and a write that would pass it fails with [`MemoryErrorKind::QuotaExceeded`]. Free
+//! pages left by deletes are reused, so forgetting entries makes room. The write-ahead log is
+//! checkpointed every 1,000 pages and cut back to [`JOURNAL_SIZE_LIMIT`] after a checkpoint, and
+//! a writer checkpoints and truncates it when it is dropped, so that no large `-wal` file
+//! outlives a run even while other runs keep the store open.
+//!
 //! # Concurrency and durability
 //!
 //! Several `aether run` processes (and threads, each with its own [`Memory`]) may use one file at
@@ -105,6 +131,24 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// written but could never be read back: it is refused when stored instead.
 pub const MAX_NESTING: usize = 127;
 
+/// Stamped into every store's header (`PRAGMA application_id`, the bytes "AETH"), so that a
+/// file can be told apart from another program's SQLite database. `aether` adds its tables only
+/// to a file that carries it, to an empty database, or to a store written before the stamp
+/// existed (its tables exactly `entries` and `globals`); anything else is refused, untouched.
+pub const APPLICATION_ID: i32 = 0x4145_5448;
+
+/// The default quota: the most bytes a store's data may take before writes that would grow it
+/// further are refused. Generous for memories and logs, small enough that a runaway loop stops
+/// long before it fills a disk.
+pub const DEFAULT_QUOTA: u64 = 256 * 1024 * 1024;
+
+/// The smallest quota accepted: an empty store already takes a few pages.
+pub const MIN_QUOTA: u64 = 64 * 1024;
+
+/// The size the write-ahead log is cut back to after a checkpoint (`PRAGMA journal_size_limit`).
+/// Without it the log keeps the size of the largest burst of writes it ever held.
+pub const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// The path that [`Memory::open`] treats as "no file", as SQLite does.
 pub const IN_MEMORY_PATH: &str = ":memory:";
 
@@ -141,6 +185,24 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
+/// How a store is opened: for writing (the default) or only for reading, and with which quota.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Open without write access (see [`Memory::open_with`]). Every write is then refused.
+    pub read_only: bool,
+    /// The most bytes the store's data may take (see [`DEFAULT_QUOTA`]).
+    pub quota: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            read_only: false,
+            quota: DEFAULT_QUOTA,
+        }
+    }
+}
+
 /// A persistent memory store: one SQLite connection.
 ///
 /// `Memory` is `Send` but not `Sync`: give each thread its own, opened on the same file.
@@ -152,22 +214,53 @@ pub struct Memory {
     path: Option<PathBuf>,
     /// How many [`Memory::begin`] calls are open.
     depth: Cell<usize>,
+    /// Opened with [`OpenOptions::read_only`]: writes are refused before they reach SQLite.
+    read_only: bool,
+    /// [`OpenOptions::quota`], in bytes.
+    quota: u64,
+    /// The directories [`Memory::open`] created for the file, outermost first.
+    created: Vec<PathBuf>,
+}
+
+/// What [`Memory::identify`] found in a file.
+enum Identity {
+    /// Stamped with [`APPLICATION_ID`], at this schema version.
+    Ours(i64),
+    /// No schema at all (a new or zero-length file): safe to initialise.
+    Empty,
+    /// Written by an `aether` from before the stamp: exactly our tables, at this version.
+    Unstamped(i64),
+    /// Anything else: another program's database, described for the error message.
+    Foreign(String),
 }
 
 impl Memory {
-    /// Opens (creating it and its parent directories if needed) the memory file at `path`, and
-    /// brings its schema up to [`SCHEMA_VERSION`]. The path `:memory:` opens an in-memory store.
+    /// Opens (creating it and its parent directories if needed) the memory file at `path` for
+    /// writing, with the default quota, and brings its schema up to [`SCHEMA_VERSION`]. The
+    /// path `:memory:` opens an in-memory store.
     ///
     /// Fails cleanly, without changing the file, when it is not an SQLite database, is corrupt,
-    /// or has a newer schema than this build knows.
+    /// belongs to another program (see [`APPLICATION_ID`]), or has a newer schema than this
+    /// build knows.
     pub fn open(path: &Path) -> Result<Memory> {
+        Self::open_with(path, &OpenOptions::default())
+    }
+
+    /// [`Memory::open`] with options. Read-only, nothing is created or written: the file must
+    /// exist (a caller that finds none has nothing to read), a file without a store yet (an
+    /// empty database) reads as an empty store, and a store in a folder nobody can write is
+    /// still readable.
+    pub fn open_with(path: &Path, options: &OpenOptions) -> Result<Memory> {
         if path.as_os_str() == IN_MEMORY_PATH {
-            return Self::open_in_memory();
+            let mut memory = Self::open_in_memory_with(options.quota)?;
+            memory.read_only = options.read_only;
+            return Ok(memory);
+        }
+        if options.read_only {
+            return Self::open_read_only(path, options.quota);
         }
         let fail = |kind| MemoryError::new(Some(path), "opening", kind);
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| fail(MemoryErrorKind::Io(e)))?;
-        }
+        let created = create_parent_dirs(path).map_err(|e| fail(MemoryErrorKind::Io(e)))?;
         // No SQLITE_OPEN_URI: the caller's path is a file name, never a `file:` URI whose query
         // string could change how the file is opened.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -179,6 +272,9 @@ impl Memory {
             conn,
             path: Some(path.to_path_buf()),
             depth: Cell::new(0),
+            read_only: false,
+            quota: options.quota,
+            created,
         };
         // The busy timeout before anything touches the file: two runs opening a new file at the
         // same moment both need the write lock below.
@@ -193,15 +289,122 @@ impl Memory {
 
     /// Opens a fresh store that lives only as long as the returned value.
     pub fn open_in_memory() -> Result<Memory> {
+        Self::open_in_memory_with(DEFAULT_QUOTA)
+    }
+
+    fn open_in_memory_with(quota: u64) -> Result<Memory> {
         let conn = Connection::open_in_memory()
             .map_err(|e| MemoryError::new(None, "opening", MemoryErrorKind::Sqlite(e)))?;
         let memory = Memory {
             conn,
             path: None,
             depth: Cell::new(0),
+            read_only: false,
+            quota,
+            created: Vec::new(),
         };
         memory.migrate()?;
         Ok(memory)
+    }
+
+    fn open_read_only(path: &Path, quota: u64) -> Result<Memory> {
+        const OP: &str = "opening";
+        let fail = |kind| MemoryError::new(Some(path), OP, kind);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let wrap = |conn| Memory {
+            conn,
+            path: Some(path.to_path_buf()),
+            depth: Cell::new(0),
+            read_only: true,
+            quota,
+            created: Vec::new(),
+        };
+        let memory = wrap(
+            Connection::open_with_flags(path, flags)
+                .map_err(|e| fail(MemoryErrorKind::Sqlite(e)))?,
+        );
+        memory
+            .conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(memory.sqlite(OP))?;
+        let identity = match memory.identify(OP) {
+            // A WAL store whose `-shm` index is gone (its last writer closed it) in a folder that
+            // cannot be written: SQLite cannot create the index, so it cannot open the file
+            // the usual way. Nothing can write such a store either, which is exactly when
+            // SQLite's `immutable` mode (no locks, no index) is safe.
+            Err(error) if error.sqlite_code() == Some(ErrorCode::CannotOpen) => {
+                let uri = immutable_uri(path).ok_or(error)?;
+                let memory = wrap(
+                    Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                        .map_err(|e| fail(MemoryErrorKind::Sqlite(e)))?,
+                );
+                let identity = memory.identify(OP)?;
+                return memory.read_only_view(identity);
+            }
+            other => other?,
+        };
+        memory.read_only_view(identity)
+    }
+
+    /// The store a read-only connection shows, from what [`Memory::identify`] found.
+    fn read_only_view(mut self, identity: Identity) -> Result<Memory> {
+        match identity {
+            Identity::Ours(version) | Identity::Unstamped(version) => {
+                self.check_version(version)?;
+                if version < SCHEMA_VERSION {
+                    return Err(self.error(
+                        "opening",
+                        MemoryErrorKind::ReadOnly(format!(
+                            "the file has schema version {version} and must be upgraded to \
+                             {SCHEMA_VERSION} first, which needs write access"
+                        )),
+                    ));
+                }
+                Ok(self)
+            }
+            // Nothing stored yet: an empty store of the current schema stands in for it, so
+            // that reads find nothing rather than failing on missing tables.
+            Identity::Empty => {
+                let mut empty = Self::open_in_memory_with(self.quota)?;
+                empty.path = self.path.take();
+                empty.read_only = true;
+                Ok(empty)
+            }
+            Identity::Foreign(what) => Err(self.error("opening", MemoryErrorKind::NotAStore(what))),
+        }
+    }
+
+    /// The directories opening the store created for its file, outermost first (empty when
+    /// they all existed).
+    pub fn created_dirs(&self) -> &[PathBuf] {
+        &self.created
+    }
+
+    /// Whether the store was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The quota the store was opened with, in bytes.
+    pub fn quota(&self) -> u64 {
+        self.quota
+    }
+
+    /// How many bytes the store's data takes: its pages in use (free pages left by deletes
+    /// are reused, so they do not count).
+    pub fn used_bytes(&self) -> Result<u64> {
+        const OP: &str = "measuring the store";
+        let (pages, free, size): (i64, i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT page_count FROM pragma_page_count()), \
+                        (SELECT freelist_count FROM pragma_freelist_count()), \
+                        (SELECT page_size FROM pragma_page_size())",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .map_err(self.sqlite(OP))?;
+        Ok(u64::try_from((pages - free).max(0) * size).unwrap_or(0))
     }
 
     /// The file behind the store; `None` for an in-memory store.
@@ -217,10 +420,12 @@ impl Memory {
     /// Adds an entry and returns its id. `ts` must be finite.
     pub fn store(&self, category: &str, content: &Value, tags: &[String], ts: f64) -> Result<i64> {
         const OP: &str = "storing an entry";
+        self.writable(OP)?;
         check_finite(ts, "timestamp").map_err(|k| self.error(OP, k))?;
         let content = self.to_json(OP, content)?;
         let tags = serde_json::to_string(tags)
             .map_err(|e| self.error(OP, MemoryErrorKind::InvalidInput(e.to_string())))?;
+        self.check_quota(OP, content.len() + tags.len() + category.len())?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -316,6 +521,7 @@ impl Memory {
     /// true}`). Returns whether the entry existed. [`Memory::replace`] replaces instead.
     pub fn update(&self, id: i64, fields: &Map<String, Value>) -> Result<bool> {
         const OP: &str = "updating an entry";
+        self.writable(OP)?;
         self.write(OP, || {
             let current: Option<String> = self
                 .conn
@@ -342,6 +548,7 @@ impl Memory {
                 }
             }
             let content = self.to_json(OP, &content)?;
+            self.check_quota(OP, content.len())?;
             self.conn
                 .prepare_cached("UPDATE entries SET content = ?1 WHERE id = ?2")
                 .and_then(|mut stmt| stmt.execute(params![content, id]))
@@ -354,7 +561,9 @@ impl Memory {
     /// Returns whether the entry existed.
     pub fn replace(&self, id: i64, content: &Value) -> Result<bool> {
         const OP: &str = "replacing an entry";
+        self.writable(OP)?;
         let content = self.to_json(OP, content)?;
+        self.check_quota(OP, content.len())?;
         let changed = self
             .conn
             .prepare_cached("UPDATE entries SET content = ?1 WHERE id = ?2")
@@ -366,6 +575,7 @@ impl Memory {
     /// Removes entry `id`; returns whether it existed.
     pub fn delete(&self, id: i64) -> Result<bool> {
         const OP: &str = "deleting an entry";
+        self.writable(OP)?;
         let changed = self
             .conn
             .prepare_cached("DELETE FROM entries WHERE id = ?1")
@@ -417,7 +627,9 @@ impl Memory {
     /// Sets a global, replacing any previous value.
     pub fn set_global(&self, key: &str, value: &Value) -> Result<()> {
         const OP: &str = "setting a global";
+        self.writable(OP)?;
         let value = self.to_json(OP, value)?;
+        self.check_quota(OP, key.len() + value.len())?;
         self.conn
             .prepare_cached(
                 "INSERT INTO globals (key, value) VALUES (?1, ?2) \
@@ -443,6 +655,7 @@ impl Memory {
     /// Removes a global; returns whether it was set.
     pub fn delete_global(&self, key: &str) -> Result<bool> {
         const OP: &str = "deleting a global";
+        self.writable(OP)?;
         let changed = self
             .conn
             .prepare_cached("DELETE FROM globals WHERE key = ?1")
@@ -477,6 +690,7 @@ impl Memory {
     /// write lock (other runs' writes wait), so keep transactions short.
     pub fn begin(&self) -> Result<()> {
         const OP: &str = "beginning a transaction";
+        self.writable(OP)?;
         let depth = self.depth.get();
         if depth == 0 {
             self.exec(OP, "BEGIN IMMEDIATE")?;
@@ -591,27 +805,48 @@ impl Memory {
                 Err(error) => return Err(self.error(OP, MemoryErrorKind::Sqlite(error))),
             }
         }
+        // Checkpoints every 1,000 pages (SQLite's default, said here so it stays so), and the log
+        // is cut back to JOURNAL_SIZE_LIMIT after each: a burst of writes leaves no lasting
+        // giant `-wal` file.
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", 1000)
+            .map_err(self.sqlite(OP))?;
+        self.conn
+            .query_row(
+                &format!("PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}"),
+                [],
+                |_| Ok(()),
+            )
+            .map_err(self.sqlite(OP))?;
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(self.sqlite(OP))
     }
 
-    /// Brings the schema to [`SCHEMA_VERSION`], or refuses a newer one.
+    /// Brings the schema to [`SCHEMA_VERSION`] (stamping [`APPLICATION_ID`]), or refuses a
+    /// newer schema or a file that is not a store.
     fn migrate(&self) -> Result<()> {
         const OP: &str = "migrating the schema";
-        // The first statement that reads the file: one that is not an SQLite database fails here
-        // ("file is not a database"), before anything is written to it.
-        let found = self.user_version("opening")?;
-        self.check_version(found)?;
-        if found == SCHEMA_VERSION {
+        // The first statements that read the file: one that is not an SQLite database fails
+        // here ("file is not a database"), before anything is written to it.
+        if let Identity::Ours(SCHEMA_VERSION) = self.checked_identity("opening")? {
             return Ok(());
         }
         self.write(OP, || {
-            // Read again under the write lock: another run may have migrated the file between
-            // the first read and now.
-            let found = self.user_version(OP)?;
-            self.check_version(found)?;
-            // `found` is in 0..SCHEMA_VERSION here, so the cast is exact.
+            // Again under the write lock: another run may have initialised or migrated the file
+            // between the first look and now.
+            let found = match self.checked_identity(OP)? {
+                Identity::Ours(version) => version,
+                Identity::Empty => 0,
+                Identity::Unstamped(version) => version,
+                Identity::Foreign(what) => {
+                    return Err(self.error(OP, MemoryErrorKind::NotAStore(what)))
+                }
+            };
+            self.conn
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(self.sqlite(OP))?;
+            // `found` is in 0..=SCHEMA_VERSION here, so the cast is exact.
             for (step, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
                 self.conn.execute_batch(sql).map_err(self.sqlite(OP))?;
                 self.conn
@@ -620,6 +855,95 @@ impl Memory {
             }
             Ok(())
         })
+    }
+
+    /// [`Memory::identify`], with a foreign file or an unusable version turned into errors.
+    fn checked_identity(&self, op: &'static str) -> Result<Identity> {
+        let identity = self.identify(op)?;
+        match &identity {
+            Identity::Ours(version) | Identity::Unstamped(version) => {
+                self.check_version(*version)?
+            }
+            Identity::Empty => {}
+            Identity::Foreign(what) => {
+                return Err(self.error("opening", MemoryErrorKind::NotAStore(what.clone())))
+            }
+        }
+        Ok(identity)
+    }
+
+    /// Whose database the file is (see [`APPLICATION_ID`]). Reads only the header and the
+    /// schema table.
+    fn identify(&self, op: &'static str) -> Result<Identity> {
+        // One statement, so one snapshot: another run may initialise the file at any moment,
+        // and separate reads could see its header before and its tables after.
+        let (application_id, version, objects, names): (i32, i64, i64, String) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id()), \
+                        (SELECT user_version FROM pragma_user_version()), \
+                        (SELECT COUNT(*) FROM sqlite_master), \
+                        (SELECT json_group_array(name) FROM sqlite_master \
+                         WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite!_%' ESCAPE '!')",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .map_err(self.sqlite(op))?;
+        if application_id == APPLICATION_ID {
+            return Ok(Identity::Ours(version));
+        }
+        let mut tables: Vec<String> = serde_json::from_str(&names).unwrap_or_default();
+        tables.sort();
+        if application_id != 0 {
+            return Ok(Identity::Foreign(format!(
+                "its application_id is {application_id:#010x}, not aether's {APPLICATION_ID:#010x}"
+            )));
+        }
+        if version == 0 && objects == 0 {
+            return Ok(Identity::Empty);
+        }
+        if version > 0 && tables == ["entries", "globals"] {
+            return Ok(Identity::Unstamped(version));
+        }
+        Ok(Identity::Foreign(if tables.is_empty() {
+            format!("it has schema version {version} but no tables of aether's")
+        } else {
+            format!(
+                "it holds tables aether did not create ({})",
+                tables.join(", ")
+            )
+        }))
+    }
+
+    /// Refuses a write on a store opened read-only.
+    fn writable(&self, op: &'static str) -> Result<()> {
+        if self.read_only {
+            return Err(self.error(
+                op,
+                MemoryErrorKind::ReadOnly("the store was opened read-only".to_string()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a write of about `incoming` bytes that would take the store's data past its
+    /// quota. Checked before every write that can grow the store, so the data never ends more
+    /// than one write's worth (plus index pages) past the quota, and a script that writes in a
+    /// loop gets an error instead of filling the disk.
+    fn check_quota(&self, op: &'static str, incoming: usize) -> Result<()> {
+        let used = self.used_bytes()?;
+        let incoming = u64::try_from(incoming).unwrap_or(u64::MAX);
+        if used.saturating_add(incoming) > self.quota {
+            return Err(self.error(
+                op,
+                MemoryErrorKind::QuotaExceeded {
+                    quota: self.quota,
+                    used,
+                    incoming,
+                },
+            ));
+        }
+        Ok(())
     }
 
     fn user_version(&self, op: &'static str) -> Result<i64> {
@@ -729,6 +1053,127 @@ impl Memory {
     fn sqlite(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> MemoryError + '_ {
         move |e| self.error(op, MemoryErrorKind::Sqlite(e))
     }
+}
+
+impl Drop for Memory {
+    /// Checkpoints the write-ahead log into the file and truncates it, so that a run leaves no
+    /// large `-wal` file behind even while other runs keep the store open (the last connection
+    /// to close would do this anyway). Only a try: with the busy timeout off it gives up at
+    /// once when another run is reading, rather than delaying this run's exit.
+    fn drop(&mut self) {
+        if self.read_only || self.path.is_none() {
+            return;
+        }
+        if self.conn.busy_timeout(Duration::ZERO).is_ok() {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+}
+
+/// Creates the missing directories above `path`; returns them, outermost first.
+fn create_parent_dirs(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut missing: Vec<PathBuf> = parent
+        .ancestors()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .take_while(|dir| !dir.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    std::fs::create_dir_all(parent)?;
+    missing.reverse();
+    Ok(missing)
+}
+
+/// `file:PATH?immutable=1` with the path percent-encoded (so that `?`, `#` and `%` in a file
+/// name stay part of the name); `None` when the path is not UTF-8 or cannot be made absolute.
+fn immutable_uri(path: &Path) -> Option<String> {
+    let absolute = std::path::absolute(path).ok()?;
+    let text = absolute.to_str()?;
+    let mut uri = String::from("file:");
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                uri.push(char::from(byte))
+            }
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Some(uri)
+}
+
+/// Reads a size: a whole number of bytes, or one with a unit: `B`, `KiB`, `MiB`, `GiB`, `TiB`
+/// (powers of 1024, also written `K`, `M`, `G`, `T`) or `KB`, `MB`, `GB`, `TB` (powers of
+/// 1000), case-insensitive, with or without a space: `256MiB`, `64 MiB`, `1g`, `1048576`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let bad = || {
+        format!(
+            "`{text}` is not a size (a whole number with an optional unit: 65536, 512KiB, \
+             256MiB, 1GiB, 10MB)"
+        )
+    };
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// Reads a quota ([`parse_size`]) and checks it is at least [`MIN_QUOTA`].
+pub fn parse_quota(text: &str) -> Result<u64, String> {
+    let quota = parse_size(text)?;
+    if quota < MIN_QUOTA {
+        return Err(format!(
+            "a memory quota of {} is too small: an empty store takes a few pages; the least is {}",
+            format_size(quota),
+            format_size(MIN_QUOTA)
+        ));
+    }
+    Ok(quota)
+}
+
+/// A size for people: `256 MiB` when it is a whole number of a binary unit, else with one
+/// decimal (`1.5 MiB`), else in bytes.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 4] = [
+        ("TiB", 1 << 40),
+        ("GiB", 1 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+    ];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            return if bytes % size == 0 {
+                format!("{} {unit}", bytes / size)
+            } else {
+                format!("{:.1} {unit}", bytes as f64 / size as f64)
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// A row as stored, before its JSON columns are parsed (parsing can fail, and a rusqlite row
@@ -869,6 +1314,17 @@ pub enum MemoryErrorKind {
     NoTransaction,
     /// `commit` after SQLite had already rolled the transaction back (after an I/O error).
     RolledBack,
+    /// The file is an SQLite database, but not an aether store (see [`APPLICATION_ID`]); the
+    /// text says what it holds.
+    NotAStore(String),
+    /// A write on a store that cannot be written (opened read-only); the text says why.
+    ReadOnly(String),
+    /// A write would take the store's data past its quota.
+    QuotaExceeded {
+        quota: u64,
+        used: u64,
+        incoming: u64,
+    },
 }
 
 impl MemoryError {
@@ -898,6 +1354,43 @@ impl MemoryError {
     pub fn operation(&self) -> &'static str {
         self.operation
     }
+
+    /// SQLite's primary error code, when SQLite reported the error.
+    pub fn sqlite_code(&self) -> Option<ErrorCode> {
+        match &self.kind {
+            MemoryErrorKind::Sqlite(error) => error.sqlite_error_code(),
+            _ => None,
+        }
+    }
+
+    /// Whether the error is about the file rather than about what a script asked: it cannot
+    /// be created, opened, read or written (missing permissions, a full disk, an I/O error),
+    /// it is not an SQLite database or is corrupt, belongs to another program, or has a newer
+    /// schema. A run reports these as IO_ERROR; the others (a value that cannot be stored, the
+    /// quota, a lock held past the busy timeout, a damaged row) as RUNTIME_ERROR.
+    pub fn is_io(&self) -> bool {
+        match &self.kind {
+            MemoryErrorKind::Io(_)
+            | MemoryErrorKind::NotAStore(_)
+            | MemoryErrorKind::ReadOnly(_)
+            | MemoryErrorKind::SchemaTooNew { .. } => true,
+            MemoryErrorKind::Sqlite(_) => matches!(
+                self.sqlite_code(),
+                Some(
+                    ErrorCode::NotADatabase
+                        | ErrorCode::DatabaseCorrupt
+                        | ErrorCode::CannotOpen
+                        | ErrorCode::SystemIoFailure
+                        | ErrorCode::DiskFull
+                        | ErrorCode::ReadOnly
+                        | ErrorCode::PermissionDenied
+                        | ErrorCode::FileLockingProtocolFailed
+                        | ErrorCode::NoLargeFileSupport
+                )
+            ),
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for MemoryError {
@@ -910,6 +1403,11 @@ impl fmt::Display for MemoryError {
                         f.write_str("the file is not an aether memory (SQLite) database")?
                     }
                     Some(ErrorCode::DatabaseCorrupt) => f.write_str("the file is corrupt")?,
+                    Some(ErrorCode::ReadOnly) => f.write_str(
+                        "the file cannot be written (a read-only file, folder or file system)",
+                    )?,
+                    Some(ErrorCode::CannotOpen) => f.write_str("the file cannot be opened")?,
+                    Some(ErrorCode::DiskFull) => f.write_str("the disk is full")?,
                     Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => write!(
                         f,
                         "the file is locked by another run (writes wait for it at most {} s)",
@@ -929,6 +1427,25 @@ impl fmt::Display for MemoryError {
                 f.write_str(message)
             }
             MemoryErrorKind::NoTransaction => f.write_str("no transaction is open"),
+            MemoryErrorKind::NotAStore(what) => write!(
+                f,
+                "the file is an SQLite database but not an aether memory store: {what}; aether \
+                 leaves it untouched (point --memory at a file of its own)"
+            ),
+            MemoryErrorKind::ReadOnly(why) => f.write_str(why),
+            MemoryErrorKind::QuotaExceeded {
+                quota,
+                used,
+                incoming,
+            } => write!(
+                f,
+                "the store is full: it holds {} and this write needs about {} more, past its \
+                 quota of {} (forget old entries, or raise the quota with --memory-quota or \
+                 `quota` under [memory] in aether.toml)",
+                format_size(*used),
+                format_size(*incoming),
+                format_size(*quota)
+            ),
             MemoryErrorKind::RolledBack => f.write_str(
                 "SQLite already rolled the transaction back after an earlier error; \
                  its writes are lost",
@@ -985,6 +1502,36 @@ mod tests {
         assert!(serde_json::from_str::<Value>(&text).is_err());
         assert!(!nesting_exceeds(&json!("scalar"), 0));
         assert!(nesting_exceeds(&json!({}), 0));
+    }
+
+    #[test]
+    fn sizes_read_and_print() {
+        for (text, bytes) in [
+            ("65536", 65_536),
+            ("512KiB", 512 << 10),
+            ("256 MiB", 256 << 20),
+            ("1g", 1 << 30),
+            ("2 TiB", 2 << 40),
+            ("10MB", 10_000_000),
+            ("3 kb", 3_000),
+            (" 7 B ", 7),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for bad in ["", "MiB", "1.5 MiB", "-1", "12 parsecs", "99999999999 TiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        assert!(parse_quota("1 KiB").unwrap_err().contains("too small"));
+        assert_eq!(parse_quota("64KiB"), Ok(MIN_QUOTA));
+        assert_eq!(format_size(DEFAULT_QUOTA), "256 MiB");
+        assert_eq!(format_size(3 << 19), "1.5 MiB");
+        assert_eq!(format_size(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn immutable_uris_escape_the_path() {
+        let uri = immutable_uri(Path::new("/a b/x?y#z%.db")).unwrap();
+        assert_eq!(uri, "file:/a%20b/x%3Fy%23z%25.db?immutable=1");
     }
 
     #[test]
