@@ -946,12 +946,6 @@ impl Memory {
         Ok(())
     }
 
-    fn user_version(&self, op: &'static str) -> Result<i64> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(self.sqlite(op))
-    }
-
     fn check_version(&self, found: i64) -> Result<()> {
         if found > SCHEMA_VERSION {
             return Err(self.error(
