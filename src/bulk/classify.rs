@@ -127,6 +127,7 @@ pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config
         deterministic: false,
         plugin_paths: settings.plugin_paths_for(Some(path)),
         memory: MemorySpec::InMemory,
+        memory_quota: run::memory::DEFAULT_QUOTA,
         host: settings.host_for(Some(path)),
         until: run::DEFAULT_UNTIL,
     };

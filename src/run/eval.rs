@@ -1,10 +1,10 @@
 //! The tree-walking evaluator.
 
 use super::host::{Effect, EffectKind, MockHost};
+use super::store::Store;
 use super::value::Env;
 use super::value::{Body, Fields, Function, Module, Plugin, Value};
-use super::{MemorySpec, RunOptions, MAX_CALL_DEPTH};
-use crate::run::memory::Memory;
+use super::{RunOptions, MAX_CALL_DEPTH};
 use crate::syntax::ast::*;
 use crate::syntax::diagnostic::{rules, Diagnostic, Rule};
 use crate::syntax::position::{self, Block as BlockRole, Position};
@@ -75,7 +75,7 @@ pub struct Interp<'a, 'o> {
     pub(super) globals: Env<'a>,
     /// The frame of the builtins, under the globals of the script and of every module.
     builtins: Env<'a>,
-    pub(super) memory: Memory,
+    pub(super) memory: Store,
     pub(super) opts: &'o RunOptions,
     steps: u64,
     deadline: Option<Instant>,
@@ -129,28 +129,9 @@ pub fn run<'a>(
     parsed: &'a crate::syntax::Parsed<'a>,
     opts: &RunOptions,
     out: &mut dyn Write,
-) -> (Reported, Vec<Effect>) {
-    let memory = match &opts.memory {
-        MemorySpec::InMemory => Memory::open_in_memory(),
-        MemorySpec::File(p) => Memory::open(p),
-    };
-    let memory = match memory {
-        Ok(m) => m,
-        Err(e) => {
-            return (
-                (
-                    vec![Diagnostic::new(
-                        &rules::RUNTIME_ERROR,
-                        Span::empty(0),
-                        format!("cannot open the memory store: {e}"),
-                    )],
-                    None,
-                    None,
-                ),
-                Vec::new(),
-            )
-        }
-    };
+) -> (Reported, Vec<Effect>, Vec<String>) {
+    // Opened when the script first touches memory (see `store.rs`).
+    let memory = Store::new(opts.memory.clone(), opts.memory_quota);
     // Builtins live in a frame of their own under the globals: a script may shadow them, and
     // a call finds them with the same hash lookup as any other name.
     let builtins = Env::root();
@@ -217,7 +198,12 @@ pub fn run<'a>(
             interp.report(unwind)
         }
     };
-    (reported, std::mem::take(&mut interp.host).into_effects())
+    let notes = interp.memory.take_notes();
+    (
+        reported,
+        std::mem::take(&mut interp.host).into_effects(),
+        notes,
+    )
 }
 
 /// The clock of a deterministic run starts here (2023-11-14T22:13:20Z).
@@ -288,6 +274,7 @@ impl<'a, 'o> Interp<'a, 'o> {
         let kind = match unwind {
             Unwind::Fatal(f) if std::ptr::eq(f.rule, &rules::TIMEOUT) => "Timeout",
             Unwind::Fatal(f) if std::ptr::eq(f.rule, &rules::UNSUPPORTED) => return,
+            Unwind::Fatal(f) if std::ptr::eq(f.rule, &rules::MEMORY_STORE_IO) => "IoError",
             _ => "RuntimeError",
         };
         let handlers: Vec<_> = self
@@ -464,7 +451,20 @@ impl<'a, 'o> Interp<'a, 'o> {
         span: Span,
         r: Result<T, crate::run::memory::MemoryError>,
     ) -> R<'a, T> {
-        r.or_else(|e| self.fail(span, format!("memory store: {e}")))
+        r.or_else(|e| {
+            if e.is_io() {
+                // The file cannot serve as a store (corrupt, another program's, unreadable,
+                // unwritable): not something the script did, and not something it can fix by
+                // catching, so the run stops with IO_ERROR.
+                Err(Unwind::Fatal(Box::new(self.failure(
+                    &rules::MEMORY_STORE_IO,
+                    span,
+                    e.to_string(),
+                ))))
+            } else {
+                self.fail(span, e.to_string())
+            }
+        })
     }
 
     /// The JSON that `v` is kept as in the memory store. NaN, Infinity and values nested past

@@ -137,13 +137,7 @@ pub const MAX_NESTING: usize = 127;
 /// existed (its tables exactly `entries` and `globals`); anything else is refused, untouched.
 pub const APPLICATION_ID: i32 = 0x4145_5448;
 
-/// The default quota: the most bytes a store's data may take before writes that would grow it
-/// further are refused. Generous for memories and logs, small enough that a runaway loop stops
-/// long before it fills a disk.
-pub const DEFAULT_QUOTA: u64 = 256 * 1024 * 1024;
-
-/// The smallest quota accepted: an empty store already takes a few pages.
-pub const MIN_QUOTA: u64 = 64 * 1024;
+pub use crate::project::quota::{format_size, parse_quota, parse_size, DEFAULT_QUOTA, MIN_QUOTA};
 
 /// The size the write-ahead log is cut back to after a checkpoint (`PRAGMA journal_size_limit`).
 /// Without it the log keeps the size of the largest burst of writes it ever held.
@@ -246,10 +240,9 @@ impl Memory {
         Self::open_with(path, &OpenOptions::default())
     }
 
-    /// [`Memory::open`] with options. Read-only, nothing is created or written: the file must
-    /// exist (a caller that finds none has nothing to read), a file without a store yet (an
-    /// empty database) reads as an empty store, and a store in a folder nobody can write is
-    /// still readable.
+    /// [`Memory::open`] with options. Read-only, nothing is created or written: a file that does
+    /// not exist or has no store yet (an empty database) reads as an empty store, and a store
+    /// in a folder nobody can write is still readable.
     pub fn open_with(path: &Path, options: &OpenOptions) -> Result<Memory> {
         if path.as_os_str() == IN_MEMORY_PATH {
             let mut memory = Self::open_in_memory_with(options.quota)?;
@@ -310,40 +303,85 @@ impl Memory {
     fn open_read_only(path: &Path, quota: u64) -> Result<Memory> {
         const OP: &str = "opening";
         let fail = |kind| MemoryError::new(Some(path), OP, kind);
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let wrap = |conn| Memory {
-            conn,
-            path: Some(path.to_path_buf()),
-            depth: Cell::new(0),
-            read_only: true,
-            quota,
-            created: Vec::new(),
-        };
-        let memory = wrap(
-            Connection::open_with_flags(path, flags)
-                .map_err(|e| fail(MemoryErrorKind::Sqlite(e)))?,
-        );
-        memory
-            .conn
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(memory.sqlite(OP))?;
-        let identity = match memory.identify(OP) {
-            // A WAL store whose `-shm` index is gone (its last writer closed it) in a folder that
-            // cannot be written: SQLite cannot create the index, so it cannot open the file
-            // the usual way. Nothing can write such a store either, which is exactly when
-            // SQLite's `immutable` mode (no locks, no index) is safe.
-            Err(error) if error.sqlite_code() == Some(ErrorCode::CannotOpen) => {
-                let uri = immutable_uri(path).ok_or(error)?;
-                let memory = wrap(
-                    Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
-                        .map_err(|e| fail(MemoryErrorKind::Sqlite(e)))?,
-                );
-                let identity = memory.identify(OP)?;
-                return memory.read_only_view(identity);
+        if !path.exists() {
+            // Nothing stored yet, and nothing may be created: an empty store stands in.
+            let mut empty = Self::open_in_memory_with(quota)?;
+            empty.path = Some(path.to_path_buf());
+            empty.read_only = true;
+            return Ok(empty);
+        }
+        // Three ways in, each tried when the one before cannot open or lock the file:
+        // 1. For reading and writing, though nothing is written (the write methods refuse):
+        //    only such a connection removes SQLite's `-wal` and `-shm` side files when it
+        //    closes, so a read leaves the folder as it found it.
+        // 2. Read-only, for a file that cannot be written.
+        // 3. Read-only and `immutable`: a WAL store whose `-shm` index is gone (its last writer
+        //    removed it) in a folder that cannot be written. SQLite cannot create the index,
+        //    so it cannot open the file the usual ways; nothing can write such a store either,
+        //    which is exactly when `immutable` (no locks, no index) is safe.
+        let no_mutex = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut attempts = vec![
+            (
+                path.to_string_lossy().into_owned(),
+                OpenFlags::SQLITE_OPEN_READ_WRITE | no_mutex,
+            ),
+            (
+                path.to_string_lossy().into_owned(),
+                OpenFlags::SQLITE_OPEN_READ_ONLY | no_mutex,
+            ),
+        ];
+        if let Some(uri) = immutable_uri(path) {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | no_mutex;
+            attempts.push((uri, flags));
+        }
+        let mut last = None;
+        for (target, flags) in attempts {
+            // A path that is not UTF-8 is opened by its own bytes, never through the lossy text.
+            let conn = if flags.contains(OpenFlags::SQLITE_OPEN_URI) {
+                Connection::open_with_flags(&target, flags)
+            } else {
+                Connection::open_with_flags(path, flags)
+            };
+            let attempt = conn
+                .map_err(|e| fail(MemoryErrorKind::Sqlite(e)))
+                .map(|conn| Memory {
+                    conn,
+                    path: Some(path.to_path_buf()),
+                    depth: Cell::new(0),
+                    read_only: true,
+                    quota,
+                    created: Vec::new(),
+                })
+                .and_then(|memory| {
+                    memory
+                        .conn
+                        .busy_timeout(BUSY_TIMEOUT)
+                        .map_err(memory.sqlite(OP))?;
+                    let identity = memory.identify(OP)?;
+                    Ok((memory, identity))
+                });
+            match attempt {
+                Ok((memory, identity)) => return memory.read_only_view(identity),
+                Err(error)
+                    if matches!(
+                        error.sqlite_code(),
+                        Some(
+                            ErrorCode::CannotOpen
+                                | ErrorCode::ReadOnly
+                                | ErrorCode::PermissionDenied
+                        )
+                    ) =>
+                {
+                    last = Some(error)
+                }
+                Err(error) => return Err(error),
             }
-            other => other?,
-        };
-        memory.read_only_view(identity)
+        }
+        Err(last.unwrap_or_else(|| {
+            fail(MemoryErrorKind::ReadOnly(
+                "the file cannot be opened".to_string(),
+            ))
+        }))
     }
 
     /// The store a read-only connection shows, from what [`Memory::identify`] found.
@@ -1103,73 +1141,6 @@ fn immutable_uri(path: &Path) -> Option<String> {
     Some(uri)
 }
 
-/// Reads a size: a whole number of bytes, or one with a unit: `B`, `KiB`, `MiB`, `GiB`, `TiB`
-/// (powers of 1024, also written `K`, `M`, `G`, `T`) or `KB`, `MB`, `GB`, `TB` (powers of
-/// 1000), case-insensitive, with or without a space: `256MiB`, `64 MiB`, `1g`, `1048576`.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let trimmed = text.trim();
-    let digits = trimmed
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(digits);
-    let bad = || {
-        format!(
-            "`{text}` is not a size (a whole number with an optional unit: 65536, 512KiB, \
-             256MiB, 1GiB, 10MB)"
-        )
-    };
-    let number: u64 = number.parse().map_err(|_| bad())?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" => 1 << 10,
-        "m" | "mib" => 1 << 20,
-        "g" | "gib" => 1 << 30,
-        "t" | "tib" => 1 << 40,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        "tb" => 1_000_000_000_000,
-        _ => return Err(bad()),
-    };
-    number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("`{text}` is too large"))
-}
-
-/// Reads a quota ([`parse_size`]) and checks it is at least [`MIN_QUOTA`].
-pub fn parse_quota(text: &str) -> Result<u64, String> {
-    let quota = parse_size(text)?;
-    if quota < MIN_QUOTA {
-        return Err(format!(
-            "a memory quota of {} is too small: an empty store takes a few pages; the least is {}",
-            format_size(quota),
-            format_size(MIN_QUOTA)
-        ));
-    }
-    Ok(quota)
-}
-
-/// A size for people: `256 MiB` when it is a whole number of a binary unit, else with one
-/// decimal (`1.5 MiB`), else in bytes.
-pub fn format_size(bytes: u64) -> String {
-    const UNITS: [(&str, u64); 4] = [
-        ("TiB", 1 << 40),
-        ("GiB", 1 << 30),
-        ("MiB", 1 << 20),
-        ("KiB", 1 << 10),
-    ];
-    for (unit, size) in UNITS {
-        if bytes >= size {
-            return if bytes % size == 0 {
-                format!("{} {unit}", bytes / size)
-            } else {
-                format!("{:.1} {unit}", bytes as f64 / size as f64)
-            };
-        }
-    }
-    format!("{bytes} bytes")
-}
-
 /// A row as stored, before its JSON columns are parsed (parsing can fail, and a rusqlite row
 /// callback can only return rusqlite errors).
 struct RawEntry {
@@ -1496,30 +1467,6 @@ mod tests {
         assert!(serde_json::from_str::<Value>(&text).is_err());
         assert!(!nesting_exceeds(&json!("scalar"), 0));
         assert!(nesting_exceeds(&json!({}), 0));
-    }
-
-    #[test]
-    fn sizes_read_and_print() {
-        for (text, bytes) in [
-            ("65536", 65_536),
-            ("512KiB", 512 << 10),
-            ("256 MiB", 256 << 20),
-            ("1g", 1 << 30),
-            ("2 TiB", 2 << 40),
-            ("10MB", 10_000_000),
-            ("3 kb", 3_000),
-            (" 7 B ", 7),
-        ] {
-            assert_eq!(parse_size(text), Ok(bytes), "{text}");
-        }
-        for bad in ["", "MiB", "1.5 MiB", "-1", "12 parsecs", "99999999999 TiB"] {
-            assert!(parse_size(bad).is_err(), "{bad}");
-        }
-        assert!(parse_quota("1 KiB").unwrap_err().contains("too small"));
-        assert_eq!(parse_quota("64KiB"), Ok(MIN_QUOTA));
-        assert_eq!(format_size(DEFAULT_QUOTA), "256 MiB");
-        assert_eq!(format_size(3 << 19), "1.5 MiB");
-        assert_eq!(format_size(1000), "1000 bytes");
     }
 
     #[test]
