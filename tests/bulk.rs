@@ -330,3 +330,49 @@ fn unreadable_entries_become_io_errors_and_the_run_goes_on() {
     assert_eq!(o.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Puts a temporary file of an atomic write in `dir`, last modified `age` ago.
+fn temp_file(dir: &Path, name: &str, age: std::time::Duration) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+    path
+}
+
+#[test]
+fn temporary_files_left_by_killed_runs_are_removed() {
+    let root = tree("stale");
+    let hours = |h: u64| std::time::Duration::from_secs(h * 3600);
+    let history = root.join(".aetherra/workflow_history");
+    let out = root.join("out");
+    let stale = [
+        temp_file(&root, ".aether-tmp-killed1", hours(2)),
+        temp_file(&history, ".aether-tmp-killed2", hours(30)),
+        temp_file(&out, ".aether-tmp-killed3", hours(2)),
+    ];
+    // A write in progress (recent), a file of another name, and a directory are left alone.
+    let kept = [
+        temp_file(&root, ".aether-tmp-live", std::time::Duration::ZERO),
+        temp_file(&history, "aether-tmp-not-ours", hours(5)),
+    ];
+    std::fs::create_dir_all(root.join(".aether-tmp-dir")).unwrap();
+
+    let o = aether(&["classify", "--root", ".", "--timeout", "1"], &root);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!stale[0].exists() && !stale[1].exists());
+    // `classify` does not write into `out/`: what is there is not its business.
+    assert!(stale[2].exists());
+    let o = aether(
+        &["baseline", "--root", "flows", "--output", "out/b.json"],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!stale[2].exists());
+    for path in &kept {
+        assert!(path.exists(), "{} was removed", path.display());
+    }
+    assert!(root.join(".aether-tmp-dir").is_dir());
+    let _ = std::fs::remove_dir_all(&root);
+}

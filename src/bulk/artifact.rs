@@ -1,9 +1,27 @@
 //! Writing artifacts (baselines, classifier reports, history, trends) atomically: readers see
 //! the old file or the new one, never a torn one.
+//!
+//! A write goes through a temporary `.aether-tmp-*` file beside the target. A run killed
+//! between creating it and renaming it leaves it behind, and nothing would ever remove it: so
+//! the first write into a directory, in each process, removes the temporary files there that
+//! are older than [`STALE_AFTER`]. A live write holds its temporary file for the time of one
+//! write and sync, far less than that, so only litter is removed.
 
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+/// The name every temporary file of an atomic write starts with.
+pub const TEMP_PREFIX: &str = ".aether-tmp-";
+
+/// How old a temporary file must be to count as left by a killed run.
+pub const STALE_AFTER: Duration = Duration::from_secs(60 * 60);
+
+/// The directories this process already swept (see the module docs).
+static SWEPT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// Write a temporary file in the target's directory, flush it to disk, then rename it over the
 /// target. An existing file keeps its permissions; a new one is readable by others (temporary
@@ -20,13 +38,48 @@ pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> io::R
     write_atomic(path, &bytes)
 }
 
+/// Removes the temporary files of atomic writes in `dir` that are older than `age` (see the
+/// module docs); returns how many it removed. Files it cannot inspect or remove are left.
+pub fn remove_stale_temp_files(dir: &Path, age: Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if meta.is_file() && old && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// [`remove_stale_temp_files`] with [`STALE_AFTER`], once per directory per process.
+fn sweep_once(dir: &Path) {
+    let key = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let first = SWEPT.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
+    if first {
+        remove_stale_temp_files(dir, STALE_AFTER);
+    }
+}
+
 fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    sweep_once(dir);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".aether-tmp-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)?;
     tmp.as_file_mut().write_all(bytes)?;
     let perms = match std::fs::metadata(path) {
