@@ -376,3 +376,49 @@ fn temporary_files_left_by_killed_runs_are_removed() {
     assert!(root.join(".aether-tmp-dir").is_dir());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn concurrent_classify_runs_into_one_folder_lose_no_history() {
+    let root = std::env::temp_dir().join(format!("aether-bulk-{}-concurrent", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("flows")).unwrap();
+    std::fs::write(root.join("flows/ok.aether"), "narrate(\"done\")\n").unwrap();
+    std::fs::write(root.join("flows/bad.aether"), "frobnicate(1)\n").unwrap();
+    const PROCESSES: usize = 4;
+    const RUNS: usize = 4;
+    // Runs finish within the same second, so their snapshot names collide: each must still
+    // get a file of its own and a point in the trends.
+    let threads: Vec<_> = (0..PROCESSES)
+        .map(|_| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                for _ in 0..RUNS {
+                    let o = aether(&["classify", "--root", "flows", "--jobs", "1"], &root);
+                    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let history = root.join(".aetherra/workflow_history");
+    let mut snapshots: Vec<String> = std::fs::read_dir(&history)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("_classification.json"))
+        .collect();
+    snapshots.sort();
+    assert_eq!(snapshots.len(), PROCESSES * RUNS, "{snapshots:?}");
+    let trends: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(history.join("trends.json")).unwrap()).unwrap();
+    assert_eq!(trends.len(), PROCESSES * RUNS);
+    let mut files: Vec<&str> = trends.iter().map(|p| p["file"].as_str().unwrap()).collect();
+    files.sort();
+    assert_eq!(files, snapshots);
+    for name in &snapshots {
+        let v: Value = serde_json::from_slice(&std::fs::read(history.join(name)).unwrap()).unwrap();
+        assert_eq!(v["summary"]["total"], 2, "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

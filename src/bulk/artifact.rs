@@ -94,6 +94,101 @@ fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Like [`write_atomic`], but never replaces a file: when `path` exists (or appears while
+/// writing), nothing is written and the error is [`io::ErrorKind::AlreadyExists`]. Two runs
+/// that pick the same name cannot overwrite each other's file.
+pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    sweep_once(dir);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)?;
+    tmp.as_file_mut().write_all(bytes)?;
+    if let Some(perms) = new_file_permissions() {
+        tmp.as_file().set_permissions(perms)?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// An exclusive lock on a directory's lock file, held until it is dropped. Runs that update
+/// the same files (the trends of a classify history folder) take it so that their
+/// read-modify-write steps do not interleave.
+pub struct DirLock {
+    _file: std::fs::File,
+    /// Without `flock`, the lock is the file's existence, removed on drop.
+    #[cfg(not(unix))]
+    path: PathBuf,
+}
+
+/// Takes the lock `dir/name`, waiting while another run holds it. On Unix it is an `flock`,
+/// released by the kernel when the holder exits or is killed, so no run can leave it stale.
+#[cfg(unix)]
+pub fn lock_dir(dir: &Path, name: &str) -> io::Result<DirLock> {
+    let path = dir.join(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot open the lock {}: {e}", path.display()),
+            )
+        })?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| {
+        io::Error::new(
+            io::Error::from(e).kind(),
+            format!("cannot lock {}: {e}", path.display()),
+        )
+    })?;
+    Ok(DirLock { _file: file })
+}
+
+/// Takes the lock `dir/name`: the file is created exclusively and removed when the lock is
+/// dropped. A run that waited a minute gives up with an error naming the file, which a killed
+/// run may have left.
+#[cfg(not(unix))]
+pub fn lock_dir(dir: &Path, name: &str) -> io::Result<DirLock> {
+    let path = dir.join(name);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok(DirLock { _file: file, path }),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if std::time::Instant::now() > deadline {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{} is held by another run; if none is running, a killed one left \
+                             it: remove it",
+                            path.display()
+                        ),
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 #[cfg(unix)]
 fn new_file_permissions() -> Option<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
