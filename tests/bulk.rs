@@ -422,3 +422,48 @@ fn concurrent_classify_runs_into_one_folder_lose_no_history() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn gate_and_merge_accept_baselines_that_start_with_a_byte_order_mark() {
+    let root = tree("bom");
+    let o = aether(
+        &["baseline", "--root", "flows", "--output", "plain.json"],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // The same baseline as Windows tools save it: a BOM and CRLF line ends.
+    let plain = std::fs::read_to_string(root.join("plain.json")).unwrap();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(plain.replace('\n', "\r\n").as_bytes());
+    std::fs::write(root.join("bom.json"), &bom).unwrap();
+
+    for (new, reference) in [("bom.json", "plain.json"), ("plain.json", "bom.json")] {
+        let o = aether(&["gate", "--new", new, "--ref", reference], &root);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{new} vs {reference}: {}",
+            text(&o.stderr)
+        );
+        let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(report["new_counts"], report["ref_counts"]);
+        assert!(report["new_counts"]["PARSE_ERROR"].as_u64().unwrap() > 0);
+    }
+    let o = aether(
+        &["baseline", "merge", "bom.json", "--output", "merged.json"],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // A BOM anywhere else is still malformed JSON.
+    std::fs::write(
+        root.join("late.json"),
+        format!("{{\u{feff}\"by_code\": {{}}}}"),
+    )
+    .unwrap();
+    let o = aether(
+        &["gate", "--new", "late.json", "--ref", "plain.json"],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&root);
+}
