@@ -330,3 +330,136 @@ fn unreadable_entries_become_io_errors_and_the_run_goes_on() {
     assert_eq!(o.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Puts a temporary file of an atomic write in `dir`, last modified `age` ago.
+fn temp_file(dir: &Path, name: &str, age: std::time::Duration) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+    path
+}
+
+#[test]
+fn temporary_files_left_by_killed_runs_are_removed() {
+    let root = tree("stale");
+    let hours = |h: u64| std::time::Duration::from_secs(h * 3600);
+    let history = root.join(".aetherra/workflow_history");
+    let out = root.join("out");
+    let stale = [
+        temp_file(&root, ".aether-tmp-killed1", hours(2)),
+        temp_file(&history, ".aether-tmp-killed2", hours(30)),
+        temp_file(&out, ".aether-tmp-killed3", hours(2)),
+    ];
+    // A write in progress (recent), a file of another name, and a directory are left alone.
+    let kept = [
+        temp_file(&root, ".aether-tmp-live", std::time::Duration::ZERO),
+        temp_file(&history, "aether-tmp-not-ours", hours(5)),
+    ];
+    std::fs::create_dir_all(root.join(".aether-tmp-dir")).unwrap();
+
+    let o = aether(&["classify", "--root", ".", "--timeout", "1"], &root);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!stale[0].exists() && !stale[1].exists());
+    // `classify` does not write into `out/`: what is there is not its business.
+    assert!(stale[2].exists());
+    let o = aether(
+        &["baseline", "--root", "flows", "--output", "out/b.json"],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!stale[2].exists());
+    for path in &kept {
+        assert!(path.exists(), "{} was removed", path.display());
+    }
+    assert!(root.join(".aether-tmp-dir").is_dir());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn concurrent_classify_runs_into_one_folder_lose_no_history() {
+    let root = std::env::temp_dir().join(format!("aether-bulk-{}-concurrent", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("flows")).unwrap();
+    std::fs::write(root.join("flows/ok.aether"), "narrate(\"done\")\n").unwrap();
+    std::fs::write(root.join("flows/bad.aether"), "frobnicate(1)\n").unwrap();
+    const PROCESSES: usize = 4;
+    const RUNS: usize = 4;
+    // Runs finish within the same second, so their snapshot names collide: each must still
+    // get a file of its own and a point in the trends.
+    let threads: Vec<_> = (0..PROCESSES)
+        .map(|_| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                for _ in 0..RUNS {
+                    let o = aether(&["classify", "--root", "flows", "--jobs", "1"], &root);
+                    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let history = root.join(".aetherra/workflow_history");
+    let mut snapshots: Vec<String> = std::fs::read_dir(&history)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("_classification.json"))
+        .collect();
+    snapshots.sort();
+    assert_eq!(snapshots.len(), PROCESSES * RUNS, "{snapshots:?}");
+    let trends: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(history.join("trends.json")).unwrap()).unwrap();
+    assert_eq!(trends.len(), PROCESSES * RUNS);
+    let mut files: Vec<&str> = trends.iter().map(|p| p["file"].as_str().unwrap()).collect();
+    files.sort();
+    assert_eq!(files, snapshots);
+    for name in &snapshots {
+        let v: Value = serde_json::from_slice(&std::fs::read(history.join(name)).unwrap()).unwrap();
+        assert_eq!(v["summary"]["total"], 2, "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn gate_and_merge_accept_baselines_that_start_with_a_byte_order_mark() {
+    let root = tree("bom");
+    let o = aether(
+        &["baseline", "--root", "flows", "--output", "plain.json"],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // The same baseline as Windows tools save it: a BOM and CRLF line ends.
+    let plain = std::fs::read_to_string(root.join("plain.json")).unwrap();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(plain.replace('\n', "\r\n").as_bytes());
+    std::fs::write(root.join("bom.json"), &bom).unwrap();
+
+    for (new, reference) in [("bom.json", "plain.json"), ("plain.json", "bom.json")] {
+        let o = aether(&["gate", "--new", new, "--ref", reference], &root);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{new} vs {reference}: {}",
+            text(&o.stderr)
+        );
+        let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(report["new_counts"], report["ref_counts"]);
+        assert!(report["new_counts"]["PARSE_ERROR"].as_u64().unwrap() > 0);
+    }
+    let o = aether(
+        &["baseline", "merge", "bom.json", "--output", "merged.json"],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // A BOM anywhere else is still malformed JSON.
+    std::fs::write(root.join("late.json"), "{\u{feff}\"by_code\": {}}").unwrap();
+    let o = aether(
+        &["gate", "--new", "late.json", "--ref", "plain.json"],
+        &root,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&root);
+}

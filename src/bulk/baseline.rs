@@ -232,15 +232,21 @@ impl std::error::Error for ReadError {
     }
 }
 
+/// A JSON file's bytes without a leading UTF-8 byte-order mark. Editors on Windows and
+/// PowerShell's `Out-File` write one; JSON parsers refuse it, but it is not part of the data.
+pub(crate) fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 /// Read a baseline written by [`write_atomic`] (or by the original tool, whose keys may come
-/// in any order; a missing `line` reads as `null`).
+/// in any order; a missing `line` reads as `null`). A leading byte-order mark is skipped.
 pub fn read(path: impl AsRef<Path>) -> Result<Baseline, ReadError> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| ReadError::Malformed {
+    serde_json::from_slice(without_bom(&bytes)).map_err(|e| ReadError::Malformed {
         path: path.to_path_buf(),
         message: e.to_string(),
     })

@@ -127,6 +127,7 @@ pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config
         deterministic: false,
         plugin_paths: settings.plugin_paths_for(Some(path)),
         memory: MemorySpec::InMemory,
+        memory_quota: run::memory::DEFAULT_QUOTA,
         host: settings.host_for(Some(path)),
         until: run::DEFAULT_UNTIL,
     };
@@ -326,17 +327,38 @@ pub fn snapshot_stamp(timestamp: &str) -> String {
         .collect()
 }
 
+/// The lock file of a history folder (see [`write_history`]).
+pub const HISTORY_LOCK: &str = ".aether-history.lock";
+
 /// Write the snapshot, update `trends.json` (last 20) and draw `trends.svg`.
+///
+/// Several runs may write into one folder at once (CI jobs sharing a workspace). Snapshot names
+/// have one-second resolution, so a name is taken only if no file has it, atomically
+/// (`_2`, `_3`, ... otherwise): no run overwrites another's snapshot. The trends are a
+/// read-modify-write of `trends.json`, done under the folder's lock ([`HISTORY_LOCK`]) so
+/// that no run's point is lost.
 pub fn write_history(dir: &Path, report: &Report, json: &[u8]) -> std::io::Result<Vec<TrendPoint>> {
     let stamp = snapshot_stamp(&report.summary.timestamp);
-    let mut name = format!("{stamp}_classification.json");
-    let mut n = 1;
-    while dir.join(&name).exists() {
-        n += 1;
-        name = format!("{stamp}_{n}_classification.json");
-    }
     std::fs::create_dir_all(dir)?;
-    artifact::write_atomic(&dir.join(&name), json)?;
+    let _lock = artifact::lock_dir(dir, HISTORY_LOCK)?;
+    let mut n = 1;
+    let name = loop {
+        let name = if n == 1 {
+            format!("{stamp}_classification.json")
+        } else {
+            format!("{stamp}_{n}_classification.json")
+        };
+        match artifact::write_new_atomic(&dir.join(&name), json) {
+            Ok(()) => break name,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => n += 1,
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot write {}: {e}", dir.join(&name).display()),
+                ))
+            }
+        }
+    };
     let trends_path = dir.join("trends.json");
     let mut points: Vec<TrendPoint> = match std::fs::read(&trends_path) {
         Ok(bytes) => match serde_json::from_slice(&bytes) {

@@ -206,7 +206,8 @@ pub fn exit_code(report: &GateReport) -> u8 {
 }
 
 /// The gated counts of a baseline file: its top-level `by_code` object must exist, and each
-/// gated code in it, when present, must be a non-negative integer. Nothing else is read.
+/// gated code in it, when present, must be a non-negative integer. Nothing else is read; a
+/// leading UTF-8 byte-order mark is skipped.
 pub fn read_counts(path: &Path) -> Result<Counts, ReadError> {
     let malformed = |message: String| ReadError::Malformed {
         path: path.to_path_buf(),
@@ -216,7 +217,8 @@ pub fn read_counts(path: &Path) -> Result<Counts, ReadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
+    let value: Value = serde_json::from_slice(crate::bulk::baseline::without_bom(&bytes))
+        .map_err(|e| malformed(e.to_string()))?;
     let by_code = value
         .get("by_code")
         .and_then(Value::as_object)

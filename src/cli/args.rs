@@ -56,6 +56,11 @@ pub struct Cli {
     /// default `.aetherra/memory.db`).
     #[arg(long, value_name = "PATH", global = true)]
     pub memory: Option<String>,
+    /// The most the memory store's data may take: `256MiB` (the default), `64 MiB`, `1GiB`,
+    /// or bytes; past it, writes fail with RUNTIME_ERROR. Overrides `quota` under `[memory]`
+    /// in aether.toml.
+    #[arg(long, value_name = "SIZE", global = true, value_parser = aether::run::memory::parse_quota)]
+    pub memory_quota: Option<u64>,
     /// Write what the script asked of the host (calls of host functions and plugins,
     /// capabilities, open verbs, unhandled events, notifications) to FILE as JSON lines;
     /// without it, a summary is printed on stderr.

@@ -34,6 +34,9 @@ pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
         deterministic,
         plugin_paths: cli.plugin_path.clone(),
         memory: aether::run::memory_spec(cli.memory.as_deref()),
+        memory_quota: cli
+            .memory_quota
+            .unwrap_or(aether::run::memory::DEFAULT_QUOTA),
         host: Default::default(),
         until,
     })
@@ -57,6 +60,11 @@ pub fn cmd_run(
     // The run finds modules where the check did, and its host is the one the check knew.
     opts.plugin_paths = settings.plugin_paths_for(Some(file));
     opts.host = settings.host_for(Some(file));
+    if cli.memory_quota.is_none() {
+        if let Some(quota) = settings.memory_quota_for(Some(file)) {
+            opts.memory_quota = quota;
+        }
+    }
     let shown = file.to_string_lossy();
     let outcome = {
         let stdout = io::stdout();
@@ -65,6 +73,9 @@ pub fn cmd_run(
         aether::run::run_file(file, &opts, &check, &mut out)
     };
     let mut err = io::stderr().lock();
+    for note in &outcome.notes {
+        let _ = writeln!(err, "note: {note}");
+    }
     if let Err(e) = report_effects(cli, &outcome.effects, &mut err) {
         let _ = writeln!(err, "error: cannot write the effects trace: {e}");
         return ExitCode::from(2);

@@ -114,6 +114,12 @@ impl Settings {
             .unwrap_or_default()
     }
 
+    /// The memory quota of `file`'s configuration (`[memory] quota`), if it sets one.
+    pub fn memory_quota_for(&self, file: Option<&Path>) -> Option<u64> {
+        self.project_or_record(file)
+            .and_then(|p| p.config.memory_quota)
+    }
+
     /// The first configuration that failed to load during checks that did not call
     /// `load_configs` first; those files were checked without configuration.
     pub fn config_error(&self) -> Option<ConfigError> {

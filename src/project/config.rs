@@ -11,6 +11,8 @@
 //! [lint]
 //! ignore = ["L002"]
 //! per-file-ignores = { "legacy/**" = ["V001"] }
+//! [memory]
+//! quota = "64 MiB"
 //! ```
 //!
 //! Three layers, as in ruff: the raw serde options (every key optional, unknown keys
@@ -41,6 +43,15 @@ struct RawConfig {
     check: RawCheck,
     #[serde(default)]
     lint: RawLint,
+    #[serde(default)]
+    memory: RawMemory,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawMemory {
+    /// A size (`"64 MiB"`) or a number of bytes.
+    quota: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -118,6 +129,8 @@ pub struct Config {
     pub plugin_paths: Vec<PathBuf>,
     /// `[check] deny-warnings`; `None` when the file does not say.
     pub deny_warnings: Option<bool>,
+    /// `[memory] quota` in bytes; `None` when the file does not say.
+    pub memory_quota: Option<u64>,
     ignore: Vec<&'static Rule>,
     per_file_ignores: Vec<PerFileIgnore>,
 }
@@ -293,12 +306,27 @@ impl Config {
             });
         }
 
+        let memory_quota = match &raw.memory.quota {
+            None => None,
+            Some(value) => {
+                let text = match value.get_ref() {
+                    toml::Value::String(text) => text.clone(),
+                    toml::Value::Integer(bytes) => bytes.to_string(),
+                    other => other.to_string(),
+                };
+                let quota = crate::project::quota::parse_quota(&text)
+                    .map_err(|e| error(Some(value.span()), format!("`[memory] quota`: {e}")))?;
+                Some(quota)
+            }
+        };
+
         Ok(Config {
             path: path.to_path_buf(),
             root,
             host,
             plugin_paths,
             deny_warnings: raw.check.deny_warnings,
+            memory_quota,
             ignore,
             per_file_ignores,
         })

@@ -1,5 +1,6 @@
 //! Stage `project`: what a file means in its surroundings: where the modules it imports live
-//! on disk, and the `aether.toml` that configures it (host names, plugin path, ignored rules).
+//! on disk, and the `aether.toml` that configures it (host names, plugin path, ignored rules,
+//! the memory quota, whose sizes `quota` reads).
 //!
 //! Takes in: paths and module names. Gives out: resolved files and per-file configuration.
 //! Depends on: at most `syntax` (for rule ids and line positions; never `lint`, `run`, `bulk`
@@ -8,3 +9,4 @@
 pub mod config;
 pub mod host;
 pub mod modules;
+pub mod quota;

@@ -149,7 +149,8 @@ builtins! {
         "A short summary of a value, a list of entries, or the memory tagged with a name.";
     V11 "trace" ("message") 0 true "Write a trace line with the current step.";
     Helper "typeof" ("x") 1 false "The type name of a value: null, bool, int, float, string, list, map, function.";
-    Library "update_memory" ("id", "fields") 2 false "Merge fields into the memory entry with this id.";
+    Library "update_memory" ("id", "fields", "replace") 2 false
+        "Merge a map of fields into the memory entry with this id: given fields are added or overwritten, the others kept; a content that is not a map (a text note) is kept under `content`. With `replace` true, the content becomes `fields` (any value) instead. Returns whether the entry exists.";
 }
 
 /// Builtins renamed since older releases: `(old, new)`. A call through the old name is a

@@ -385,7 +385,7 @@ impl<'a> Interp<'a, '_> {
                         serde_json::Value::Object(m) => m,
                         _ => serde_json::Map::new(),
                     };
-                    m.insert(arg(0).display(), arg(1).to_json());
+                    m.insert(arg(0).display(), self.kept(&arg(1), span)?);
                     let r = self
                         .memory
                         .set_global("metrics", &serde_json::Value::Object(m));
@@ -511,7 +511,8 @@ impl<'a> Interp<'a, '_> {
                 Value::Bool(true)
             }
             "set_global" => {
-                let r = self.memory.set_global(&arg(0).display(), &arg(1).to_json());
+                let json = self.kept(&arg(1), span)?;
+                let r = self.memory.set_global(&arg(0).display(), &json);
                 self.mem(span, r)?;
                 Value::Null
             }
@@ -570,7 +571,8 @@ impl<'a> Interp<'a, '_> {
                     Vec::new()
                 };
                 let ts = self.now();
-                let r = self.memory.store("memory", &arg(0).to_json(), &tags, ts);
+                let json = self.kept(&arg(0), span)?;
+                let r = self.memory.store("memory", &json, &tags, ts);
                 Value::Int(self.mem(span, r)?)
             }
             "store_memory" => {
@@ -585,7 +587,8 @@ impl<'a> Interp<'a, '_> {
                     "memory".into()
                 };
                 let ts = self.now();
-                let r = self.memory.store(&category, &arg(0).to_json(), &tags, ts);
+                let json = self.kept(&arg(0), span)?;
+                let r = self.memory.store(&category, &json, &tags, ts);
                 Value::Int(self.mem(span, r)?)
             }
             "str" => match arg(0) {
@@ -626,11 +629,27 @@ impl<'a> Interp<'a, '_> {
             "typeof" => Value::str(arg(0).type_name()),
             "update_memory" => {
                 let id = self.id_arg(&arg(0), span)?;
-                let fields = match arg(1).to_json() {
-                    serde_json::Value::Object(m) => m,
-                    _ => return self.fail(span, "update_memory needs a map of fields"),
+                // Merging is the default because a partial map (`{reviewed: true}`) is what
+                // scripts pass; replacing the whole content must be asked for.
+                let r = if arg(2).truthy() {
+                    let json = self.kept(&arg(1), span)?;
+                    self.memory.replace(id, &json)
+                } else {
+                    let fields = match self.kept(&arg(1), span)? {
+                        serde_json::Value::Object(m) => m,
+                        _ => {
+                            return self.fail(
+                                span,
+                                format!(
+                                    "update_memory merges a map of fields, not {}; pass \
+                                     replace=true to replace the content with another value",
+                                    arg(1).a_type()
+                                ),
+                            )
+                        }
+                    };
+                    self.memory.update(id, &fields)
                 };
-                let r = self.memory.update(id, &fields);
                 Value::Bool(self.mem(span, r)?)
             }
             other => return self.unsupported(span, format!("the builtin '{other}'")),
@@ -693,10 +712,10 @@ impl<'a> Interp<'a, '_> {
         fields: &[(&str, Value<'a>)],
         span: Span,
     ) -> R<'a, i64> {
-        let content: serde_json::Map<String, serde_json::Value> = fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_json()))
-            .collect();
+        let mut content = serde_json::Map::new();
+        for (k, v) in fields {
+            content.insert(k.to_string(), self.kept(v, span)?);
+        }
         let ts = self.now();
         let r = self
             .memory

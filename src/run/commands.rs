@@ -326,7 +326,8 @@ impl<'a> Interp<'a, '_> {
                     None => Vec::new(),
                 };
                 let ts = self.now();
-                let r = self.memory.store("memory", &v.to_json(), &tags, ts);
+                let json = self.kept(&v, span)?;
+                let r = self.memory.store("memory", &json, &tags, ts);
                 Ok(Value::Int(self.mem(span, r)?))
             }
             "reflect" => {
@@ -375,7 +376,8 @@ impl<'a> Interp<'a, '_> {
                 let mut m = Fields::default();
                 m.insert(Rc::from("goal"), Value::str(&text));
                 let ts = self.now();
-                let r = self.memory.store("goal", &Value::map(m).to_json(), &[], ts);
+                let json = self.kept(&Value::map(m), span)?;
+                let r = self.memory.store("goal", &json, &[], ts);
                 self.mem(span, r)?;
                 self.globals.define("goal", Value::str(&text));
                 self.print(span, &format!("goal: {text}"))?;
@@ -530,7 +532,8 @@ impl<'a> Interp<'a, '_> {
                     m.insert(Rc::from("with"), w);
                 }
                 let ts = self.now();
-                let r = self.memory.store(v, &Value::map(m).to_json(), &[], ts);
+                let json = self.kept(&Value::map(m), span)?;
+                let r = self.memory.store(v, &json, &[], ts);
                 let id = self.mem(span, r)?;
                 self.print(span, format!("[{v}] {text}").trim_end())?;
                 Ok(Value::Int(id))

@@ -1,11 +1,11 @@
 //! The tree-walking evaluator.
 
 use super::host::{Effect, EffectKind, MockHost};
+use super::store::Store;
 use super::value::Env;
 use super::value::MAX_SIZE;
 use super::value::{Body, Fields, Function, Module, Plugin, Value};
-use super::{MemorySpec, RunOptions, MAX_CALL_DEPTH};
-use crate::run::memory::Memory;
+use super::{RunOptions, MAX_CALL_DEPTH};
 use crate::syntax::ast::*;
 use crate::syntax::diagnostic::{rules, Diagnostic, Rule};
 use crate::syntax::position::{self, Block as BlockRole, Position};
@@ -76,7 +76,7 @@ pub struct Interp<'a, 'o> {
     pub(super) globals: Env<'a>,
     /// The frame of the builtins, under the globals of the script and of every module.
     builtins: Env<'a>,
-    pub(super) memory: Memory,
+    pub(super) memory: Store,
     pub(super) opts: &'o RunOptions,
     steps: u64,
     deadline: Option<Instant>,
@@ -134,28 +134,9 @@ pub fn run<'a>(
     opts: &RunOptions,
     started: Instant,
     out: &mut dyn Write,
-) -> (Reported, Vec<Effect>) {
-    let memory = match &opts.memory {
-        MemorySpec::InMemory => Memory::open_in_memory(),
-        MemorySpec::File(p) => Memory::open(p),
-    };
-    let memory = match memory {
-        Ok(m) => m,
-        Err(e) => {
-            return (
-                (
-                    vec![Diagnostic::new(
-                        &rules::RUNTIME_ERROR,
-                        Span::empty(0),
-                        format!("cannot open the memory store: {e}"),
-                    )],
-                    None,
-                    None,
-                ),
-                Vec::new(),
-            )
-        }
-    };
+) -> (Reported, Vec<Effect>, Vec<String>) {
+    // Opened when the script first touches memory (see `store.rs`).
+    let memory = Store::new(opts.memory.clone(), opts.memory_quota);
     // Builtins live in a frame of their own under the globals: a script may shadow them, and
     // a call finds them with the same hash lookup as any other name.
     let builtins = Env::root();
@@ -224,7 +205,12 @@ pub fn run<'a>(
             interp.report(unwind)
         }
     };
-    (reported, std::mem::take(&mut interp.host).into_effects())
+    let notes = interp.memory.take_notes();
+    (
+        reported,
+        std::mem::take(&mut interp.host).into_effects(),
+        notes,
+    )
 }
 
 /// The clock of a deterministic run starts here (2023-11-14T22:13:20Z).
@@ -295,6 +281,7 @@ impl<'a, 'o> Interp<'a, 'o> {
         let kind = match unwind {
             Unwind::Fatal(f) if std::ptr::eq(f.rule, &rules::TIMEOUT) => "Timeout",
             Unwind::Fatal(f) if std::ptr::eq(f.rule, &rules::UNSUPPORTED) => return,
+            Unwind::Fatal(f) if std::ptr::eq(f.rule, &rules::MEMORY_STORE_IO) => "IoError",
             _ => "RuntimeError",
         };
         let handlers: Vec<_> = self
@@ -480,7 +467,30 @@ impl<'a, 'o> Interp<'a, 'o> {
         span: Span,
         r: Result<T, crate::run::memory::MemoryError>,
     ) -> R<'a, T> {
-        r.or_else(|e| self.fail(span, format!("memory store: {e}")))
+        r.or_else(|e| {
+            if e.is_io() {
+                // The file cannot serve as a store (corrupt, another program's, unreadable,
+                // unwritable): not something the script did, and not something it can fix by
+                // catching, so the run stops with IO_ERROR.
+                Err(Unwind::Fatal(Box::new(self.failure(
+                    &rules::MEMORY_STORE_IO,
+                    span,
+                    e.to_string(),
+                ))))
+            } else {
+                self.fail(span, e.to_string())
+            }
+        })
+    }
+
+    /// The JSON that `v` is kept as in the memory store. NaN, Infinity and values nested past
+    /// the store's limit are refused with an error naming them: storing them as `null`, as
+    /// plain JSON conversion would, loses data without a word.
+    pub(super) fn kept(&self, v: &Value<'a>, span: Span) -> R<'a, serde_json::Value> {
+        match v.to_json_exact(crate::run::memory::MAX_NESTING) {
+            Ok(json) => Ok(json),
+            Err(what) => self.fail(span, format!("memory store: cannot keep {what}")),
+        }
     }
 
     // ----- statements ------------------------------------------------------------------------
@@ -750,7 +760,8 @@ impl<'a, 'o> Interp<'a, 'o> {
             StmtKind::Think { value } => {
                 let v = self.eval(value, env)?;
                 let ts = self.now();
-                let r = self.memory.store("thought", &v.to_json(), &[], ts);
+                let json = self.kept(&v, stmt.span)?;
+                let r = self.memory.store("thought", &json, &[], ts);
                 self.mem(stmt.span, r)?;
                 self.print(stmt.span, &format!("think: {}", v.display()))?;
                 Ok(Flow::Next)
@@ -849,7 +860,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                     None => Vec::new(),
                 };
                 let ts = self.now();
-                let r = self.memory.store("memory", &v.to_json(), &tags, ts);
+                let json = self.kept(&v, stmt.span)?;
+                let r = self.memory.store("memory", &json, &tags, ts);
                 self.mem(stmt.span, r)?;
                 Ok(Flow::Next)
             }
@@ -926,7 +938,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                         None => Vec::new(),
                     };
                     let ts = self.now();
-                    let r = self.memory.store("memory", &v.to_json(), &tags, ts);
+                    let json = self.kept(&v, stmt.span)?;
+                    let r = self.memory.store("memory", &json, &tags, ts);
                     Ok(Value::Int(self.mem(stmt.span, r)?))
                 }
                 _ => self.unsupported(stmt.span, "this statement as a value"),
@@ -1551,9 +1564,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                     content.insert(k.clone(), v.clone());
                 }
                 let ts = self.now();
-                let r = self
-                    .memory
-                    .store("goal", &Value::map(content).to_json(), &[], ts);
+                let json = self.kept(&Value::map(content), span)?;
+                let r = self.memory.store("goal", &json, &[], ts);
                 self.mem(span, r)?;
                 self.globals.define("goal", Value::str(&text));
                 let opts: Vec<String> = options
@@ -1572,7 +1584,8 @@ impl<'a, 'o> Interp<'a, 'o> {
                     Key::Str { .. } => "directive",
                 };
                 let _ = other;
-                let r = self.memory.set_global(key, &value.to_json());
+                let json = self.kept(&value, span)?;
+                let r = self.memory.set_global(key, &json);
                 self.mem(span, r)?;
                 env.assign(key, value);
                 Ok(())

@@ -37,6 +37,32 @@
 //! version is newer than the list knows is refused rather than guessed at: an older `aether` must
 //! not write rows a newer one would misread.
 //!
+//! # Whose file it is
+//!
+//! Every store carries [`APPLICATION_ID`] in its header (`PRAGMA application_id`). Opening
+//! accepts a stamped file, an empty one (a new or zero-length file, or an SQLite database with
+//! nothing in it: initialised and stamped), and a store written before the stamp existed
+//! (version 1 or later, its tables exactly `entries` and `globals`: stamped when opened for
+//! writing). Anything else is another program's database: it is refused with
+//! [`MemoryErrorKind::NotAStore`] before anything is written, rather than gaining our tables.
+//!
+//! # Read-only stores
+//!
+//! [`OpenOptions::read_only`] opens the file without write access and refuses every write
+//! before it reaches SQLite. A file with no store yet then reads as an empty store. A WAL store
+//! in a folder nobody can write cannot get its `-shm` index created; it is then opened
+//! `immutable` (no locks, no index), which is safe because nothing can write it either.
+//!
+//! # Quota and log size
+//!
+//! Each store has a quota ([`OpenOptions::quota`], default [`DEFAULT_QUOTA`]): before every
+//! write that can grow the store, the pages in use plus the size of the new value are compared
+//! with it, and a write that would pass it fails with [`MemoryErrorKind::QuotaExceeded`]. Free
+//! pages left by deletes are reused, so forgetting entries makes room. The write-ahead log is
+//! checkpointed every 1,000 pages and cut back to [`JOURNAL_SIZE_LIMIT`] after a checkpoint, and
+//! a writer checkpoints and truncates it when it is dropped, so that no large `-wal` file
+//! outlives a run even while other runs keep the store open.
+//!
 //! # Concurrency and durability
 //!
 //! Several `aether run` processes (and threads, each with its own [`Memory`]) may use one file at
@@ -105,6 +131,18 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// written but could never be read back: it is refused when stored instead.
 pub const MAX_NESTING: usize = 127;
 
+/// Stamped into every store's header (`PRAGMA application_id`, the bytes "AETH"), so that a
+/// file can be told apart from another program's SQLite database. `aether` adds its tables only
+/// to a file that carries it, to an empty database, or to a store written before the stamp
+/// existed (its tables exactly `entries` and `globals`); anything else is refused, untouched.
+pub const APPLICATION_ID: i32 = 0x4145_5448;
+
+pub use crate::project::quota::{format_size, parse_quota, parse_size, DEFAULT_QUOTA, MIN_QUOTA};
+
+/// The size the write-ahead log is cut back to after a checkpoint (`PRAGMA journal_size_limit`).
+/// Without it the log keeps the size of the largest burst of writes it ever held.
+pub const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// The path that [`Memory::open`] treats as "no file", as SQLite does.
 pub const IN_MEMORY_PATH: &str = ":memory:";
 
@@ -141,6 +179,24 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
+/// How a store is opened: for writing (the default) or only for reading, and with which quota.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Open without write access (see [`Memory::open_with`]). Every write is then refused.
+    pub read_only: bool,
+    /// The most bytes the store's data may take (see [`DEFAULT_QUOTA`]).
+    pub quota: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            read_only: false,
+            quota: DEFAULT_QUOTA,
+        }
+    }
+}
+
 /// A persistent memory store: one SQLite connection.
 ///
 /// `Memory` is `Send` but not `Sync`: give each thread its own, opened on the same file.
@@ -152,22 +208,52 @@ pub struct Memory {
     path: Option<PathBuf>,
     /// How many [`Memory::begin`] calls are open.
     depth: Cell<usize>,
+    /// Opened with [`OpenOptions::read_only`]: writes are refused before they reach SQLite.
+    read_only: bool,
+    /// [`OpenOptions::quota`], in bytes.
+    quota: u64,
+    /// The directories [`Memory::open`] created for the file, outermost first.
+    created: Vec<PathBuf>,
+}
+
+/// What [`Memory::identify`] found in a file.
+enum Identity {
+    /// Stamped with [`APPLICATION_ID`], at this schema version.
+    Ours(i64),
+    /// No schema at all (a new or zero-length file): safe to initialise.
+    Empty,
+    /// Written by an `aether` from before the stamp: exactly our tables, at this version.
+    Unstamped(i64),
+    /// Anything else: another program's database, described for the error message.
+    Foreign(String),
 }
 
 impl Memory {
-    /// Opens (creating it and its parent directories if needed) the memory file at `path`, and
-    /// brings its schema up to [`SCHEMA_VERSION`]. The path `:memory:` opens an in-memory store.
+    /// Opens (creating it and its parent directories if needed) the memory file at `path` for
+    /// writing, with the default quota, and brings its schema up to [`SCHEMA_VERSION`]. The
+    /// path `:memory:` opens an in-memory store.
     ///
     /// Fails cleanly, without changing the file, when it is not an SQLite database, is corrupt,
-    /// or has a newer schema than this build knows.
+    /// belongs to another program (see [`APPLICATION_ID`]), or has a newer schema than this
+    /// build knows.
     pub fn open(path: &Path) -> Result<Memory> {
+        Self::open_with(path, &OpenOptions::default())
+    }
+
+    /// [`Memory::open`] with options. Read-only, nothing is created or written: a file that does
+    /// not exist or has no store yet (an empty database) reads as an empty store, and a store
+    /// in a folder nobody can write is still readable.
+    pub fn open_with(path: &Path, options: &OpenOptions) -> Result<Memory> {
         if path.as_os_str() == IN_MEMORY_PATH {
-            return Self::open_in_memory();
+            let mut memory = Self::open_in_memory_with(options.quota)?;
+            memory.read_only = options.read_only;
+            return Ok(memory);
+        }
+        if options.read_only {
+            return Self::open_read_only(path, options.quota);
         }
         let fail = |kind| MemoryError::new(Some(path), "opening", kind);
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| fail(MemoryErrorKind::Io(e)))?;
-        }
+        let created = create_parent_dirs(path).map_err(|e| fail(MemoryErrorKind::Io(e)))?;
         // No SQLITE_OPEN_URI: the caller's path is a file name, never a `file:` URI whose query
         // string could change how the file is opened.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -179,6 +265,9 @@ impl Memory {
             conn,
             path: Some(path.to_path_buf()),
             depth: Cell::new(0),
+            read_only: false,
+            quota: options.quota,
+            created,
         };
         // The busy timeout before anything touches the file: two runs opening a new file at the
         // same moment both need the write lock below.
@@ -193,15 +282,167 @@ impl Memory {
 
     /// Opens a fresh store that lives only as long as the returned value.
     pub fn open_in_memory() -> Result<Memory> {
+        Self::open_in_memory_with(DEFAULT_QUOTA)
+    }
+
+    fn open_in_memory_with(quota: u64) -> Result<Memory> {
         let conn = Connection::open_in_memory()
             .map_err(|e| MemoryError::new(None, "opening", MemoryErrorKind::Sqlite(e)))?;
         let memory = Memory {
             conn,
             path: None,
             depth: Cell::new(0),
+            read_only: false,
+            quota,
+            created: Vec::new(),
         };
         memory.migrate()?;
         Ok(memory)
+    }
+
+    fn open_read_only(path: &Path, quota: u64) -> Result<Memory> {
+        const OP: &str = "opening";
+        let fail = |kind| MemoryError::new(Some(path), OP, kind);
+        if !path.exists() {
+            // Nothing stored yet, and nothing may be created: an empty store stands in.
+            let mut empty = Self::open_in_memory_with(quota)?;
+            empty.path = Some(path.to_path_buf());
+            empty.read_only = true;
+            return Ok(empty);
+        }
+        // Three ways in, each tried when the one before cannot open or lock the file:
+        // 1. For reading and writing, though nothing is written (the write methods refuse):
+        //    only such a connection removes SQLite's `-wal` and `-shm` side files when it
+        //    closes, so a read leaves the folder as it found it.
+        // 2. Read-only, for a file that cannot be written.
+        // 3. Read-only and `immutable`: a WAL store whose `-shm` index is gone (its last writer
+        //    removed it) in a folder that cannot be written. SQLite cannot create the index,
+        //    so it cannot open the file the usual ways; nothing can write such a store either,
+        //    which is exactly when `immutable` (no locks, no index) is safe.
+        let no_mutex = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut attempts = vec![
+            (
+                path.to_string_lossy().into_owned(),
+                OpenFlags::SQLITE_OPEN_READ_WRITE | no_mutex,
+            ),
+            (
+                path.to_string_lossy().into_owned(),
+                OpenFlags::SQLITE_OPEN_READ_ONLY | no_mutex,
+            ),
+        ];
+        if let Some(uri) = immutable_uri(path) {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | no_mutex;
+            attempts.push((uri, flags));
+        }
+        let mut last = None;
+        for (target, flags) in attempts {
+            // A path that is not UTF-8 is opened by its own bytes, never through the lossy text.
+            let conn = if flags.contains(OpenFlags::SQLITE_OPEN_URI) {
+                Connection::open_with_flags(&target, flags)
+            } else {
+                Connection::open_with_flags(path, flags)
+            };
+            let attempt = conn
+                .map_err(|e| fail(MemoryErrorKind::Sqlite(e)))
+                .map(|conn| Memory {
+                    conn,
+                    path: Some(path.to_path_buf()),
+                    depth: Cell::new(0),
+                    read_only: true,
+                    quota,
+                    created: Vec::new(),
+                })
+                .and_then(|memory| {
+                    memory
+                        .conn
+                        .busy_timeout(BUSY_TIMEOUT)
+                        .map_err(memory.sqlite(OP))?;
+                    let identity = memory.identify(OP)?;
+                    Ok((memory, identity))
+                });
+            match attempt {
+                Ok((memory, identity)) => return memory.read_only_view(identity),
+                Err(error)
+                    if matches!(
+                        error.sqlite_code(),
+                        Some(
+                            ErrorCode::CannotOpen
+                                | ErrorCode::ReadOnly
+                                | ErrorCode::PermissionDenied
+                        )
+                    ) =>
+                {
+                    last = Some(error)
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            fail(MemoryErrorKind::ReadOnly(
+                "the file cannot be opened".to_string(),
+            ))
+        }))
+    }
+
+    /// The store a read-only connection shows, from what [`Memory::identify`] found.
+    fn read_only_view(mut self, identity: Identity) -> Result<Memory> {
+        match identity {
+            Identity::Ours(version) | Identity::Unstamped(version) => {
+                self.check_version(version)?;
+                if version < SCHEMA_VERSION {
+                    return Err(self.error(
+                        "opening",
+                        MemoryErrorKind::ReadOnly(format!(
+                            "the file has schema version {version} and must be upgraded to \
+                             {SCHEMA_VERSION} first, which needs write access"
+                        )),
+                    ));
+                }
+                Ok(self)
+            }
+            // Nothing stored yet: an empty store of the current schema stands in for it, so
+            // that reads find nothing rather than failing on missing tables.
+            Identity::Empty => {
+                let mut empty = Self::open_in_memory_with(self.quota)?;
+                empty.path = self.path.take();
+                empty.read_only = true;
+                Ok(empty)
+            }
+            Identity::Foreign(what) => Err(self.error("opening", MemoryErrorKind::NotAStore(what))),
+        }
+    }
+
+    /// The directories opening the store created for its file, outermost first (empty when
+    /// they all existed).
+    pub fn created_dirs(&self) -> &[PathBuf] {
+        &self.created
+    }
+
+    /// Whether the store was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The quota the store was opened with, in bytes.
+    pub fn quota(&self) -> u64 {
+        self.quota
+    }
+
+    /// How many bytes the store's data takes: its pages in use (free pages left by deletes
+    /// are reused, so they do not count).
+    pub fn used_bytes(&self) -> Result<u64> {
+        const OP: &str = "measuring the store";
+        let (pages, free, size): (i64, i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT page_count FROM pragma_page_count()), \
+                        (SELECT freelist_count FROM pragma_freelist_count()), \
+                        (SELECT page_size FROM pragma_page_size())",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .map_err(self.sqlite(OP))?;
+        Ok(u64::try_from((pages - free).max(0) * size).unwrap_or(0))
     }
 
     /// The file behind the store; `None` for an in-memory store.
@@ -217,10 +458,12 @@ impl Memory {
     /// Adds an entry and returns its id. `ts` must be finite.
     pub fn store(&self, category: &str, content: &Value, tags: &[String], ts: f64) -> Result<i64> {
         const OP: &str = "storing an entry";
+        self.writable(OP)?;
         check_finite(ts, "timestamp").map_err(|k| self.error(OP, k))?;
         let content = self.to_json(OP, content)?;
         let tags = serde_json::to_string(tags)
             .map_err(|e| self.error(OP, MemoryErrorKind::InvalidInput(e.to_string())))?;
+        self.check_quota(OP, content.len() + tags.len() + category.len())?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -309,10 +552,14 @@ impl Memory {
         Ok(found)
     }
 
-    /// Merges `fields` into the content of entry `id` (a content that is not an object is
-    /// replaced by the fields). Returns whether the entry existed.
+    /// Merges `fields` into the content of entry `id`: each field is added or overwritten, every
+    /// other field is kept. A content that is not an object (a text note, a number, a list)
+    /// becomes an object holding it under `content`, so that the merge never loses it
+    /// (`"disk full"` updated with `{reviewed: true}` is `{content: "disk full", reviewed:
+    /// true}`). Returns whether the entry existed. [`Memory::replace`] replaces instead.
     pub fn update(&self, id: i64, fields: &Map<String, Value>) -> Result<bool> {
         const OP: &str = "updating an entry";
+        self.writable(OP)?;
         self.write(OP, || {
             let current: Option<String> = self
                 .conn
@@ -329,9 +576,17 @@ impl Memory {
                         object.insert(key.clone(), value.clone());
                     }
                 }
-                other => *other = Value::Object(fields.clone()),
+                other => {
+                    let mut object = Map::new();
+                    object.insert("content".to_string(), other.take());
+                    for (key, value) in fields {
+                        object.insert(key.clone(), value.clone());
+                    }
+                    *other = Value::Object(object);
+                }
             }
             let content = self.to_json(OP, &content)?;
+            self.check_quota(OP, content.len())?;
             self.conn
                 .prepare_cached("UPDATE entries SET content = ?1 WHERE id = ?2")
                 .and_then(|mut stmt| stmt.execute(params![content, id]))
@@ -340,9 +595,25 @@ impl Memory {
         })
     }
 
+    /// Replaces the content of entry `id` with `content` (its id, time, category and tags stay).
+    /// Returns whether the entry existed.
+    pub fn replace(&self, id: i64, content: &Value) -> Result<bool> {
+        const OP: &str = "replacing an entry";
+        self.writable(OP)?;
+        let content = self.to_json(OP, content)?;
+        self.check_quota(OP, content.len())?;
+        let changed = self
+            .conn
+            .prepare_cached("UPDATE entries SET content = ?1 WHERE id = ?2")
+            .and_then(|mut stmt| stmt.execute(params![content, id]))
+            .map_err(self.sqlite(OP))?;
+        Ok(changed > 0)
+    }
+
     /// Removes entry `id`; returns whether it existed.
     pub fn delete(&self, id: i64) -> Result<bool> {
         const OP: &str = "deleting an entry";
+        self.writable(OP)?;
         let changed = self
             .conn
             .prepare_cached("DELETE FROM entries WHERE id = ?1")
@@ -394,7 +665,9 @@ impl Memory {
     /// Sets a global, replacing any previous value.
     pub fn set_global(&self, key: &str, value: &Value) -> Result<()> {
         const OP: &str = "setting a global";
+        self.writable(OP)?;
         let value = self.to_json(OP, value)?;
+        self.check_quota(OP, key.len() + value.len())?;
         self.conn
             .prepare_cached(
                 "INSERT INTO globals (key, value) VALUES (?1, ?2) \
@@ -420,6 +693,7 @@ impl Memory {
     /// Removes a global; returns whether it was set.
     pub fn delete_global(&self, key: &str) -> Result<bool> {
         const OP: &str = "deleting a global";
+        self.writable(OP)?;
         let changed = self
             .conn
             .prepare_cached("DELETE FROM globals WHERE key = ?1")
@@ -454,6 +728,7 @@ impl Memory {
     /// write lock (other runs' writes wait), so keep transactions short.
     pub fn begin(&self) -> Result<()> {
         const OP: &str = "beginning a transaction";
+        self.writable(OP)?;
         let depth = self.depth.get();
         if depth == 0 {
             self.exec(OP, "BEGIN IMMEDIATE")?;
@@ -568,27 +843,48 @@ impl Memory {
                 Err(error) => return Err(self.error(OP, MemoryErrorKind::Sqlite(error))),
             }
         }
+        // Checkpoints every 1,000 pages (SQLite's default, said here so it stays so), and the log
+        // is cut back to JOURNAL_SIZE_LIMIT after each: a burst of writes leaves no lasting
+        // giant `-wal` file.
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", 1000)
+            .map_err(self.sqlite(OP))?;
+        self.conn
+            .query_row(
+                &format!("PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}"),
+                [],
+                |_| Ok(()),
+            )
+            .map_err(self.sqlite(OP))?;
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(self.sqlite(OP))
     }
 
-    /// Brings the schema to [`SCHEMA_VERSION`], or refuses a newer one.
+    /// Brings the schema to [`SCHEMA_VERSION`] (stamping [`APPLICATION_ID`]), or refuses a
+    /// newer schema or a file that is not a store.
     fn migrate(&self) -> Result<()> {
         const OP: &str = "migrating the schema";
-        // The first statement that reads the file: one that is not an SQLite database fails here
-        // ("file is not a database"), before anything is written to it.
-        let found = self.user_version("opening")?;
-        self.check_version(found)?;
-        if found == SCHEMA_VERSION {
+        // The first statements that read the file: one that is not an SQLite database fails
+        // here ("file is not a database"), before anything is written to it.
+        if let Identity::Ours(SCHEMA_VERSION) = self.checked_identity("opening")? {
             return Ok(());
         }
         self.write(OP, || {
-            // Read again under the write lock: another run may have migrated the file between
-            // the first read and now.
-            let found = self.user_version(OP)?;
-            self.check_version(found)?;
-            // `found` is in 0..SCHEMA_VERSION here, so the cast is exact.
+            // Again under the write lock: another run may have initialised or migrated the file
+            // between the first look and now.
+            let found = match self.checked_identity(OP)? {
+                Identity::Ours(version) => version,
+                Identity::Empty => 0,
+                Identity::Unstamped(version) => version,
+                Identity::Foreign(what) => {
+                    return Err(self.error(OP, MemoryErrorKind::NotAStore(what)))
+                }
+            };
+            self.conn
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(self.sqlite(OP))?;
+            // `found` is in 0..=SCHEMA_VERSION here, so the cast is exact.
             for (step, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
                 self.conn.execute_batch(sql).map_err(self.sqlite(OP))?;
                 self.conn
@@ -599,10 +895,93 @@ impl Memory {
         })
     }
 
-    fn user_version(&self, op: &'static str) -> Result<i64> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(self.sqlite(op))
+    /// [`Memory::identify`], with a foreign file or an unusable version turned into errors.
+    fn checked_identity(&self, op: &'static str) -> Result<Identity> {
+        let identity = self.identify(op)?;
+        match &identity {
+            Identity::Ours(version) | Identity::Unstamped(version) => {
+                self.check_version(*version)?
+            }
+            Identity::Empty => {}
+            Identity::Foreign(what) => {
+                return Err(self.error("opening", MemoryErrorKind::NotAStore(what.clone())))
+            }
+        }
+        Ok(identity)
+    }
+
+    /// Whose database the file is (see [`APPLICATION_ID`]). Reads only the header and the
+    /// schema table.
+    fn identify(&self, op: &'static str) -> Result<Identity> {
+        // One statement, so one snapshot: another run may initialise the file at any moment,
+        // and separate reads could see its header before and its tables after.
+        let (application_id, version, objects, names): (i32, i64, i64, String) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id()), \
+                        (SELECT user_version FROM pragma_user_version()), \
+                        (SELECT COUNT(*) FROM sqlite_master), \
+                        (SELECT json_group_array(name) FROM sqlite_master \
+                         WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite!_%' ESCAPE '!')",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .map_err(self.sqlite(op))?;
+        if application_id == APPLICATION_ID {
+            return Ok(Identity::Ours(version));
+        }
+        let mut tables: Vec<String> = serde_json::from_str(&names).unwrap_or_default();
+        tables.sort();
+        if application_id != 0 {
+            return Ok(Identity::Foreign(format!(
+                "its application_id is {application_id:#010x}, not aether's {APPLICATION_ID:#010x}"
+            )));
+        }
+        if version == 0 && objects == 0 {
+            return Ok(Identity::Empty);
+        }
+        if version > 0 && tables == ["entries", "globals"] {
+            return Ok(Identity::Unstamped(version));
+        }
+        Ok(Identity::Foreign(if tables.is_empty() {
+            format!("it has schema version {version} but no tables of aether's")
+        } else {
+            format!(
+                "it holds tables aether did not create ({})",
+                tables.join(", ")
+            )
+        }))
+    }
+
+    /// Refuses a write on a store opened read-only.
+    fn writable(&self, op: &'static str) -> Result<()> {
+        if self.read_only {
+            return Err(self.error(
+                op,
+                MemoryErrorKind::ReadOnly("the store was opened read-only".to_string()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a write of about `incoming` bytes that would take the store's data past its
+    /// quota. Checked before every write that can grow the store, so the data never ends more
+    /// than one write's worth (plus index pages) past the quota, and a script that writes in a
+    /// loop gets an error instead of filling the disk.
+    fn check_quota(&self, op: &'static str, incoming: usize) -> Result<()> {
+        let used = self.used_bytes()?;
+        let incoming = u64::try_from(incoming).unwrap_or(u64::MAX);
+        if used.saturating_add(incoming) > self.quota {
+            return Err(self.error(
+                op,
+                MemoryErrorKind::QuotaExceeded {
+                    quota: self.quota,
+                    used,
+                    incoming,
+                },
+            ));
+        }
+        Ok(())
     }
 
     fn check_version(&self, found: i64) -> Result<()> {
@@ -706,6 +1085,60 @@ impl Memory {
     fn sqlite(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> MemoryError + '_ {
         move |e| self.error(op, MemoryErrorKind::Sqlite(e))
     }
+}
+
+impl Drop for Memory {
+    /// Checkpoints the write-ahead log into the file and truncates it, so that a run leaves no
+    /// large `-wal` file behind even while other runs keep the store open (the last connection
+    /// to close would do this anyway). Only a try: with the busy timeout off it gives up at
+    /// once when another run is reading, rather than delaying this run's exit.
+    fn drop(&mut self) {
+        if self.read_only || self.path.is_none() {
+            return;
+        }
+        if self.conn.busy_timeout(Duration::ZERO).is_ok() {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+}
+
+/// Creates the missing directories above `path`; returns them, outermost first.
+fn create_parent_dirs(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut missing: Vec<PathBuf> = parent
+        .ancestors()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .take_while(|dir| !dir.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    std::fs::create_dir_all(parent)?;
+    missing.reverse();
+    Ok(missing)
+}
+
+/// `file:PATH?immutable=1` with the path percent-encoded (so that `?`, `#` and `%` in a file
+/// name stay part of the name); `None` when the path is not UTF-8 or cannot be made absolute.
+fn immutable_uri(path: &Path) -> Option<String> {
+    let absolute = std::path::absolute(path).ok()?;
+    let text = absolute.to_str()?;
+    let mut uri = String::from("file:");
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                uri.push(char::from(byte))
+            }
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Some(uri)
 }
 
 /// A row as stored, before its JSON columns are parsed (parsing can fail, and a rusqlite row
@@ -846,6 +1279,17 @@ pub enum MemoryErrorKind {
     NoTransaction,
     /// `commit` after SQLite had already rolled the transaction back (after an I/O error).
     RolledBack,
+    /// The file is an SQLite database, but not an aether store (see [`APPLICATION_ID`]); the
+    /// text says what it holds.
+    NotAStore(String),
+    /// A write on a store that cannot be written (opened read-only); the text says why.
+    ReadOnly(String),
+    /// A write would take the store's data past its quota.
+    QuotaExceeded {
+        quota: u64,
+        used: u64,
+        incoming: u64,
+    },
 }
 
 impl MemoryError {
@@ -875,6 +1319,43 @@ impl MemoryError {
     pub fn operation(&self) -> &'static str {
         self.operation
     }
+
+    /// SQLite's primary error code, when SQLite reported the error.
+    pub fn sqlite_code(&self) -> Option<ErrorCode> {
+        match &self.kind {
+            MemoryErrorKind::Sqlite(error) => error.sqlite_error_code(),
+            _ => None,
+        }
+    }
+
+    /// Whether the error is about the file rather than about what a script asked: it cannot
+    /// be created, opened, read or written (missing permissions, a full disk, an I/O error),
+    /// it is not an SQLite database or is corrupt, belongs to another program, or has a newer
+    /// schema. A run reports these as IO_ERROR; the others (a value that cannot be stored, the
+    /// quota, a lock held past the busy timeout, a damaged row) as RUNTIME_ERROR.
+    pub fn is_io(&self) -> bool {
+        match &self.kind {
+            MemoryErrorKind::Io(_)
+            | MemoryErrorKind::NotAStore(_)
+            | MemoryErrorKind::ReadOnly(_)
+            | MemoryErrorKind::SchemaTooNew { .. } => true,
+            MemoryErrorKind::Sqlite(_) => matches!(
+                self.sqlite_code(),
+                Some(
+                    ErrorCode::NotADatabase
+                        | ErrorCode::DatabaseCorrupt
+                        | ErrorCode::CannotOpen
+                        | ErrorCode::SystemIoFailure
+                        | ErrorCode::DiskFull
+                        | ErrorCode::ReadOnly
+                        | ErrorCode::PermissionDenied
+                        | ErrorCode::FileLockingProtocolFailed
+                        | ErrorCode::NoLargeFileSupport
+                )
+            ),
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for MemoryError {
@@ -887,6 +1368,11 @@ impl fmt::Display for MemoryError {
                         f.write_str("the file is not an aether memory (SQLite) database")?
                     }
                     Some(ErrorCode::DatabaseCorrupt) => f.write_str("the file is corrupt")?,
+                    Some(ErrorCode::ReadOnly) => f.write_str(
+                        "the file cannot be written (a read-only file, folder or file system)",
+                    )?,
+                    Some(ErrorCode::CannotOpen) => f.write_str("the file cannot be opened")?,
+                    Some(ErrorCode::DiskFull) => f.write_str("the disk is full")?,
                     Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => write!(
                         f,
                         "the file is locked by another run (writes wait for it at most {} s)",
@@ -906,6 +1392,25 @@ impl fmt::Display for MemoryError {
                 f.write_str(message)
             }
             MemoryErrorKind::NoTransaction => f.write_str("no transaction is open"),
+            MemoryErrorKind::NotAStore(what) => write!(
+                f,
+                "the file is an SQLite database but not an aether memory store: {what}; aether \
+                 leaves it untouched (point --memory at a file of its own)"
+            ),
+            MemoryErrorKind::ReadOnly(why) => f.write_str(why),
+            MemoryErrorKind::QuotaExceeded {
+                quota,
+                used,
+                incoming,
+            } => write!(
+                f,
+                "the store is full: it holds {} and this write needs about {} more, past its \
+                 quota of {} (forget old entries, or raise the quota with --memory-quota or \
+                 `quota` under [memory] in aether.toml)",
+                format_size(*used),
+                format_size(*incoming),
+                format_size(*quota)
+            ),
             MemoryErrorKind::RolledBack => f.write_str(
                 "SQLite already rolled the transaction back after an earlier error; \
                  its writes are lost",
@@ -962,6 +1467,12 @@ mod tests {
         assert!(serde_json::from_str::<Value>(&text).is_err());
         assert!(!nesting_exceeds(&json!("scalar"), 0));
         assert!(nesting_exceeds(&json!({}), 0));
+    }
+
+    #[test]
+    fn immutable_uris_escape_the_path() {
+        let uri = immutable_uri(Path::new("/a b/x?y#z%.db")).unwrap();
+        assert_eq!(uri, "file:/a%20b/x%3Fy%23z%25.db?immutable=1");
     }
 
     #[test]

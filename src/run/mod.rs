@@ -19,6 +19,7 @@ pub mod host;
 pub mod memory;
 mod methods;
 mod requests;
+mod store;
 mod timers;
 mod value;
 
@@ -54,6 +55,9 @@ pub struct RunOptions {
     pub deterministic: bool,
     pub plugin_paths: Vec<PathBuf>,
     pub memory: MemorySpec,
+    /// The most bytes the memory store's data may take (`--memory-quota`, `[memory] quota`;
+    /// default [`memory::DEFAULT_QUOTA`]).
+    pub memory_quota: u64,
     /// What the host provides (`[host]` of the script's `aether.toml`): the mock host answers
     /// from it.
     pub host: crate::project::host::Host,
@@ -78,6 +82,7 @@ impl Default for RunOptions {
             deterministic: false,
             plugin_paths: Vec::new(),
             memory: MemorySpec::InMemory,
+            memory_quota: memory::DEFAULT_QUOTA,
             host: Default::default(),
             until: DEFAULT_UNTIL,
         }
@@ -99,6 +104,9 @@ pub struct RunOutcome {
     pub call_line: Option<usize>,
     /// What the script asked of the host, in order (also when the run failed).
     pub effects: Vec<host::Effect>,
+    /// Things the run did besides its output that the user should hear of (the folders it
+    /// created for the memory store), for stderr.
+    pub notes: Vec<String>,
 }
 
 /// Check, then run a script file, writing its output to `out`. The file is read and parsed
@@ -123,6 +131,7 @@ pub fn run_file(
                 error_file: None,
                 call_line: None,
                 effects: Vec::new(),
+                notes: Vec::new(),
             }
         }
     };
@@ -132,7 +141,13 @@ pub fn run_file(
         let checked = check(&parsed);
         let code = crate::syntax::diagnostic::overall_code(&checked);
         if code != Code::Success {
-            return ("parse", code, (checked, None, None), lines, Vec::new());
+            return (
+                "parse",
+                code,
+                (checked, None, None),
+                lines,
+                (Vec::new(), Vec::new()),
+            );
         }
         // Warnings of the check are not repeated by a run.
         if let Some(t) = opts.timeout.filter(|t| started.elapsed() >= *t) {
@@ -144,20 +159,27 @@ pub fn run_file(
                     t.as_secs_f64()
                 ),
             );
-            return ("parse", d.code(), (vec![d], None, None), lines, Vec::new());
+            return (
+                "parse",
+                d.code(),
+                (vec![d], None, None),
+                lines,
+                (Vec::new(), Vec::new()),
+            );
         }
-        let (reported, effects) = eval::run(path, &text, &parsed, opts, started, out);
+        let (reported, effects, notes) = eval::run(path, &text, &parsed, opts, started, out);
         let code = reported.0.first().map_or(Code::Success, Diagnostic::code);
-        ("execute", code, reported, lines, effects)
+        ("execute", code, reported, lines, (effects, notes))
     }));
-    let (phase, code, (diagnostics, error_file, call_line), lines, effects) = match result {
+    let (phase, code, (diagnostics, error_file, call_line), lines, (effects, notes)) = match result
+    {
         Ok(r) => r,
         Err(payload) => (
             "execute",
             Code::InternalError,
             (vec![internal_error(payload)], None, None),
             LineIndex::new(&text),
-            Vec::new(),
+            (Vec::new(), Vec::new()),
         ),
     };
     RunOutcome {
@@ -169,6 +191,7 @@ pub fn run_file(
         error_file,
         call_line,
         effects,
+        notes,
     }
 }
 

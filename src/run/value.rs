@@ -315,6 +315,69 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The JSON form of a value that is to be kept (the memory store, globals, metrics): like
+    /// [`Value::to_json`], except that a value JSON cannot hold is refused instead of quietly
+    /// becoming `null`. JSON has no NaN or Infinity, and a list or map nested deeper than
+    /// `max_depth` (which is what a list that contains itself looks like) would not read back.
+    /// The error says what was refused and where: `Infinity at .latency[2]`.
+    pub fn to_json_exact(&self, max_depth: usize) -> Result<serde_json::Value, String> {
+        let mut path = String::new();
+        self.to_json_exact_at(max_depth, max_depth, &mut path)
+    }
+
+    fn to_json_exact_at(
+        &self,
+        depth_left: usize,
+        max_depth: usize,
+        path: &mut String,
+    ) -> Result<serde_json::Value, String> {
+        use serde_json::Value as J;
+        let at = |path: &str| {
+            if path.is_empty() {
+                String::new()
+            } else {
+                format!(" at {path}")
+            }
+        };
+        match self {
+            Value::Float(f) if !f.is_finite() => Err(format!(
+                "{}{}: JSON, which the store keeps, has no NaN or Infinity; store str(x) to keep \
+                 the text, or check the number first",
+                format_float(*f),
+                at(path)
+            )),
+            // No path here: it would only repeat `[0]` a hundred times.
+            Value::List(_) | Value::Map(_) if depth_left == 0 => Err(format!(
+                "a value whose lists and maps nest more than {max_depth} deep (or that contains \
+                 itself)"
+            )),
+            Value::List(l) => {
+                let mut items = Vec::with_capacity(l.borrow().len());
+                for (i, v) in l.borrow().iter().enumerate() {
+                    let len = path.len();
+                    let _ = write!(path, "[{i}]");
+                    items.push(v.to_json_exact_at(depth_left - 1, max_depth, path)?);
+                    path.truncate(len);
+                }
+                Ok(J::Array(items))
+            }
+            Value::Map(m) => {
+                let mut fields = serde_json::Map::new();
+                for (k, v) in m.borrow().iter() {
+                    let len = path.len();
+                    let _ = write!(path, ".{k}");
+                    fields.insert(
+                        k.to_string(),
+                        v.to_json_exact_at(depth_left - 1, max_depth, path)?,
+                    );
+                    path.truncate(len);
+                }
+                Ok(J::Object(fields))
+            }
+            other => Ok(other.to_json()),
+        }
+    }
+
     pub fn from_json(j: &serde_json::Value) -> Value<'a> {
         use serde_json::Value as J;
         match j {
@@ -371,6 +434,53 @@ mod tests {
         assert_eq!(format_float(1e20), "1e+20");
         assert_eq!(format_float(2.5e-7), "2.5e-07");
         assert_eq!(format_float(-1.5e300), "-1.5e+300");
+    }
+
+    #[test]
+    fn exact_json_refuses_what_json_cannot_hold_and_says_where() {
+        let map = |fields: Vec<(&str, Value<'static>)>| {
+            Value::map(fields.into_iter().map(|(k, v)| (Rc::from(k), v)).collect())
+        };
+        let fine = map(vec![(
+            "a",
+            Value::list(vec![Value::Float(1.5), Value::Null]),
+        )]);
+        assert_eq!(fine.to_json_exact(8).unwrap(), fine.to_json());
+        for (bad, shown) in [
+            (f64::NAN, "NaN at .a[1]"),
+            (f64::INFINITY, "Infinity at .a[1]"),
+            (f64::NEG_INFINITY, "-Infinity at .a[1]"),
+        ] {
+            let v = map(vec![(
+                "a",
+                Value::list(vec![Value::Int(1), Value::Float(bad)]),
+            )]);
+            let error = v.to_json_exact(8).unwrap_err();
+            assert!(error.starts_with(shown), "{error}");
+        }
+        assert!(Value::Float(f64::NAN)
+            .to_json_exact(8)
+            .unwrap_err()
+            .starts_with("NaN:"));
+
+        // Exactly `max_depth` levels of lists are kept; one more is refused.
+        let nested = |levels: usize| {
+            let mut v = Value::Int(0);
+            for _ in 0..levels {
+                v = Value::list(vec![v]);
+            }
+            v
+        };
+        assert!(nested(3).to_json_exact(3).is_ok());
+        assert!(nested(4).to_json_exact(3).is_err());
+        let cyclic = Value::list(Vec::new());
+        if let Value::List(l) = &cyclic {
+            l.borrow_mut().push(cyclic.clone());
+        }
+        assert!(cyclic.to_json_exact(100).unwrap_err().contains("contains"));
+        if let Value::List(l) = &cyclic {
+            l.borrow_mut().clear();
+        }
     }
 
     #[test]

@@ -323,6 +323,16 @@ skipped silently.";
         "The file is not valid UTF-8."
         ".aether files are UTF-8 (a byte-order mark is allowed). The message gives the byte \
 offset of the first invalid sequence.";
+    MEMORY_STORE_IO = "I003" "memory-store-io" IoError Error
+        "The memory store's file cannot be used."
+        "A run touched the persistent memory store (`--memory`, default `.aetherra/memory.db`) \
+and its file cannot serve: it cannot be created, opened, read or written (permissions, a \
+read-only file system, a full disk, an I/O error), it is not an SQLite database or is corrupt, \
+it is another program's SQLite database (aether stamps its stores with `PRAGMA \
+application_id` and leaves other databases untouched), or a newer aether wrote it. The \
+diagnostic points at the statement that first needed the store; `try` does not catch it. The \
+store is opened only when a script touches memory, and only for reading until it writes, so a \
+script that never touches memory runs whatever the store path is.";
     INTERNAL = "X001" "internal-error" InternalError Error
         "A bug in aether."
         "The tool itself failed (a caught panic). This is never caused by bad input; please \
