@@ -7,7 +7,7 @@
 
 mod common;
 
-use aether::fix::{self, Options};
+use aether::fix::{self, Options, RefusalKind};
 use aether::lint::check::Settings;
 use aether::syntax::diagnostic::Severity;
 use aether::syntax::edit::apply_edits;
@@ -156,9 +156,12 @@ fn check_migration(path: &Path, text: &str, settings: &Settings, opts: &Options)
         // Refused: a file that does not parse, a signed one, or one whose fixes would add
         // an error (corpus/migrate has such a case); never for anything else.
         let parses = !aether::syntax::parse(text).has_errors();
-        let allowed = !parses
-            || text.starts_with(fix::SIGNATURE_PREFIX)
-            || why.contains("would add an error");
+        let allowed = match why.kind {
+            RefusalKind::DoesNotParse => !parses,
+            RefusalKind::Signed => text.starts_with(fix::SIGNATURE_PREFIX),
+            RefusalKind::WouldAddError => true,
+            RefusalKind::Unreadable | RefusalKind::Internal => false,
+        };
         if !allowed || m.text != text {
             bad.push(format!("{name}: refused: {why}"));
         }
@@ -325,7 +328,9 @@ fn signed_files_are_refused_unless_stripped() {
         "ab".repeat(32)
     );
     let m = fix::migrate(&text, None, &settings, &options());
-    assert!(m.refused.as_deref().unwrap().contains("signed"));
+    let refusal = m.refused.unwrap();
+    assert_eq!(refusal.kind, RefusalKind::Signed);
+    assert!(refusal.reason.contains("signed"));
     assert_eq!(m.text, text);
     let strip = Options {
         strip_signature: true,

@@ -27,7 +27,7 @@ static SWEPT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 /// target. An existing file keeps its permissions; a new one is readable by others (temporary
 /// files start as 0600). The directory must exist; the error names the file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write(path, bytes)
+    write(path, bytes, true)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
 }
 
@@ -72,7 +72,7 @@ fn sweep_once(dir: &Path) {
     }
 }
 
-fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+fn write(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -82,15 +82,19 @@ fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .prefix(TEMP_PREFIX)
         .tempfile_in(dir)?;
     tmp.as_file_mut().write_all(bytes)?;
-    let perms = match std::fs::metadata(path) {
-        Ok(m) => Some(m.permissions()),
-        Err(_) => new_file_permissions(),
-    };
-    if let Some(perms) = perms {
+    let existing = replace
+        .then(|| std::fs::metadata(path).ok())
+        .flatten()
+        .map(|m| m.permissions());
+    if let Some(perms) = existing.or_else(new_file_permissions) {
         tmp.as_file().set_permissions(perms)?;
     }
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    if replace {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    }
     Ok(())
 }
 
@@ -98,21 +102,7 @@ fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// writing), nothing is written and the error is [`io::ErrorKind::AlreadyExists`]. Two runs
 /// that pick the same name cannot overwrite each other's file.
 pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    sweep_once(dir);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)?;
-    tmp.as_file_mut().write_all(bytes)?;
-    if let Some(perms) = new_file_permissions() {
-        tmp.as_file().set_permissions(perms)?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    Ok(())
+    write(path, bytes, false)
 }
 
 /// An exclusive lock on a directory's lock file, held until it is dropped. Runs that update

@@ -295,6 +295,12 @@ impl Cli {
 }
 
 pub fn use_color(choice: ColorChoice) -> bool {
+    use_color_on(choice, io::stderr().is_terminal())
+}
+
+/// The colour policy for a stream that is (or is not) a terminal: the flag, then `NO_COLOR`
+/// and `FORCE_COLOR`, then the terminal test.
+pub fn use_color_on(choice: ColorChoice, terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -304,7 +310,7 @@ pub fn use_color(choice: ColorChoice) -> bool {
             } else if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty()) {
                 true
             } else {
-                io::stderr().is_terminal()
+                terminal
             }
         }
     }

@@ -1,10 +1,10 @@
 //! `aether migrate`: rewrite legacy syntax by span, in three modes (show, diff, write), and
 //! `aether check --fix`, which applies the same fixes before checking.
 
-use super::args::{ColorChoice, MigrateFormat};
+use super::args::{use_color_on, ColorChoice, MigrateFormat};
 use aether::bulk::artifact::write_atomic;
 use aether::bulk::discover::discover;
-use aether::fix::{self, Migration, Options};
+use aether::fix::{self, Migration, Options, Refusal, RefusalKind};
 use aether::lint::check::Settings;
 use aether::syntax::source::{self, Loaded};
 use aether::syntax::span::LineIndex;
@@ -50,8 +50,8 @@ impl FileResult {
         self.migration().is_some_and(Migration::changed)
     }
 
-    fn refused(&self) -> Option<&str> {
-        self.migration().and_then(|m| m.refused.as_deref())
+    fn refused(&self) -> Option<&Refusal> {
+        self.migration().and_then(|m| m.refused.as_ref())
     }
 }
 
@@ -99,7 +99,7 @@ fn migrate_file(path: &Path, settings: &Settings, options: &Options) -> FileResu
                 Err(diagnostic.message)
             } else {
                 Ok(Migration {
-                    refused: Some(diagnostic.message),
+                    refused: Some(Refusal::new(RefusalKind::Unreadable, diagnostic.message)),
                     ..Migration::default()
                 })
             };
@@ -115,9 +115,9 @@ fn migrate_file(path: &Path, settings: &Settings, options: &Options) -> FileResu
             let d = aether::syntax::diagnostic::internal_error(payload);
             Migration {
                 text: text.clone(),
-                refused: Some(format!(
-                    "{} (a bug in aether; the file is untouched)",
-                    d.message
+                refused: Some(Refusal::new(
+                    RefusalKind::Internal,
+                    format!("{} (a bug in aether; the file is untouched)", d.message),
                 )),
                 ..Migration::default()
             }
@@ -173,15 +173,9 @@ pub fn cmd_migrate(req: Request, settings: &Settings) -> io::Result<ExitCode> {
         }
     }
 
-    let color = match req.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-                && (std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty())
-                    || io::stdout().is_terminal())
-        }
-    } && req.format == MigrateFormat::Text;
+    // Diffs go to stdout, so its terminal decides.
+    let color =
+        use_color_on(req.color, io::stdout().is_terminal()) && req.format == MigrateFormat::Text;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match req.format {
@@ -406,7 +400,7 @@ fn write_json(out: &mut impl Write, results: &[FileResult], mode: Mode) -> io::R
         let entry = match &r.outcome {
             Err(why) => json!({"path": path, "status": "unreadable", "reason": why}),
             Ok(m) if m.refused.is_some() => {
-                json!({"path": path, "status": "refused", "reason": m.refused})
+                json!({"path": path, "status": "refused", "reason": m.refused.as_ref().map(|r| &r.reason)})
             }
             Ok(m) if !m.changed() => continue,
             Ok(m) => {
@@ -522,7 +516,7 @@ fn markdown_report(results: &[FileResult], mode: Mode) -> String {
         for r in refused {
             let why = match &r.outcome {
                 Err(why) => why.as_str(),
-                Ok(m) => m.refused.as_deref().unwrap_or_default(),
+                Ok(m) => m.refused.as_ref().map_or("", |r| r.reason.as_str()),
             };
             md += &format!("- `{}`: {why}\n", r.shown());
         }
@@ -548,7 +542,7 @@ pub fn fix_before_check(
     for r in &results {
         if let Some(why) = r.refused() {
             // A file that does not parse has nothing to fix; check reports it next.
-            if !why.starts_with("the file does not parse") {
+            if why.kind != RefusalKind::DoesNotParse {
                 eprintln!("warning: not fixing {}: {why}", r.shown());
             }
             continue;

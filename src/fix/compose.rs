@@ -93,6 +93,16 @@ fn map(at: u32, pairs: &[Pair], end: bool) -> u32 {
     (at as i64 + delta) as u32
 }
 
+/// Positions of the current text mapped back to the original (see [`Composed::mapping`]).
+pub struct Mapping(Vec<Pair>);
+
+impl Mapping {
+    /// The start of the replaced text when `at` lies inside a replacement.
+    pub fn position(&self, at: u32) -> u32 {
+        map(at, &self.0, false)
+    }
+}
+
 impl Composed {
     /// The earlier edits as (current interval, original interval) pairs.
     fn current_to_original(&self) -> Vec<Pair> {
@@ -111,10 +121,10 @@ impl Composed {
             .collect()
     }
 
-    /// Where a position of the current text comes from in the original (the start of the
-    /// replaced text when it lies inside a replacement).
-    pub fn to_original(&self, at: u32) -> u32 {
-        map(at, &self.current_to_original(), false)
+    /// Where positions of the current text come from in the original, built once for many
+    /// lookups.
+    pub fn mapping(&self) -> Mapping {
+        Mapping(self.current_to_original())
     }
 
     /// Fold in one pass: `edits` (of the current text, sorted, non-overlapping; each with the
@@ -243,7 +253,7 @@ mod tests {
     #[test]
     fn positions_map_back() {
         let (_, c) = fold("intent: x\n", &[&[(0, 6, "goal")]]);
-        assert_eq!(c.to_original(6), 8);
-        assert_eq!(c.to_original(2), 0);
+        assert_eq!(c.mapping().position(6), 8);
+        assert_eq!(c.mapping().position(2), 0);
     }
 }

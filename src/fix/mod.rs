@@ -98,6 +98,42 @@ pub struct Applied {
     pub line: usize,
 }
 
+/// Why a file was left untouched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// The file does not parse, so its legacy forms cannot be known.
+    DoesNotParse,
+    /// It is signed and would change (`--strip-signature` not given).
+    Signed,
+    /// A pass would have added a parse or validation error.
+    WouldAddError,
+    /// It cannot be edited as text (not UTF-8).
+    Unreadable,
+    /// A bug in aether: no convergence, edits that do not compose, a panic.
+    Internal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    pub reason: String,
+}
+
+impl Refusal {
+    pub fn new(kind: RefusalKind, reason: impl Into<String>) -> Self {
+        Refusal {
+            kind,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
 /// The result of migrating one text.
 #[derive(Debug, Default)]
 pub struct Migration {
@@ -107,7 +143,7 @@ pub struct Migration {
     /// The edits of the original text that give `text`, sorted, non-overlapping.
     pub edits: Vec<ComposedEdit>,
     /// Why the file was left untouched although fixes were found.
-    pub refused: Option<String>,
+    pub refused: Option<Refusal>,
     /// Fixes found but not applied because they are unsafe.
     pub unsafe_available: usize,
     pub stripped_signature: bool,
@@ -138,11 +174,14 @@ pub fn migrate(text: &str, path: Option<&Path>, settings: &Settings, opts: &Opti
             let rules: Vec<&str> = m.applied.iter().map(|a| a.rule.id).collect();
             return Migration {
                 text: text.to_string(),
-                refused: Some(format!(
-                    "the file is signed (line 1 `{SIGNATURE_PREFIX}`) and the fixes ({}) would \
-                     invalidate its signature; pass --strip-signature to remove it, then sign \
-                     the file again",
-                    dedup(rules).join(", ")
+                refused: Some(Refusal::new(
+                    RefusalKind::Signed,
+                    format!(
+                        "the file is signed (line 1 `{SIGNATURE_PREFIX}`) and the fixes ({}) \
+                         would invalidate its signature; pass --strip-signature to remove it, \
+                         then sign the file again",
+                        dedup(rules).join(", ")
+                    ),
                 )),
                 unsafe_available: m.unsafe_available,
                 ..Migration::default()
@@ -213,6 +252,11 @@ fn diagnostics(
     (diags, parses)
 }
 
+/// The fix of `d` when its rule is selected.
+fn selected<'d>(d: &'d Diagnostic, opts: &Options) -> Option<&'d crate::syntax::edit::Fix> {
+    d.fix.as_ref().filter(|_| opts.rules.allows(d.rule))
+}
+
 /// Errors by rule: a pass may not add any.
 fn error_counts(diags: &[Diagnostic]) -> BTreeMap<&'static str, usize> {
     let mut m = BTreeMap::new();
@@ -236,9 +280,9 @@ fn added_error<'d>(before: &[Diagnostic], after: &'d [Diagnostic]) -> Option<&'d
 }
 
 fn migrate_body(text: &str, path: Option<&Path>, settings: &Settings, opts: &Options) -> Migration {
-    let refuse = |reason: String| Migration {
+    let refuse = |kind: RefusalKind, reason: String| Migration {
         text: text.to_string(),
-        refused: Some(reason),
+        refused: Some(Refusal::new(kind, reason)),
         ..Migration::default()
     };
     let (first, parses) = diagnostics(text, path, settings, opts);
@@ -253,24 +297,21 @@ fn migrate_body(text: &str, path: Option<&Path>, settings: &Settings, opts: &Opt
             )
         });
         // Its legacy forms cannot be known; say so rather than call it clean.
-        return refuse(format!("the file does not parse{at}; fix its syntax first"));
+        return refuse(
+            RefusalKind::DoesNotParse,
+            format!("the file does not parse{at}; fix its syntax first"),
+        );
     }
+    // A selected rule's fix applies when it is safe or unsafe fixes are allowed; the other
+    // unsafe ones are counted, so the summary can say they exist.
     let wanted = |d: &Diagnostic| {
-        d.fix.as_ref().is_some_and(|f| {
-            opts.rules.allows(d.rule)
-                && (f.applicability == Applicability::Safe || opts.unsafe_fixes)
-        })
+        selected(d, opts)
+            .is_some_and(|f| f.applicability == Applicability::Safe || opts.unsafe_fixes)
     };
     let unsafe_held = |diags: &[Diagnostic]| {
         diags
             .iter()
-            .filter(|d| {
-                d.fix.as_ref().is_some_and(|f| {
-                    f.applicability == Applicability::Unsafe
-                        && !opts.unsafe_fixes
-                        && opts.rules.allows(d.rule)
-                })
-            })
+            .filter(|d| selected(d, opts).is_some() && !wanted(d))
             .count()
     };
 
@@ -285,11 +326,14 @@ fn migrate_body(text: &str, path: Option<&Path>, settings: &Settings, opts: &Opt
         }
         if pass_no > MAX_PASSES {
             let ids = dedup(fixable.iter().map(|d| d.rule.id).collect());
-            return refuse(format!(
-                "the fixes did not converge after {MAX_PASSES} passes (rules {}); this is a bug \
-                 in aether, please report it with this file",
-                ids.join(", ")
-            ));
+            return refuse(
+                RefusalKind::Internal,
+                format!(
+                    "the fixes did not converge after {MAX_PASSES} passes (rules {}); this is \
+                     a bug in aether, please report it with this file",
+                    ids.join(", ")
+                ),
+            );
         }
         let pass = compose::select(fixable);
         let plain: Vec<Edit> = pass.edits.iter().map(|(e, _)| e.clone()).collect();
@@ -299,36 +343,36 @@ fn migrate_body(text: &str, path: Option<&Path>, settings: &Settings, opts: &Opt
         }
         let (after, parses) = diagnostics(&next, path, settings, opts);
         let ids = dedup(pass.taken.iter().map(|d| d.rule.id).collect());
-        if !parses || added_error(&first, &after).is_some() {
-            let why = if !parses {
-                after.iter().find(|d| d.is_error())
-            } else {
-                added_error(&first, &after)
-            };
+        let why = if parses {
+            added_error(&first, &after)
+        } else {
+            after.iter().find(|d| d.is_error())
+        };
+        if let Some(why) = why {
             let lines = LineIndex::new(&next);
-            let what = why.map_or(String::new(), |d| {
+            return refuse(
+                RefusalKind::WouldAddError,
                 format!(
-                    ": {} {} at line {}",
-                    d.rule.id,
-                    d.message,
-                    lines.line(d.span.start as usize)
-                )
-            });
-            return refuse(format!(
-                "the fixes ({}) would add an error{what}; the file is left as it was",
-                ids.join(", ")
-            ));
+                    "the fixes ({}) would add an error: {} {} at line {}; the file is left as \
+                     it was",
+                    ids.join(", "),
+                    why.rule.id,
+                    why.message,
+                    lines.line(why.span.start as usize)
+                ),
+            );
         }
+        let to_original = composed.mapping();
         for d in &pass.taken {
             let Some(fix) = &d.fix else { continue };
-            let at = composed.to_original(fix.span().start);
+            let at = to_original.position(fix.span().start);
             applied.push(Applied {
                 rule: d.rule,
                 title: fix.title.clone(),
                 applicability: fix.applicability,
                 span: Span {
                     start: at,
-                    end: composed.to_original(fix.span().end).max(at),
+                    end: to_original.position(fix.span().end).max(at),
                 },
                 line: 0,
             });
@@ -337,6 +381,7 @@ fn migrate_body(text: &str, path: Option<&Path>, settings: &Settings, opts: &Opt
         // The composition is what reports show; never let it disagree with the text.
         if apply_edits(text, &composed.edits()) != next {
             return refuse(
+                RefusalKind::Internal,
                 "internal error: the edits of several passes do not compose; this is a bug in \
                  aether, please report it with this file"
                     .into(),
