@@ -38,7 +38,18 @@ pub fn human(
     }
     // Built once per file: ariadne indexes the lines of the source it is given.
     let source = Source::from(src);
+    let mut frame = Vec::new();
     for d in diags.iter().take(HUMAN_LIMIT) {
+        // A file that could not be read, or a crash, has no text to point into: one line, as
+        // rustc prints "couldn't read".
+        if !d.has_location() {
+            let sev = match d.severity {
+                Severity::Error => "Error",
+                Severity::Warning => "Warning",
+            };
+            writeln!(out, "[{} {}] {sev}: {}", d.rule.id, d.rule.name, d.message)?;
+            continue;
+        }
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -49,7 +60,27 @@ pub fn human(
             Color::Yellow
         };
         let span = clamp(d.span.range());
-        let mut report = Report::build(kind, (path, span.clone()))
+        let mut labels = vec![(
+            span.clone(),
+            if d.label.is_empty() {
+                &d.message
+            } else {
+                &d.label
+            },
+            primary,
+        )];
+        for l in &d.secondary {
+            labels.push((clamp(l.span.range()), &l.message, Color::Blue));
+        }
+        // ariadne starts a new frame (repeating the header) whenever a label lies above the
+        // one before it: given in text order, all labels share one frame read top to bottom.
+        labels.sort_by_key(|(r, _, _)| (r.start, r.end));
+        let labels = labels.into_iter().map(|(range, message, color)| {
+            Label::new((path, range))
+                .with_message(message)
+                .with_color(color)
+        });
+        let mut report = Report::build(kind, (path, span))
             .with_config(
                 Config::default()
                     .with_index_type(IndexType::Byte)
@@ -57,22 +88,7 @@ pub fn human(
             )
             .with_code(format!("{} {}", d.rule.id, d.rule.name))
             .with_message(&d.message)
-            .with_label(
-                Label::new((path, span))
-                    .with_message(if d.label.is_empty() {
-                        &d.message
-                    } else {
-                        &d.label
-                    })
-                    .with_color(primary),
-            );
-        for l in &d.secondary {
-            report = report.with_label(
-                Label::new((path, clamp(l.span.range())))
-                    .with_message(&l.message)
-                    .with_color(Color::Blue),
-            );
-        }
+            .with_labels(labels);
         for n in &d.notes {
             report = report.with_note(n);
         }
@@ -88,7 +104,9 @@ pub fn human(
             };
             report = report.with_note(format!("fixable: {} ({how})", f.title));
         }
-        report.finish().write((path, &source), &mut *out)?;
+        frame.clear();
+        report.finish().write((path, &source), &mut frame)?;
+        write_trimmed(out, &frame)?;
     }
     if let Some(more) = diags.len().checked_sub(HUMAN_LIMIT).filter(|&n| n > 0) {
         let s = if more == 1 { "" } else { "s" };
@@ -98,6 +116,48 @@ pub fn human(
              `--format concise` or `--format json` lists all {}",
             diags.len()
         )?;
+    }
+    Ok(())
+}
+
+/// Copy a rendered frame without the spaces ariadne leaves at the ends of lines (also those
+/// just before a closing colour code), so the output diffs and pastes cleanly.
+fn write_trimmed(out: &mut dyn Write, frame: &[u8]) -> io::Result<()> {
+    for line in frame.split_inclusive(|&b| b == b'\n') {
+        let (body, newline) = match line.strip_suffix(b"\n") {
+            Some(body) => (body, &b"\n"[..]),
+            None => (line, &b""[..]),
+        };
+        // Peel trailing colour codes (`ESC [ ... m`) and spaces, keep the codes.
+        let mut end = body.len();
+        let mut codes = Vec::new();
+        loop {
+            if end > 0 && body[end - 1] == b' ' {
+                end -= 1;
+            } else if end > 0 && body[end - 1] == b'm' {
+                match body[..end].iter().rposition(|&b| b == 0x1b) {
+                    Some(esc)
+                        if body[esc + 1..end - 1]
+                            .first()
+                            .is_some_and(|&b| b == b'[')
+                            && body[esc + 2..end - 1]
+                                .iter()
+                                .all(|b| b.is_ascii_digit() || *b == b';') =>
+                    {
+                        codes.push(&body[esc..end]);
+                        end = esc;
+                    }
+                    _ => break,
+                }
+            } else {
+                break;
+            }
+        }
+        out.write_all(&body[..end])?;
+        for code in codes.iter().rev() {
+            out.write_all(code)?;
+        }
+        out.write_all(newline)?;
     }
     Ok(())
 }
