@@ -8,10 +8,9 @@ cd "$(dirname "$0")/.."
 files=${1:-100000}
 work=${TMPDIR:-/tmp}/aether-bench-corpus
 rm -rf "$work" && mkdir -p "$work"
-cargo build --release --quiet --example synth_corpus
-cargo build --release --quiet
-bin=$PWD/target/release/aether
-gen=target/release/examples/synth_corpus
+. benches/bin.sh
+bin=$(release_executable --bin aether)
+gen=$(release_executable --example synth_corpus)
 
 echo "== corpora"
 "$gen" "$work/big" "$files"

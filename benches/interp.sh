@@ -5,12 +5,18 @@
 # Usage: benches/interp.sh   (builds the release binary; uses hyperfine when installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=target/release/aether
+. benches/bin.sh
+bin=$(release_executable --bin aether)
+# The real interpreter, not a pyenv shim (a shim adds its own start-up to every run).
+py=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 for prog in fib loop; do
     a="$bin benches/interp/$prog.aether --memory :memory:"
-    p="python3 benches/interp/$prog.py"
-    if [ "$($bin benches/interp/$prog.aether --memory :memory:)" != "$(python3 benches/interp/$prog.py)" ]; then
+    p="$py benches/interp/$prog.py"
+    # Separate captures, so a failing run stops the script (set -e) instead of reading as a
+    # difference of results.
+    got=$($bin benches/interp/$prog.aether --memory :memory:)
+    want=$($py benches/interp/$prog.py)
+    if [ "$got" != "$want" ]; then
         echo "$prog: aether and python print different results" >&2
         exit 1
     fi

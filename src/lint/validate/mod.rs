@@ -878,10 +878,11 @@ impl<'a> Validator<'a, '_> {
     }
 
     fn undefined_name(&mut self, name: &str, span: Span) {
-        let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
-        candidates.extend(self.visible_names());
-        let closest = suggest::closest(name, candidates.iter().copied());
+        let visible = self.visible_names();
+        let closest = suggest::closest_with_builtins(name, visible.iter().copied());
         if self.collect_inventory {
+            let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
+            candidates.extend(visible.iter().copied());
             let near = suggest::near_miss(name, candidates.iter().copied());
             self.inventory.names.push(Unresolved {
                 name: name.to_string(),
@@ -968,10 +969,9 @@ impl<'a> Validator<'a, '_> {
         if vocabulary::lookup(name).is_some() || self.cx.host.has_verb(name) {
             return;
         }
-        let mut candidates: Vec<&str> = builtins::BUILTINS.iter().map(|b| b.name).collect();
-        candidates.extend(self.visible_names());
+        let mut candidates: Vec<&str> = self.visible_names();
         candidates.extend(self.cx.host.functions.iter().map(|f| f.name.as_str()));
-        let suggestion = suggest::closest(name, candidates.iter().copied());
+        let suggestion = suggest::closest_with_builtins(name, candidates.iter().copied());
         // In a declaration an unknown name is a capability of the host, unless it is a near
         // miss of a function that exists (`sumarize`, not `mount_memory` beside
         // `get_memory`): then it is a typo, and an error everywhere.
