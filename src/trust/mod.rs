@@ -1,9 +1,10 @@
-//! Trust: script signatures (the original's HMAC-SHA256 header and our Ed25519 one), keys,
-//! revocation, and the static risk analysis of a file's syntax tree.
+//! Stage `trust`: script signatures (the original's HMAC-SHA256 header and our Ed25519 one),
+//! keys, revocation, and the static risk analysis of a file's syntax tree.
 //!
 //! Takes in: a file's text (and its parsed tree, for risk). Gives out: a signature verdict
-//! per file and risk findings. Depends on `syntax` (the tree) only; walking many files,
-//! reports and the release gates are `bulk`'s, the commands `cli`'s.
+//! per file and risk findings. Walking many files, reports and the release gates are
+//! `bulk`'s, the commands `cli`'s.
+//! Depends on: `syntax` (the tree) only.
 //!
 //! ```
 //! use aether::trust::sign::{hmac_hex, DEV_SECRET};
