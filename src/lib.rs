@@ -11,7 +11,9 @@
 //! lint      AST ─► validator diagnostics; checking one file; rendering (ariadne, JSON)
 //! fix       diagnostics' edits ─► applied to a fixed point, re-checked (migrate, --fix)
 //! run       checked AST ─► interpreter with the SQLite memory store
-//! bulk      many files: parallel check, formats, baseline, gate, classify, artifacts
+//! trust     signatures (HMAC, Ed25519), keys, revocation; static risk of the AST
+//! bulk      many files: parallel check, formats, baseline, gate, classify, verify,
+//!           release gates, artifacts
 //! ```
 //!
 //! The `aether` binary (`src/main.rs`, with one file per command in `src/cli/`) sits on top.
@@ -29,3 +31,4 @@ pub mod project;
 pub mod registry;
 pub mod run;
 pub mod syntax;
+pub mod trust;

@@ -200,6 +200,10 @@ fn run() -> ExitCode {
             cli::migrate::cmd_migrate(req, &settings)
         }
         Some(Cmd::Init { ref paths, force }) => cli::init::cmd_init(paths, force, &cli.plugin_path),
+        Some(Cmd::Sign(ref a)) => Ok(cli::trust::cmd_sign(a)),
+        Some(Cmd::Keygen(ref a)) => Ok(cli::trust::cmd_keygen(a)),
+        Some(Cmd::Verify(ref a)) => Ok(cli::trust::cmd_verify(a)),
+        Some(Cmd::Gates(ref a)) => Ok(cli::trust::cmd_gates(a, &settings)),
         Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
         None => match cli.file {
             Some(file) if cli.check => Ok(cli::check::cmd_check_one(
@@ -207,6 +211,7 @@ fn run() -> ExitCode {
                 cli.emit_error_code,
                 cli.json_status,
                 color,
+                cli.strict,
                 &settings,
             )),
             Some(ref file) => Ok(cli::run::cmd_run(

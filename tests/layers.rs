@@ -15,7 +15,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("lint", &["syntax", "registry", "project"]),
     ("fix", &["syntax", "registry", "project", "lint"]),
     ("run", &["syntax", "registry", "project"]),
-    ("bulk", &["syntax", "registry", "project", "lint", "run"]),
+    ("trust", &["syntax"]),
+    (
+        "bulk",
+        &[
+            "syntax", "registry", "project", "lint", "fix", "run", "trust",
+        ],
+    ),
 ];
 
 fn allowed(stage: &str) -> Option<&'static [&'static str]> {

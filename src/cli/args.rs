@@ -25,6 +25,10 @@ pub struct Cli {
     /// Print one JSON status line on stdout.
     #[arg(long)]
     pub json_status: bool,
+    /// Fail an unsigned or mismatching script with SIGNATURE_ERROR before checking or
+    /// running it (also AETHERRA_SCRIPT_VERIFY_STRICT=1).
+    #[arg(long)]
+    pub strict: bool,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
     /// A directory to search for imported modules (repeatable); the checked file's directory
@@ -247,6 +251,14 @@ pub enum Cmd {
     },
     /// Print the token stream of a file (after the layout pass, comments included).
     Tokens { file: PathBuf },
+    /// Sign scripts: HMAC-SHA256 header, or Ed25519 with `--key`.
+    Sign(super::trust::SignArgs),
+    /// Write an Ed25519 key pair (private key mode 0600).
+    Keygen(super::trust::KeygenArgs),
+    /// Verify signatures and scan for risky calls; writes aether_static_report.md.
+    Verify(super::trust::VerifyArgs),
+    /// Run the go/no-go release gates; writes gate_results.json and gate_sign_off.md.
+    Gates(super::trust::GatesArgs),
     /// Explain a diagnostic code by id (`V001`) or name (`unknown-function`), a builtin or a
     /// command verb; `builtins` and `verbs` list those; no argument lists the codes.
     Explain { code: Option<String> },

@@ -16,10 +16,25 @@ pub fn cmd_check_one(
     emit_code: bool,
     json: bool,
     color: bool,
+    strict: bool,
     settings: &Settings,
 ) -> ExitCode {
     let shown = file.to_string_lossy();
-    let outcome = check_path(file, settings);
+    let signature = match super::trust::strict_diagnostic(file, strict) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut outcome = check_path(file, settings);
+    // IO and PARSE outrank SIGNATURE; SIGNATURE outranks VALIDATION (REFERENCE.md).
+    if let Some(d) = signature {
+        if outcome.code.precedence() < Code::SignatureError.precedence() {
+            outcome.code = Code::SignatureError;
+            outcome.diagnostics.insert(0, d);
+        }
+    }
     let mut err = io::stderr().lock();
     let _ = render::human(&mut err, &shown, &outcome.text, &outcome.diagnostics, color);
     if emit_code {

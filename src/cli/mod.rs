@@ -13,3 +13,4 @@ pub mod inspect;
 pub mod migrate;
 pub mod run;
 pub mod status;
+pub mod trust;

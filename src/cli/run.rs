@@ -66,10 +66,31 @@ pub fn cmd_run(
         }
     }
     let shown = file.to_string_lossy();
+    let signature = match super::trust::strict_diagnostic(file, cli.strict) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let outcome = {
         let stdout = io::stdout();
         let mut out = io::LineWriter::new(stdout.lock());
-        let check = before_run(file, settings);
+        let validate = before_run(file, settings);
+        // A failed signature is an error of the check, so nothing runs; IO and PARSE
+        // still outrank it (the first error shown is the one whose code is reported).
+        let check = |parsed: &aether::syntax::Parsed<'_>| {
+            let mut diags = validate(parsed);
+            if let Some(d) = &signature {
+                let worst = aether::syntax::diagnostic::overall_code(&diags);
+                if worst.precedence() < Code::SignatureError.precedence() {
+                    diags.insert(0, d.clone());
+                } else {
+                    diags.push(d.clone());
+                }
+            }
+            diags
+        };
         aether::run::run_file(file, &opts, &check, &mut out)
     };
     let mut err = io::stderr().lock();

@@ -296,6 +296,22 @@ alone."
         fix "Safe: trailing spaces and tabs are removed and runs of blank lines shrink to two. \
 Line endings (LF or CRLF), a missing final newline, a byte-order mark and tab indentation are \
 kept byte for byte.";
+    UNSIGNED_SCRIPT = "S001" "unsigned-script" SignatureError Error
+        "Strict verification: the script has no signature."
+        "With `--strict`, `AETHERRA_SCRIPT_VERIFY_STRICT=1` or `strict = true` under `[trust]` \
+in aether.toml, a script must start with a `# @signature:` line before it is checked clean or \
+run. Sign it with `aether sign FILE` (HMAC, secret from \
+`AETHERRA_AETHER_SCRIPT_SIGNING_SECRET`) or `aether sign --key KEY FILE` (Ed25519).";
+    BAD_SIGNATURE = "S002" "signature-mismatch" SignatureError Error
+        "The signature does not match the script."
+        "The file changed after it was signed (one byte is enough, line endings aside: CRLF \
+and LF sign the same), another secret or key signed it, its Ed25519 key is not among the \
+trusted keys, or the key or signature is on the revocation list. Outside strict mode too, a \
+signature that does not verify fails `aether verify`.";
+    MALFORMED_SIGNATURE = "S003" "malformed-signature" SignatureError Error
+        "The `# @signature:` line is not a signature."
+        "Line 1 starts with `# @signature:` but is neither `# @signature: <64 lowercase hex>` \
+(HMAC-SHA256) nor `# @signature: ed25519:<16 hex key id>:<128 hex>`. Sign the file again.";
     RUNTIME_ERROR = "R001" "runtime-error" RuntimeError Error
         "The script failed while running."
         "An operation failed at run time: a type error (`\"a\" - 1`), a missing name or \
