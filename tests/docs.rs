@@ -346,47 +346,99 @@ fn the_generated_reference_covers_every_rule() {
     assert!(rules::ALL.len() >= 30, "the registry shrank unexpectedly");
 }
 
-/// Relative link targets of a Markdown text: `](target)` with no scheme, without `#anchor`.
-/// Code blocks are skipped: a Markdown example inside one is text, not a link.
-fn relative_links(md: &str) -> Vec<String> {
-    let mut prose = String::new();
+/// The prose of a Markdown text: code blocks are left out, since a Markdown example inside
+/// one is text, not a link or a heading.
+fn prose(md: &str) -> String {
+    let mut out = String::new();
     let mut in_fence = false;
     for line in md.lines() {
         if line.trim_start().starts_with("```") {
             in_fence = !in_fence;
         } else if !in_fence {
-            prose.push_str(line);
-            prose.push('\n');
-        }
-    }
-    let mut out = Vec::new();
-    let mut rest = prose.as_str();
-    while let Some(at) = rest.find("](") {
-        rest = &rest[at + 2..];
-        let Some(close) = rest.find(')') else { break };
-        let target = &rest[..close];
-        let path = target.split('#').next().unwrap_or("");
-        if !path.is_empty() && !path.contains("://") && !path.starts_with("mailto:") {
-            out.push(path.to_string());
+            out.push_str(line);
+            out.push('\n');
         }
     }
     out
 }
 
+/// Relative link targets of a Markdown text, `](path#anchor)` with no scheme, as (path,
+/// anchor); the path is empty for a link within the same page.
+fn relative_links(md: &str) -> Vec<(String, Option<String>)> {
+    let text = prose(md);
+    let mut out = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("](") {
+        rest = &rest[at + 2..];
+        let Some(close) = rest.find(')') else { break };
+        let target = &rest[..close];
+        if target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        let (path, anchor) = match target.split_once('#') {
+            Some((p, a)) => (p, Some(a.to_string())),
+            None => (target, None),
+        };
+        out.push((path.to_string(), anchor));
+    }
+    out
+}
+
+/// The anchors GitHub gives the headings of a page: lower case, spaces to `-`, punctuation
+/// other than `-` and `_` dropped.
+fn anchors(md: &str) -> Vec<String> {
+    prose(md)
+        .lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .map(|h| {
+            h.trim_start_matches('#')
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
-fn links_point_at_files_that_exist() {
+fn links_point_at_files_and_headings_that_exist() {
     let mut files = doc_files();
     files.push(root().join("README.md"));
     let mut broken = Vec::new();
     for file in &files {
         let dir = file.parent().unwrap();
-        for link in relative_links(&read(file)) {
-            if !dir.join(&link).exists() {
-                broken.push(format!("{}: {link}", file.display()));
+        for (path, anchor) in relative_links(&read(file)) {
+            let target = if path.is_empty() {
+                file.clone()
+            } else {
+                dir.join(&path)
+            };
+            if !target.exists() {
+                broken.push(format!("{}: {path}", file.display()));
+            } else if let Some(anchor) =
+                anchor.filter(|_| target.extension().is_some_and(|e| e == "md"))
+            {
+                if !anchors(&read(&target)).contains(&anchor) {
+                    broken.push(format!(
+                        "{}: {path}#{anchor} (no such heading)",
+                        file.display()
+                    ));
+                }
             }
         }
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn the_anchor_rule_matches_github() {
+    let md = "# A `b`: c.json and d\n## --effects: what\n```\n# not a heading\n```\n";
+    assert_eq!(anchors(md), ["a-b-cjson-and-d", "--effects-what"]);
 }
 
 #[test]
