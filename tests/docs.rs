@@ -6,7 +6,9 @@
 //!   those rule ids, in order (errors and warnings alike);
 //! - `docs/diagnostics.md` and the rule table in `README.md` are generated from the rule
 //!   registry (the table `aether explain` prints) and must equal what is committed;
-//! - relative links in `README.md` and `docs/` point at files that exist.
+//! - `console` sessions print what they show, the code table of `exit-codes.md` lists every
+//!   structured code, and the JSON examples keep the key order of the real output;
+//! - relative links in `README.md` and `docs/` point at files and headings that exist.
 //!
 //! After a deliberate change to a rule, regenerate the generated parts with
 //!     AETHER_UPDATE_DOCS=1 cargo test --release --locked --test docs
@@ -584,5 +586,84 @@ fn documented_json_keeps_the_key_order_of_the_real_output() {
     assert!(
         compared.iter().all(|&n| n > 0),
         "formats.md lost an example of the status line, a checked file or an effect: {compared:?}"
+    );
+}
+
+#[test]
+fn the_structured_code_table_lists_every_code() {
+    use aether::syntax::diagnostic::Code;
+    // Rows of the first table of exit-codes.md: `| 20 | `PARSE_ERROR` | ...`.
+    let md = read(&root().join("docs/exit-codes.md"));
+    let rows: Vec<(i32, String)> = md
+        .lines()
+        .filter_map(|l| {
+            let mut cells = l.split('|').map(str::trim).skip(1);
+            let number = cells.next()?.parse().ok()?;
+            let name = cells.next()?.trim_matches('`').to_string();
+            Some((number, name))
+        })
+        .collect();
+    let codes: Vec<(i32, String)> = Code::ALL
+        .iter()
+        .map(|c| (c.number(), c.name().to_string()))
+        .collect();
+    assert_eq!(rows, codes, "docs/exit-codes.md's code table");
+}
+
+/// The `$ aether ...` commands of ```` ```console ```` blocks and the output shown under each.
+fn console_sessions(md: &str) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    for block in fenced_blocks(md) {
+        if block.info != "console" {
+            continue;
+        }
+        let mut current: Option<(String, String)> = None;
+        for line in block.text.lines() {
+            if let Some(cmd) = line.strip_prefix("$ ") {
+                out.extend(current.take().map(|(c, o)| (block.line, c, o)));
+                current = Some((cmd.to_string(), String::new()));
+            } else if let Some((_, output)) = current.as_mut() {
+                output.push_str(line);
+                output.push('\n');
+            }
+        }
+        out.extend(current.map(|(c, o)| (block.line, c, o)));
+    }
+    out
+}
+
+#[test]
+fn console_examples_print_what_they_show() {
+    // Only the docs' console sessions whose output is stable (no timestamps, no timings) are
+    // written as `console` blocks; the others are `text` or `json`.
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_aether")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut ran = 0;
+    for file in doc_files() {
+        let rel = file.strip_prefix(root()).unwrap().display().to_string();
+        for (line, cmd, shown) in console_sessions(&read(&file)) {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&cmd)
+                .env("PATH", &path)
+                .env("NO_COLOR", "1")
+                .current_dir(root())
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                shown,
+                "{rel}:{line}: `{cmd}`"
+            );
+            ran += 1;
+        }
+    }
+    assert!(
+        ran >= 2,
+        "the console examples of exit-codes.md went missing"
     );
 }
