@@ -667,3 +667,19 @@ fn console_examples_print_what_they_show() {
         "the console examples of exit-codes.md went missing"
     );
 }
+
+#[test]
+fn the_index_lists_every_page() {
+    let index = read(&root().join("docs/README.md"));
+    let linked: Vec<String> = relative_links(&index).into_iter().map(|(p, _)| p).collect();
+    for file in doc_files() {
+        let name = file.strip_prefix(root().join("docs")).unwrap();
+        if name != Path::new("README.md") {
+            let name = name.display().to_string();
+            assert!(
+                linked.contains(&name),
+                "docs/README.md does not link {name}"
+            );
+        }
+    }
+}
