@@ -683,3 +683,37 @@ fn the_index_lists_every_page() {
         }
     }
 }
+
+#[test]
+fn the_reference_says_what_aether_explain_says() {
+    // Both are built from the registry, but `aether explain` words a few things itself (the
+    // header line, who applies a fix). Every paragraph it prints after its header must appear,
+    // as is, in that rule's section of the committed page.
+    let md = read(&root().join("docs/diagnostics.md"));
+    let mut paragraphs = 0;
+    for r in rules::ALL {
+        let start = md
+            .find(&format!("\n## {} {}\n", r.id, r.name))
+            .unwrap_or_else(|| panic!("docs/diagnostics.md has no section for {}", r.id));
+        let section = md[start + 1..]
+            .find("\n## ")
+            .map_or(&md[start..], |end| &md[start..start + 1 + end]);
+        let out = aether(&["explain", r.id]);
+        assert!(out.status.success(), "aether explain {}", r.id);
+        let text = String::from_utf8(out.stdout).unwrap();
+        for paragraph in text.split("\n\n").skip(1) {
+            let paragraph = paragraph.trim();
+            paragraphs += 1;
+            assert!(
+                section.contains(paragraph),
+                "{}: `aether explain` prints a paragraph docs/diagnostics.md lacks:\n{paragraph}\n{UPDATE_HINT}",
+                r.id
+            );
+        }
+    }
+    // At least the summary and the explanation of every rule.
+    assert!(
+        paragraphs >= 2 * rules::ALL.len(),
+        "{paragraphs} paragraphs compared"
+    );
+}
