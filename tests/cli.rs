@@ -456,3 +456,51 @@ fn human_output_caps_the_diagnostics_of_a_file() {
     assert_eq!(stdout(&json).matches("\"severity\"").count(), n);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn explain_lists_rules_in_aligned_columns_with_severity() {
+    let all = stdout(&aether(&["explain"]));
+    let mut lines = all.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("ID"), "{header}");
+    let col = |name: &str| header.find(name).unwrap();
+    let (severity, code) = (col("SEVERITY"), col("CODE"));
+    let rows: Vec<&str> = lines
+        .take(aether::syntax::diagnostic::rules::ALL.len())
+        .collect();
+    for (rule, row) in aether::syntax::diagnostic::rules::ALL.iter().zip(&rows) {
+        assert!(row.starts_with(rule.id), "{row}");
+        let sev = row[severity..].split_whitespace().next().unwrap();
+        let code_cell = &row[code..];
+        match rule.severity {
+            aether::syntax::diagnostic::Severity::Error => {
+                assert_eq!(sev, "error", "{row}");
+                assert!(code_cell.starts_with(rule.code.name()), "{row}");
+            }
+            aether::syntax::diagnostic::Severity::Warning => {
+                assert_eq!(sev, "warning", "{row}");
+                // A warning does not decide a file's code unless warnings are denied.
+                assert!(
+                    code_cell.starts_with(&format!("{} if denied", rule.code.name())),
+                    "{row}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn explain_suggests_the_nearest_entry() {
+    let out = aether(&["explain", "summarise"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `summarize`?"), "{err}");
+    let out = aether(&["explain", "unknown-functoin"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did you mean `unknown-function`?"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = aether(&["explain", "zzzzzzzzzzzz"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("did you mean"));
+}

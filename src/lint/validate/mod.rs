@@ -14,7 +14,7 @@
 mod fixes;
 pub mod modules;
 mod scope;
-mod suggest;
+pub mod suggest;
 
 use crate::project::host::Host;
 use crate::registry::builtins;
