@@ -308,8 +308,11 @@ fn static_risk(report: &verify::Report) -> Verdict {
         .map(|f| json!({"path": f.path, "score": f.score}))
         .collect();
     let summary = format!(
-        "{} workflows score above {} (total score {})",
-        risky.len(),
+        "{} above {} (total score {})",
+        match risky.len() {
+            1 => "1 workflow scores".to_string(),
+            n => format!("{n} workflows score"),
+        },
         report.risk_threshold,
         report.total_score()
     );

@@ -238,9 +238,15 @@ pub fn cmd_verify(args: &VerifyArgs) -> ExitCode {
         println!("RISK {}: score {}", f.path, f.score);
     }
     println!(
-        "verified {} files: {} signature failures, {} risky; report {}",
+        "verified {} file{}: {} signature failure{}, {} risky; report {}",
         report.files.len(),
+        if report.files.len() == 1 { "" } else { "s" },
         report.signature_failures().count(),
+        if report.signature_failures().count() == 1 {
+            ""
+        } else {
+            "s"
+        },
         report.risky().count(),
         args.output.display()
     );
