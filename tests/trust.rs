@@ -417,6 +417,43 @@ fn gates_write_the_seed_schema_and_manual_semantics() {
         aether(d, &["gates", "--gates", "nope"], &env).status.code(),
         Some(2)
     );
+    // Without a reference, the gate says how to make one, and that command works.
+    std::fs::create_dir(d.join("fresh")).unwrap();
+    std::fs::write(d.join("fresh/a.aether"), BODY).unwrap();
+    let gate = |envs: &[(&str, &str)]| {
+        let out = aether(
+            d,
+            &["gates", "--gates", "baseline_regression", "--root", "fresh"],
+            envs,
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (rc, stdout) = gate(&env);
+    assert_eq!(rc, Some(1));
+    let hint = stdout
+        .split_once("(make one with `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(cmd, _)| cmd.to_string())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        hint.starts_with("mkdir -p fresh/.aetherra && aether baseline --root fresh "),
+        "{hint}"
+    );
+    let bin_dir = Path::new(BIN).parent().unwrap().display().to_string();
+    let made = Command::new("sh")
+        .args(["-c", &hint])
+        .current_dir(d)
+        .env(
+            "PATH",
+            format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default()),
+        )
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert_eq!(gate(&env).0, Some(0));
 }
 
 /// A project whose `aether.toml` says what is trusted: `wf/a.aether` signed with the key

@@ -26,7 +26,7 @@ pub struct KeygenArgs {
     /// The key pair's name: writes NAME.key (private, mode 0600) and NAME.pub.
     #[arg(long, default_value = "aether-signing")]
     pub name: String,
-    /// The directory to write them in.
+    /// The directory to write them in (made if missing).
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
 }
@@ -169,6 +169,10 @@ fn tree_policy(
 }
 
 pub fn cmd_keygen(args: &KeygenArgs) -> ExitCode {
+    if let Err(e) = create_key_dir(&args.dir) {
+        eprintln!("error: cannot create {}: {e}", args.dir.display());
+        return ExitCode::from(2);
+    }
     let key = keys::generate();
     match keys::write_pair(&args.dir, &args.name, &key) {
         Ok((private, public)) => {
@@ -185,6 +189,18 @@ pub fn cmd_keygen(args: &KeygenArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `keygen --dir`, made when missing (only its owner may enter it, as it holds a private key).
+fn create_key_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 pub fn cmd_sign(args: &SignArgs) -> ExitCode {
