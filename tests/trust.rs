@@ -691,3 +691,73 @@ fn bad_trust_config_is_a_usage_error() {
     }
     assert!(!d.join("r.md").exists() && !d.join("gate_results.json").exists());
 }
+
+#[test]
+fn classify_reports_signature_verified_and_risk_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let id = project_with_a_signed_workflow(d);
+    let env = [(sign::PROFILE_ENV, "test")];
+    std::fs::write(
+        d.join("aether.toml"),
+        "[host]\nfunctions = [\"fetch\"]\n[trust]\ntrusted-keys = \"trusted\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("wf/hmac.aether"), BODY).unwrap();
+    assert!(aether(d, &["sign", "wf/hmac.aether"], &env)
+        .status
+        .success());
+    std::fs::write(
+        d.join("wf/risky.aether"),
+        "page = fetch(\"https://example.com\")\nprint(page)\n",
+    )
+    .unwrap();
+    let signed = std::fs::read_to_string(d.join("wf/hmac.aether")).unwrap();
+    std::fs::write(d.join("wf/tampered.aether"), signed.replace("logs", "Logs")).unwrap();
+    let classify = |envs: &[(&str, &str)]| {
+        let out = aether(
+            d,
+            &["classify", "--root", "wf", "--history-dir", "hist"],
+            envs,
+        );
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let v: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join("workflow_failures.json")).unwrap(),
+        )
+        .unwrap();
+        v["workflows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                (
+                    w["path"].as_str().unwrap().to_string(),
+                    w["signature_verified"].clone(),
+                    w["risk_score"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    use serde_json::json;
+    let row = |p: &str, sig: serde_json::Value, risk: u32| (p.to_string(), sig, json!(risk));
+    assert_eq!(
+        classify(&env),
+        vec![
+            row("a.aether", json!(true), 0),
+            row("hmac.aether", json!(true), 0),
+            row("risky.aether", json!(false), 2),
+            row("tampered.aether", json!(false), 0),
+        ]
+    );
+    // No secret: HMAC signatures cannot be judged; a revoked key fails.
+    std::fs::write(d.join("revoked.txt"), format!("{id}\n")).unwrap();
+    std::fs::write(
+        d.join("aether.toml"),
+        "[trust]\ntrusted-keys = \"trusted\"\nrevoked = \"revoked.txt\"\n",
+    )
+    .unwrap();
+    let rows = classify(&[]);
+    assert_eq!(rows[0].1, json!(false));
+    assert_eq!(rows[1].1, serde_json::Value::Null);
+    assert_eq!(rows[3].1, serde_json::Value::Null);
+}

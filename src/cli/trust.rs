@@ -6,7 +6,7 @@ use aether::lint::check::Settings;
 use aether::project::config::TrustSettings;
 use aether::syntax::diagnostic::{rules, Diagnostic};
 use aether::syntax::span::Span;
-use aether::trust::keys::{self, KeyRing, Revocations};
+use aether::trust::keys;
 use aether::trust::sign::{self, Secret, SignWith, Trust, Verdict, STRICT_ENV};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -131,19 +131,8 @@ impl Policy {
     }
 
     fn load(&self) -> Result<Trust, String> {
-        let keys = match &self.trusted_keys {
-            Some(dir) => KeyRing::load_dir(dir).map_err(|e| e.to_string())?,
-            None => KeyRing::default(),
-        };
-        let revoked = match &self.revoked {
-            Some(f) => Revocations::load(f).map_err(|e| e.to_string())?,
-            None => Revocations::default(),
-        };
-        Ok(Trust {
-            secret: Secret::from_env(),
-            keys,
-            revoked,
-        })
+        Trust::load(self.trusted_keys.as_deref(), self.revoked.as_deref())
+            .map_err(|e| e.to_string())
     }
 }
 
