@@ -202,7 +202,7 @@ fn run() -> ExitCode {
         Some(Cmd::Init { ref paths, force }) => cli::init::cmd_init(paths, force, &cli.plugin_path),
         Some(Cmd::Sign(ref a)) => Ok(cli::trust::cmd_sign(a)),
         Some(Cmd::Keygen(ref a)) => Ok(cli::trust::cmd_keygen(a)),
-        Some(Cmd::Verify(ref a)) => Ok(cli::trust::cmd_verify(a)),
+        Some(Cmd::Verify(ref a)) => Ok(cli::trust::cmd_verify(a, &settings)),
         Some(Cmd::Gates(ref a)) => Ok(cli::trust::cmd_gates(a, &settings)),
         Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
         None => match cli.file {

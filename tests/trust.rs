@@ -417,4 +417,347 @@ fn gates_write_the_seed_schema_and_manual_semantics() {
         aether(d, &["gates", "--gates", "nope"], &env).status.code(),
         Some(2)
     );
+    // Without a reference, the gate says how to make one, and that command works.
+    std::fs::create_dir(d.join("fresh")).unwrap();
+    std::fs::write(d.join("fresh/a.aether"), BODY).unwrap();
+    let gate = |envs: &[(&str, &str)]| {
+        let out = aether(
+            d,
+            &["gates", "--gates", "baseline_regression", "--root", "fresh"],
+            envs,
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (rc, stdout) = gate(&env);
+    assert_eq!(rc, Some(1));
+    let hint = stdout
+        .split_once("(make one with `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(cmd, _)| cmd.to_string())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        hint.starts_with("mkdir -p fresh/.aetherra && aether baseline --root fresh "),
+        "{hint}"
+    );
+    let bin_dir = Path::new(BIN).parent().unwrap().display().to_string();
+    let made = Command::new("sh")
+        .args(["-c", &hint])
+        .current_dir(d)
+        .env(
+            "PATH",
+            format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default()),
+        )
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert_eq!(gate(&env).0, Some(0));
+}
+
+/// A project whose `aether.toml` says what is trusted: `wf/a.aether` signed with the key
+/// `rel`, whose public half is in `trusted/`; `empty/` trusts nothing.
+fn project_with_a_signed_workflow(d: &Path) -> String {
+    assert!(
+        aether(d, &["keygen", "--name", "rel", "--dir", "keys"], &[])
+            .status
+            .success()
+    );
+    for dir in ["wf", "trusted", "empty"] {
+        std::fs::create_dir(d.join(dir)).unwrap();
+    }
+    std::fs::copy(d.join("keys/rel.pub"), d.join("trusted/rel.pub")).unwrap();
+    std::fs::write(d.join("wf/a.aether"), BODY).unwrap();
+    assert!(
+        aether(d, &["sign", "--key", "keys/rel.key", "wf/a.aether"], &[])
+            .status
+            .success()
+    );
+    let vk = aether::trust::keys::read_public_key(&d.join("keys/rel.pub")).unwrap();
+    aether::trust::keys::key_id(&vk)
+}
+
+/// `(exit status, structured code, message)` of `aether FILE --check --json-status ...`.
+fn check_status(d: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Option<i32>, i64, String) {
+    let mut all = args.to_vec();
+    all.extend(["--check", "--json-status"]);
+    let out = aether(d, &all, envs);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
+    (
+        out.status.code(),
+        v["code"].as_i64().unwrap(),
+        v["message"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn trust_config_makes_single_files_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("aether.toml"), "[trust]\nstrict = true\n").unwrap();
+    std::fs::write(d.join("u.aether"), BODY).unwrap();
+    std::fs::write(d.join("p.aether"), "print(\"RAN\")\n").unwrap();
+    // No flag, no environment: the configuration alone fails the unsigned file.
+    assert_eq!(check_status(d, &["u.aether"], &[]).1, 22);
+    let out = aether(
+        d,
+        &["p.aether", "--json-status", "--memory", ":memory:"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("RAN") && stdout.contains("\"code\":22"),
+        "{stdout}"
+    );
+    // The environment overrides the file, both ways; the flag always makes it strict.
+    let off = [(sign::STRICT_ENV, "0")];
+    assert_eq!(
+        check_status(d, &["u.aether"], &off),
+        (Some(0), 0, "parse ok".into())
+    );
+    assert_eq!(check_status(d, &["u.aether", "--strict"], &off).1, 22);
+    std::fs::write(d.join("aether.toml"), "[trust]\nstrict = false\n").unwrap();
+    assert_eq!(check_status(d, &["u.aether"], &[]).1, 0);
+    assert_eq!(
+        check_status(d, &["u.aether"], &[(sign::STRICT_ENV, "1")]).1,
+        22
+    );
+    // `--isolated` ignores the file, and with it `[trust]`.
+    std::fs::write(d.join("aether.toml"), "[trust]\nstrict = true\n").unwrap();
+    assert_eq!(check_status(d, &["u.aether", "--isolated"], &[]).1, 0);
+}
+
+#[test]
+fn trust_config_trusted_keys_and_revocations_for_single_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let id = project_with_a_signed_workflow(d);
+    // Strict without trusted keys: the Ed25519 signature cannot be accepted.
+    std::fs::write(d.join("aether.toml"), "[trust]\nstrict = true\n").unwrap();
+    let (rc, code, message) = check_status(d, &["wf/a.aether"], &[]);
+    assert_eq!((rc, code), (Some(1), 22));
+    assert!(message.contains("not trusted"), "{message}");
+    // With the configured directory (relative to aether.toml, wherever the command runs),
+    // it passes `--check --strict` and runs.
+    std::fs::write(
+        d.join("aether.toml"),
+        "[trust]\ntrusted-keys = \"trusted\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        check_status(d, &["wf/a.aether", "--strict"], &[]),
+        (Some(0), 0, "parse ok".into())
+    );
+    assert_eq!(
+        check_status(&d.join("wf"), &["a.aether", "--strict"], &[]).1,
+        0
+    );
+    let out = aether(d, &["wf/a.aether", "--strict", "--memory", ":memory:"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // One byte changed: a mismatch, whoever signed it.
+    let signed = std::fs::read_to_string(d.join("wf/a.aether")).unwrap();
+    std::fs::write(d.join("wf/b.aether"), signed.replace("logs", "Logs")).unwrap();
+    let (_, code, message) = check_status(d, &["wf/b.aether", "--strict"], &[]);
+    assert_eq!(code, 22);
+    assert!(message.contains("mismatch"), "{message}");
+    // A key revoked in the configured list fails.
+    std::fs::write(d.join("revoked.txt"), format!("{id}  # lost laptop\n")).unwrap();
+    std::fs::write(
+        d.join("aether.toml"),
+        "[trust]\ntrusted-keys = \"trusted\"\nrevoked = \"revoked.txt\"\nstrict = true\n",
+    )
+    .unwrap();
+    let (rc, code, message) = check_status(d, &["wf/a.aether"], &[]);
+    assert_eq!((rc, code), (Some(1), 22));
+    assert!(
+        message.contains(&format!("revoked (key {id})")),
+        "{message}"
+    );
+    // A trusted-keys directory holding something that is not a key is a usage error.
+    std::fs::write(d.join("trusted/bad.pub"), "not a key\n").unwrap();
+    let out = aether(d, &["wf/a.aether", "--check"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.pub: not a key file"));
+}
+
+#[test]
+fn trust_config_for_verify_and_gates_and_flags_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let id = project_with_a_signed_workflow(d);
+    std::fs::write(d.join("revoked.txt"), format!("{id}\n")).unwrap();
+    std::fs::write(d.join("nothing-revoked.txt"), "# none\n").unwrap();
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", "--root", "wf", "--output", "r.md"];
+        args.extend_from_slice(extra);
+        let out = aether(d, &args, &[]);
+        let report = std::fs::read_to_string(d.join("r.md")).unwrap_or_default();
+        (out.status.code(), report)
+    };
+    std::fs::write(
+        d.join("aether.toml"),
+        "[trust]\ntrusted-keys = \"trusted\"\nstrict = true\n",
+    )
+    .unwrap();
+    let (rc, report) = verify(&[]);
+    assert_eq!(rc, Some(0), "{report}");
+    assert!(report.contains("## Signature Verification (strict)"));
+    assert!(report.contains("- a.aether: OK"));
+    // The flag overrides the configured directory.
+    assert_eq!(verify(&["--trusted-keys", "empty"]).0, Some(1));
+    // `strict = true` makes an unsigned file fail verify; the environment can lift it.
+    std::fs::write(d.join("wf/u.aether"), BODY).unwrap();
+    assert_eq!(verify(&[]).0, Some(1));
+    let out = aether(
+        d,
+        &["verify", "--root", "wf", "--output", "r.md"],
+        &[(sign::STRICT_ENV, "0")],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::remove_file(d.join("wf/u.aether")).unwrap();
+    // A configured revocation list fails the key; `--revoked` replaces the list.
+    std::fs::write(
+        d.join("aether.toml"),
+        "[trust]\ntrusted-keys = \"trusted\"\nrevoked = \"revoked.txt\"\n",
+    )
+    .unwrap();
+    let (rc, report) = verify(&[]);
+    assert_eq!(rc, Some(1));
+    assert!(report.contains(&format!("revoked (key {id})")), "{report}");
+    assert_eq!(verify(&["--revoked", "nothing-revoked.txt"]).0, Some(0));
+    // `--isolated` ignores the file: nothing is trusted.
+    assert_eq!(verify(&["--isolated"]).0, Some(1));
+
+    // The signature gate takes its keys and revocations from the configuration too.
+    let gate = |extra: &[&str]| {
+        let mut args = vec!["gates", "--gates", "strict_signatures", "--root", "wf"];
+        args.extend_from_slice(extra);
+        aether(d, &args, &[]).status.code()
+    };
+    assert_eq!(gate(&[]), Some(1), "revoked by the configured list");
+    assert_eq!(gate(&["--revoked", "nothing-revoked.txt"]), Some(0));
+    std::fs::write(
+        d.join("aether.toml"),
+        "[trust]\ntrusted-keys = \"trusted\"\n",
+    )
+    .unwrap();
+    assert_eq!(gate(&[]), Some(0));
+    assert_eq!(gate(&["--trusted-keys", "empty"]), Some(1));
+}
+
+#[test]
+fn bad_trust_config_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("wf")).unwrap();
+    std::fs::write(d.join("wf/a.aether"), BODY).unwrap();
+    for (toml, want) in [
+        (
+            "[trust]\nstrict = \"yes\"\n",
+            "aether.toml:2:10: invalid type",
+        ),
+        (
+            "[trust]\ntrusted_keys = \"keys\"\n",
+            "aether.toml:2:1: unknown field `trusted_keys`",
+        ),
+        (
+            "[trust]\ntrusted-keys = \"no/such/dir\"\n",
+            "aether.toml:2:16: `[trust] trusted-keys` `no/such/dir` is not a directory",
+        ),
+        (
+            "[trust]\nrevoked = \"missing.txt\"\n",
+            "aether.toml:2:11: `[trust] revoked` `missing.txt` is not a file",
+        ),
+    ] {
+        std::fs::write(d.join("aether.toml"), toml).unwrap();
+        for args in [
+            &["wf/a.aether", "--check"][..],
+            &["wf/a.aether", "--memory", ":memory:"],
+            &["verify", "--root", "wf", "--output", "r.md"],
+            &["gates", "--gates", "strict_signatures", "--root", "wf"],
+        ] {
+            let out = aether(d, args, &[]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{toml} {args:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("aether: error: {want}")),
+                "{toml} {args:?}: {stderr}"
+            );
+        }
+    }
+    assert!(!d.join("r.md").exists() && !d.join("gate_results.json").exists());
+}
+
+#[test]
+fn classify_reports_signature_verified_and_risk_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let id = project_with_a_signed_workflow(d);
+    let env = [(sign::PROFILE_ENV, "test")];
+    std::fs::write(
+        d.join("aether.toml"),
+        "[host]\nfunctions = [\"fetch\"]\n[trust]\ntrusted-keys = \"trusted\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("wf/hmac.aether"), BODY).unwrap();
+    assert!(aether(d, &["sign", "wf/hmac.aether"], &env)
+        .status
+        .success());
+    std::fs::write(
+        d.join("wf/risky.aether"),
+        "page = fetch(\"https://example.com\")\nprint(page)\n",
+    )
+    .unwrap();
+    let signed = std::fs::read_to_string(d.join("wf/hmac.aether")).unwrap();
+    std::fs::write(d.join("wf/tampered.aether"), signed.replace("logs", "Logs")).unwrap();
+    let classify = |envs: &[(&str, &str)]| {
+        let out = aether(
+            d,
+            &["classify", "--root", "wf", "--history-dir", "hist"],
+            envs,
+        );
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let v: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join("workflow_failures.json")).unwrap(),
+        )
+        .unwrap();
+        v["workflows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                (
+                    w["path"].as_str().unwrap().to_string(),
+                    w["signature_verified"].clone(),
+                    w["risk_score"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    use serde_json::json;
+    let row = |p: &str, sig: serde_json::Value, risk: u32| (p.to_string(), sig, json!(risk));
+    assert_eq!(
+        classify(&env),
+        vec![
+            row("a.aether", json!(true), 0),
+            row("hmac.aether", json!(true), 0),
+            row("risky.aether", json!(false), 2),
+            row("tampered.aether", json!(false), 0),
+        ]
+    );
+    // No secret: HMAC signatures cannot be judged; a revoked key fails.
+    std::fs::write(d.join("revoked.txt"), format!("{id}\n")).unwrap();
+    std::fs::write(
+        d.join("aether.toml"),
+        "[trust]\ntrusted-keys = \"trusted\"\nrevoked = \"revoked.txt\"\n",
+    )
+    .unwrap();
+    let rows = classify(&[]);
+    assert_eq!(rows[0].1, json!(false));
+    assert_eq!(rows[1].1, serde_json::Value::Null);
+    assert_eq!(rows[3].1, serde_json::Value::Null);
 }

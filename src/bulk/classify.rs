@@ -14,8 +14,11 @@ use crate::lint::check::{self, Outcome, Settings};
 use crate::project::config::ConfigSource;
 use crate::run::{self, MemorySpec, RunOptions};
 use crate::syntax::diagnostic::{Code, Diagnostic};
+use crate::trust::risk;
+use crate::trust::sign::{Trust, Verdict};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,9 +44,11 @@ pub struct Workflow {
     pub ok: bool,
     pub category: String,
     pub error: Option<String>,
-    /// Signature verification lands with `aether verify`; until then it is not reported.
+    /// `true` for a valid signature, `false` for none or one that fails (as `aether verify`
+    /// judges it, with the `[trust]` of the root's `aether.toml`); `null` when the file
+    /// cannot be read, or it is HMAC-signed and there is no secret to check it with.
     pub signature_verified: Option<bool>,
-    /// Static risk analysis lands with `aether verify`; until then it is not reported.
+    /// The static risk score of `aether verify`; `null` when the file cannot be read.
     pub risk_score: Option<u32>,
     pub code: i32,
     pub code_name: &'static str,
@@ -119,8 +124,15 @@ fn line_of(o: &Outcome, d: &Diagnostic) -> Option<usize> {
         .then(|| o.lines.line(d.span.start as usize))
 }
 
-/// Check one file and, when it passes, run it with the timeout and a store that is not kept.
-pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config) -> Workflow {
+/// Check one file and, when it passes, run it with the timeout and a store that is not kept;
+/// verify its signature and score its risk.
+pub fn classify_file(
+    path: &Path,
+    shown: &str,
+    settings: &Settings,
+    cfg: &Config,
+    trust: &Trust,
+) -> Workflow {
     let opts = RunOptions {
         timeout: Some(cfg.timeout),
         max_steps: run::DEFAULT_MAX_STEPS,
@@ -132,14 +144,23 @@ pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config
         until: run::DEFAULT_UNTIL,
     };
     // One read and one parse: a file that does not check is reported with phase `read` or
-    // `parse`, one that does is run.
-    let ran = run::run_file(
-        path,
-        &opts,
-        &check::before_run(path, settings),
-        &mut std::io::sink(),
-    );
+    // `parse`, one that does is run. The risk is scored on the tree the check sees.
+    let validate = check::before_run(path, settings);
+    let risk_score = Cell::new(None);
+    let check_and_score = |parsed: &crate::syntax::Parsed<'_>| {
+        risk_score.set(Some(risk::score(&risk::analyse(parsed))));
+        validate(parsed)
+    };
+    let ran = run::run_file(path, &opts, &check_and_score, &mut std::io::sink());
     let phase = ran.phase;
+    let signature_verified = match phase {
+        "read" => None,
+        _ => match trust.verify_text(&ran.text) {
+            Verdict::Valid { .. } => Some(true),
+            Verdict::NoSecret | Verdict::Unreadable(_) => None,
+            _ => Some(false),
+        },
+    };
     let outcome = Outcome {
         code: ran.code,
         diagnostics: ran.diagnostics,
@@ -152,8 +173,8 @@ pub fn classify_file(path: &Path, shown: &str, settings: &Settings, cfg: &Config
         ok: code == Code::Success,
         category: code.name().to_string(),
         error: None,
-        signature_verified: None,
-        risk_score: None,
+        signature_verified,
+        risk_score: risk_score.get(),
         code: code.number(),
         code_name: code.name(),
         phase,
@@ -202,6 +223,16 @@ pub fn classify(cfg: &Config) -> std::io::Result<Report> {
     settings
         .load_configs(files.iter().map(PathBuf::as_path))
         .map_err(config_error)?;
+    // One trust policy for the tree, as `aether verify --root` takes it.
+    let trust_settings = settings
+        .config_for_dir(&cfg.root)
+        .map_err(config_error)?
+        .map(|c| c.trust.clone())
+        .unwrap_or_default();
+    let trust = Trust::load(
+        trust_settings.trusted_keys.as_deref(),
+        trust_settings.revoked.as_deref(),
+    )?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .stack_size(crate::syntax::STACK_SIZE)
@@ -210,7 +241,7 @@ pub fn classify(cfg: &Config) -> std::io::Result<Report> {
     let mut workflows: Vec<Workflow> = pool.install(|| {
         files
             .par_iter()
-            .map(|p| classify_file(p, &discover::shown(p, &cfg.root), &settings, cfg))
+            .map(|p| classify_file(p, &discover::shown(p, &cfg.root), &settings, cfg, &trust))
             .collect()
     });
     // Paths the walk could not read are failures too, never silently dropped.

@@ -242,7 +242,13 @@ fn baseline_regression(cfg: &Config, outcomes: &[(String, Outcome)]) -> Verdict 
                 false,
                 json!({"reference": reference, "error": e.to_string()}),
                 format!(
-                    "no usable reference baseline at {reference} (make one with `aether baseline --output {reference}`)"
+                    "no usable reference baseline at {reference} (make one with `{}aether baseline --root {} --output {reference}`)",
+                    match cfg.reference_baseline.parent() {
+                        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() =>
+                            format!("mkdir -p {} && ", dir.display()),
+                        _ => String::new(),
+                    },
+                    cfg.root.display()
                 ),
             )
         }

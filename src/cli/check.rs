@@ -20,7 +20,7 @@ pub fn cmd_check_one(
     settings: &Settings,
 ) -> ExitCode {
     let shown = file.to_string_lossy();
-    let signature = match super::trust::strict_diagnostic(file, strict) {
+    let signature = match super::trust::strict_diagnostic(file, strict, settings) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");

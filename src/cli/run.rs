@@ -66,7 +66,7 @@ pub fn cmd_run(
         }
     }
     let shown = file.to_string_lossy();
-    let signature = match super::trust::strict_diagnostic(file, cli.strict) {
+    let signature = match super::trust::strict_diagnostic(file, cli.strict, settings) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");

@@ -3,9 +3,10 @@
 
 use aether::bulk::{gates, verify};
 use aether::lint::check::Settings;
+use aether::project::config::TrustSettings;
 use aether::syntax::diagnostic::{rules, Diagnostic};
 use aether::syntax::span::Span;
-use aether::trust::keys::{self, KeyRing, Revocations};
+use aether::trust::keys;
 use aether::trust::sign::{self, Secret, SignWith, Trust, Verdict, STRICT_ENV};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,17 +26,19 @@ pub struct KeygenArgs {
     /// The key pair's name: writes NAME.key (private, mode 0600) and NAME.pub.
     #[arg(long, default_value = "aether-signing")]
     pub name: String,
-    /// The directory to write them in.
+    /// The directory to write them in (made if missing).
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Default)]
 pub struct TrustArgs {
-    /// A directory of trusted Ed25519 public keys (`*.pub`).
+    /// A directory of trusted Ed25519 public keys (`*.pub`); overrides `trusted-keys` under
+    /// `[trust]` in aether.toml.
     #[arg(long, value_name = "DIR")]
     pub trusted_keys: Option<PathBuf>,
-    /// A revocation list: key ids or signature digests, one a line.
+    /// A revocation list: key ids or signature digests, one a line; overrides `revoked`
+    /// under `[trust]` in aether.toml.
     #[arg(long, value_name = "FILE")]
     pub revoked: Option<PathBuf>,
 }
@@ -44,7 +47,8 @@ pub struct TrustArgs {
 pub struct VerifyArgs {
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
-    /// Unsigned scripts fail too (also AETHERRA_SCRIPT_VERIFY_STRICT=1).
+    /// Unsigned scripts fail too (also AETHERRA_SCRIPT_VERIFY_STRICT=1, or `strict = true`
+    /// under `[trust]` in aether.toml).
     #[arg(long)]
     pub strict: bool,
     #[arg(long, default_value = "aether_static_report.md")]
@@ -93,27 +97,71 @@ pub struct GatesArgs {
     pub trust: TrustArgs,
 }
 
-pub fn strict_from_env() -> bool {
-    std::env::var(STRICT_ENV).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+/// `AETHERRA_SCRIPT_VERIFY_STRICT`: `Some(true)` for `1` or `true`, `Some(false)` for `0` or
+/// `false`, `None` when unset or anything else.
+pub fn strict_from_env() -> Option<bool> {
+    let v = std::env::var(STRICT_ENV).ok()?;
+    let v = v.trim();
+    if v == "1" || v.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if v == "0" || v.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
-fn load_trust(args: &TrustArgs) -> Result<Trust, String> {
-    let keys = match &args.trusted_keys {
-        Some(dir) => KeyRing::load_dir(dir).map_err(|e| e.to_string())?,
-        None => KeyRing::default(),
-    };
-    let revoked = match &args.revoked {
-        Some(f) => Revocations::load(f).map_err(|e| e.to_string())?,
-        None => Revocations::default(),
-    };
-    Ok(Trust {
-        secret: Secret::from_env(),
-        keys,
-        revoked,
-    })
+/// What one command trusts. Each part comes from its flag, else (strictness only) from
+/// `AETHERRA_SCRIPT_VERIFY_STRICT`, else from `[trust]` of the project's `aether.toml`, else
+/// the default: no trusted keys, nothing revoked, not strict.
+struct Policy {
+    trusted_keys: Option<PathBuf>,
+    revoked: Option<PathBuf>,
+    strict: bool,
+}
+
+impl Policy {
+    fn resolve(flags: &TrustArgs, strict_flag: bool, config: Option<&TrustSettings>) -> Policy {
+        let config = config.cloned().unwrap_or_default();
+        Policy {
+            trusted_keys: flags.trusted_keys.clone().or(config.trusted_keys),
+            revoked: flags.revoked.clone().or(config.revoked),
+            strict: strict_flag || strict_from_env().or(config.strict).unwrap_or(false),
+        }
+    }
+
+    fn load(&self) -> Result<Trust, String> {
+        Trust::load(self.trusted_keys.as_deref(), self.revoked.as_deref())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The policy of a command that treats the tree under `root` as one project: the flags over
+/// `[trust]` of the configuration that applies to `root`. A broken configuration is reported
+/// here (exit 2).
+fn tree_policy(
+    root: &Path,
+    flags: &TrustArgs,
+    strict_flag: bool,
+    settings: &Settings,
+) -> Result<(Policy, Trust), ExitCode> {
+    let config = settings.config_for_dir(root).map_err(|e| {
+        eprintln!("aether: error: {e}");
+        ExitCode::from(2)
+    })?;
+    let policy = Policy::resolve(flags, strict_flag, config.as_ref().map(|c| &c.trust));
+    let trust = policy.load().map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    Ok((policy, trust))
 }
 
 pub fn cmd_keygen(args: &KeygenArgs) -> ExitCode {
+    if let Err(e) = create_key_dir(&args.dir) {
+        eprintln!("error: cannot create {}: {e}", args.dir.display());
+        return ExitCode::from(2);
+    }
     let key = keys::generate();
     match keys::write_pair(&args.dir, &args.name, &key) {
         Ok((private, public)) => {
@@ -130,6 +178,18 @@ pub fn cmd_keygen(args: &KeygenArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `keygen --dir`, made when missing (only its owner may enter it, as it holds a private key).
+fn create_key_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 pub fn cmd_sign(args: &SignArgs) -> ExitCode {
@@ -196,17 +256,14 @@ pub fn cmd_sign(args: &SignArgs) -> ExitCode {
     }
 }
 
-pub fn cmd_verify(args: &VerifyArgs) -> ExitCode {
-    let trust = match load_trust(&args.trust) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+pub fn cmd_verify(args: &VerifyArgs, settings: &Settings) -> ExitCode {
+    let (policy, trust) = match tree_policy(&args.root, &args.trust, args.strict, settings) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let cfg = verify::Config {
         root: args.root.clone(),
-        strict: args.strict || strict_from_env(),
+        strict: policy.strict,
         risk_threshold: args.risk_threshold,
         fail_on_any_risk: args.fail_on_any_risk,
         exclude: args.exclude.clone(),
@@ -267,12 +324,11 @@ pub fn cmd_gates(args: &GatesArgs, settings: &Settings) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let trust = match load_trust(&args.trust) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    // The signature gate is strict whatever `[trust] strict` says; it takes the keys and the
+    // revocation list from the configuration.
+    let (_, trust) = match tree_policy(&args.root, &args.trust, true, settings) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let selected = if args.gates.is_empty() {
         gates::GATES.iter().map(|s| s.to_string()).collect()
@@ -323,21 +379,26 @@ pub fn cmd_gates(args: &GatesArgs, settings: &Settings) -> ExitCode {
 }
 
 /// Strict verification of one script before it is checked or run: `None` when it passes
-/// (or strict mode is off); a diagnostic for SIGNATURE_ERROR; `Err` when the secret is
-/// missing (a usage error).
-pub fn strict_diagnostic(file: &Path, strict: bool) -> Result<Option<Diagnostic>, String> {
-    if !(strict || strict_from_env()) {
+/// (or strict mode is off); a diagnostic for SIGNATURE_ERROR; `Err` for a usage error (the
+/// secret is missing, the trusted keys or the revocation list cannot be read). Strictness,
+/// trusted keys and revocations come from `--strict`, the environment and `[trust]` of the
+/// file's `aether.toml`.
+pub fn strict_diagnostic(
+    file: &Path,
+    strict_flag: bool,
+    settings: &Settings,
+) -> Result<Option<Diagnostic>, String> {
+    let project = settings.project(Some(file)).map_err(|e| e.to_string())?;
+    let config = project.as_ref().map(|p| &p.config.trust);
+    let policy = Policy::resolve(&TrustArgs::default(), strict_flag, config);
+    if !policy.strict {
         return Ok(None);
     }
     // Unreadable files are reported by the check itself (IO outranks SIGNATURE).
     let Ok(Ok(text)) = std::fs::read(file).map(String::from_utf8) else {
         return Ok(None);
     };
-    let trust = Trust {
-        secret: Secret::from_env(),
-        keys: KeyRing::default(),
-        revoked: Revocations::default(),
-    };
+    let trust = policy.load()?;
     let verdict = trust.verify_text(&text);
     let rule = match &verdict {
         Verdict::Valid { .. } => return Ok(None),

@@ -82,6 +82,12 @@ impl Settings {
         Ok(Some(project.clone()))
     }
 
+    /// The configuration of the files directly in `dir`, for commands that apply one policy
+    /// to a whole tree (`aether verify --root DIR`, `aether gates`).
+    pub fn config_for_dir(&self, dir: &Path) -> Result<Option<Arc<Config>>, ConfigError> {
+        self.discovery.for_directory(dir)
+    }
+
     /// Loads the configuration of every file before any is checked, so that a broken one
     /// stops the run (exit 2) instead of leaving some files checked without it. The first
     /// error in the given order is returned.

@@ -13,6 +13,10 @@
 //! per-file-ignores = { "legacy/**" = ["V001"] }
 //! [memory]
 //! quota = "64 MiB"
+//! [trust]
+//! trusted-keys = "keys/trusted"
+//! revoked = "keys/revoked.txt"
+//! strict = true
 //! ```
 //!
 //! Three layers, as in ruff: the raw serde options (every key optional, unknown keys
@@ -45,6 +49,18 @@ struct RawConfig {
     lint: RawLint,
     #[serde(default)]
     memory: RawMemory,
+    #[serde(default)]
+    trust: RawTrust,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTrust {
+    /// A directory of trusted Ed25519 public keys (`*.pub`).
+    trusted_keys: Option<Spanned<String>>,
+    /// A revocation list (key ids or signature digests).
+    revoked: Option<Spanned<String>>,
+    strict: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -131,8 +147,24 @@ pub struct Config {
     pub deny_warnings: Option<bool>,
     /// `[memory] quota` in bytes; `None` when the file does not say.
     pub memory_quota: Option<u64>,
+    /// `[trust]`: what signature verification trusts.
+    pub trust: TrustSettings,
     ignore: Vec<&'static Rule>,
     per_file_ignores: Vec<PerFileIgnore>,
+}
+
+/// `[trust]` of a configuration; each part `None` when the file does not say. Paths are
+/// absolute, and exist (a directory, a file) when the configuration loaded. The command
+/// line overrides each part (`--trusted-keys`, `--revoked`, `--strict` and
+/// `AETHERRA_SCRIPT_VERIFY_STRICT`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustSettings {
+    /// `trusted-keys`: the directory of trusted Ed25519 public keys.
+    pub trusted_keys: Option<PathBuf>,
+    /// `revoked`: the revocation list.
+    pub revoked: Option<PathBuf>,
+    /// `strict`: unsigned scripts fail verification.
+    pub strict: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -320,6 +352,36 @@ impl Config {
             }
         };
 
+        // A misspelt trust store must not silently trust nothing or revoke nothing.
+        let trust_path = |value: &Option<Spanned<String>>,
+                          key: &str,
+                          want_dir: bool|
+         -> Result<Option<PathBuf>, ConfigError> {
+            let Some(value) = value else { return Ok(None) };
+            let full = root.join(value.get_ref());
+            let (ok, kind) = if want_dir {
+                (full.is_dir(), "a directory")
+            } else {
+                (full.is_file(), "a file")
+            };
+            if value.get_ref().trim().is_empty() || !ok {
+                return Err(error(
+                    Some(value.span()),
+                    format!(
+                        "`[trust] {key}` `{}` is not {kind} (paths are relative to the \
+                         directory of {CONFIG_FILE})",
+                        value.get_ref()
+                    ),
+                ));
+            }
+            Ok(Some(full))
+        };
+        let trust = TrustSettings {
+            trusted_keys: trust_path(&raw.trust.trusted_keys, "trusted-keys", true)?,
+            revoked: trust_path(&raw.trust.revoked, "revoked", false)?,
+            strict: raw.trust.strict,
+        };
+
         Ok(Config {
             path: path.to_path_buf(),
             root,
@@ -327,6 +389,7 @@ impl Config {
             plugin_paths,
             deny_warnings: raw.check.deny_warnings,
             memory_quota,
+            trust,
             ignore,
             per_file_ignores,
         })
@@ -414,6 +477,16 @@ impl Discovery {
 
     pub fn source(&self) -> &ConfigSource {
         &self.source
+    }
+
+    /// The configuration that applies to the files directly in `dir` (the `--root` of a
+    /// command that treats a whole tree under one policy, such as `aether verify`).
+    pub fn for_directory(&self, dir: &Path) -> Found {
+        match self.source {
+            ConfigSource::Isolated => Ok(None),
+            ConfigSource::File(_) => Ok(self.explicit.clone()),
+            ConfigSource::Discover => self.for_dir(dir),
+        }
     }
 
     /// The configuration that applies to `file` (`None` for text that has no file).
@@ -563,6 +636,42 @@ per-file-ignores = { "legacy/**" = ["V001"], "*_draft.aether" = ["W002"] }
         assert_eq!(c.host, Host::default());
         assert_eq!(c.deny_warnings, None);
         assert!(c.ignored_rules(None).is_empty());
+        assert_eq!(c.trust, TrustSettings::default());
+    }
+
+    #[test]
+    fn trust_paths_are_relative_to_the_file_and_must_exist() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("keys/trusted")).unwrap();
+        std::fs::write(root.join("keys/revoked.txt"), "").unwrap();
+        let file = root.join("aether.toml");
+        let c = Config::parse(
+            "[trust]\ntrusted-keys = \"keys/trusted\"\nrevoked = \"keys/revoked.txt\"\nstrict = true\n",
+            &file,
+        )
+        .unwrap();
+        assert_eq!(c.trust.trusted_keys, Some(c.root.join("keys/trusted")));
+        assert_eq!(c.trust.revoked, Some(c.root.join("keys/revoked.txt")));
+        assert_eq!(c.trust.strict, Some(true));
+
+        let err = |text: &str| Config::parse(text, &file).unwrap_err().to_string();
+        let e = err("[trust]\ntrusted-keys = \"keys/revoked.txt\"\n");
+        assert!(
+            e.contains(":2:16: `[trust] trusted-keys` `keys/revoked.txt` is not a directory"),
+            "{e}"
+        );
+        let e = err("[trust]\nrevoked = \"keys/trusted\"\n");
+        assert!(
+            e.contains(":2:11: `[trust] revoked` `keys/trusted` is not a file"),
+            "{e}"
+        );
+        let e = err("[trust]\nrevoked = \"\"\n");
+        assert!(e.contains("is not a file"), "{e}");
+        let e = err("[trust]\nstrict = \"yes\"\n");
+        assert!(e.contains(":2:10: invalid type: string"), "{e}");
+        let e = err("[trust]\ntrusted_keys = \"keys/trusted\"\n");
+        assert!(e.contains(":2:1: unknown field `trusted_keys`"), "{e}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::fmt;
+use std::path::Path;
 
 pub const HEADER_PREFIX: &str = "# @signature:";
 /// The original's development secret: used only under the `test` and `dev` profiles.
@@ -308,6 +309,22 @@ pub struct Trust {
 }
 
 impl Trust {
+    /// The secret from the environment, the keys of `trusted_keys` (a directory of `*.pub`
+    /// files) and the entries of `revoked`; each absent means none.
+    pub fn load(trusted_keys: Option<&Path>, revoked: Option<&Path>) -> std::io::Result<Trust> {
+        Ok(Trust {
+            secret: Secret::from_env(),
+            keys: match trusted_keys {
+                Some(dir) => KeyRing::load_dir(dir)?,
+                None => KeyRing::default(),
+            },
+            revoked: match revoked {
+                Some(file) => Revocations::load(file)?,
+                None => Revocations::default(),
+            },
+        })
+    }
+
     pub fn verify_text(&self, text: &str) -> Verdict {
         let parts = split(text);
         match parts.header {
