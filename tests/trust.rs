@@ -513,12 +513,9 @@ fn trust_config_makes_single_files_strict() {
         !stdout.contains("RAN") && stdout.contains("\"code\":22"),
         "{stdout}"
     );
-    // The environment overrides the file, both ways; the flag always makes it strict.
+    // Strictness is a union: the environment cannot lift what the project asks for.
     let off = [(sign::STRICT_ENV, "0")];
-    assert_eq!(
-        check_status(d, &["u.aether"], &off),
-        (Some(0), 0, "parse ok".into())
-    );
+    assert_eq!(check_status(d, &["u.aether"], &off).1, 22);
     assert_eq!(check_status(d, &["u.aether", "--strict"], &off).1, 22);
     std::fs::write(d.join("aether.toml"), "[trust]\nstrict = false\n").unwrap();
     assert_eq!(check_status(d, &["u.aether"], &[]).1, 0);
@@ -609,7 +606,7 @@ fn trust_config_for_verify_and_gates_and_flags_override_it() {
     assert!(report.contains("- a.aether: OK"));
     // The flag overrides the configured directory.
     assert_eq!(verify(&["--trusted-keys", "empty"]).0, Some(1));
-    // `strict = true` makes an unsigned file fail verify; the environment can lift it.
+    // `strict = true` makes an unsigned file fail verify; the environment cannot lift it.
     std::fs::write(d.join("wf/u.aether"), BODY).unwrap();
     assert_eq!(verify(&[]).0, Some(1));
     let out = aether(
@@ -617,7 +614,7 @@ fn trust_config_for_verify_and_gates_and_flags_override_it() {
         &["verify", "--root", "wf", "--output", "r.md"],
         &[(sign::STRICT_ENV, "0")],
     );
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1));
     std::fs::remove_file(d.join("wf/u.aether")).unwrap();
     // A configured revocation list fails the key; `--revoked` replaces the list.
     std::fs::write(

@@ -97,23 +97,18 @@ pub struct GatesArgs {
     pub trust: TrustArgs,
 }
 
-/// `AETHERRA_SCRIPT_VERIFY_STRICT`: `Some(true)` for `1` or `true`, `Some(false)` for `0` or
-/// `false`, `None` when unset or anything else.
-pub fn strict_from_env() -> Option<bool> {
-    let v = std::env::var(STRICT_ENV).ok()?;
-    let v = v.trim();
-    if v == "1" || v.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if v == "0" || v.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
+/// Whether `AETHERRA_SCRIPT_VERIFY_STRICT` asks for strict mode (`1` or `true`).
+pub fn strict_from_env() -> bool {
+    std::env::var(STRICT_ENV).is_ok_and(|v| {
+        let v = v.trim();
+        v == "1" || v.eq_ignore_ascii_case("true")
+    })
 }
 
-/// What one command trusts. Each part comes from its flag, else (strictness only) from
-/// `AETHERRA_SCRIPT_VERIFY_STRICT`, else from `[trust]` of the project's `aether.toml`, else
-/// the default: no trusted keys, nothing revoked, not strict.
+/// What one command trusts. The keys and the revocation list come from their flag, else from
+/// `[trust]` of the project's `aether.toml`, else none. Strictness is the union of the flag,
+/// `AETHERRA_SCRIPT_VERIFY_STRICT` and `[trust] strict`: a project that asks for signed
+/// scripts cannot be made lenient by a variable in someone's environment.
 struct Policy {
     trusted_keys: Option<PathBuf>,
     revoked: Option<PathBuf>,
@@ -126,7 +121,7 @@ impl Policy {
         Policy {
             trusted_keys: flags.trusted_keys.clone().or(config.trusted_keys),
             revoked: flags.revoked.clone().or(config.revoked),
-            strict: strict_flag || strict_from_env().or(config.strict).unwrap_or(false),
+            strict: strict_flag || strict_from_env() || config.strict.unwrap_or(false),
         }
     }
 
