@@ -42,11 +42,13 @@ pub struct TrustArgs {
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
+    /// The directory to scan.
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
     /// Unsigned scripts fail too (also AETHERRA_SCRIPT_VERIFY_STRICT=1).
     #[arg(long)]
     pub strict: bool,
+    /// The Markdown report.
     #[arg(long, default_value = "aether_static_report.md")]
     pub output: PathBuf,
     /// A file scoring above this fails.
@@ -58,6 +60,7 @@ pub struct VerifyArgs {
     /// Skip files matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// The report lists at most this many findings of a file (its score counts them all).
     #[arg(long, default_value_t = 50)]
     pub max_findings_per_file: usize,
     #[command(flatten)]
@@ -75,6 +78,7 @@ pub struct GatesArgs {
     /// A manual gate that is not validated fails.
     #[arg(long)]
     pub strict_manual: bool,
+    /// The directory of the workflows.
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
     /// The reference parse baseline (default ROOT/.aetherra/reference_baseline.json).
@@ -83,10 +87,13 @@ pub struct GatesArgs {
     /// The review flag file (default ROOT/.aetherra/release_review).
     #[arg(long, value_name = "FILE")]
     pub review_flag: Option<PathBuf>,
+    /// A file scoring above this fails the risk gate.
     #[arg(long, default_value_t = 5)]
     pub risk_threshold: u32,
+    /// The JSON results.
     #[arg(long, default_value = "gate_results.json")]
     pub output: PathBuf,
+    /// The Markdown sign-off sheet.
     #[arg(long, default_value = "gate_sign_off.md")]
     pub sign_off: PathBuf,
     #[command(flatten)]
@@ -327,12 +334,20 @@ pub fn strict_diagnostic(file: &Path, strict: bool) -> Result<Option<Diagnostic>
     let Ok(Ok(text)) = std::fs::read(file).map(String::from_utf8) else {
         return Ok(None);
     };
+    strict_diagnostic_text(&text, strict)
+}
+
+/// `strict_diagnostic` of a script's text (one read from stdin).
+pub fn strict_diagnostic_text(text: &str, strict: bool) -> Result<Option<Diagnostic>, String> {
+    if !(strict || strict_from_env()) {
+        return Ok(None);
+    }
     let trust = Trust {
         secret: Secret::from_env(),
         keys: KeyRing::default(),
         revoked: Revocations::default(),
     };
-    let verdict = trust.verify_text(&text);
+    let verdict = trust.verify_text(text);
     let rule = match &verdict {
         Verdict::Valid { .. } => return Ok(None),
         Verdict::NoSecret => return Err(sign::NoSecret.to_string()),
