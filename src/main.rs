@@ -5,8 +5,10 @@ mod cli;
 use aether::lint::check::Settings;
 use aether::project::config::ConfigError;
 use clap::Parser;
-use cli::args::{use_color, BaselineAction, Cli, Cmd};
+use cli::args::{use_color, BaselineAction, CheckOpts, Cli, Cmd};
+use std::ffi::OsString;
 use std::io;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -14,24 +16,15 @@ fn main() -> ExitCode {
 }
 
 fn run() -> ExitCode {
-    let cli = Cli::parse();
-    let color = use_color(cli.color);
-    let settings = match Settings::new(cli.plugin_path.clone(), cli.deny_warnings)
-        .with_config(cli.config_source())
-    {
-        Ok(s) => s,
-        Err(e) => return config_failure(&e),
-    };
-    // One file checked or run: its configuration must load (bulk commands load theirs
-    // before checking, and report a broken one through their `io::Error`).
-    let single = match &cli.command {
-        Some(Cmd::Run { file, .. }) => Some(file),
-        None => cli.file.as_ref(),
-        _ => None,
-    };
-    if let Some(Err(e)) = single.map(|f| settings.project(Some(f))) {
-        return config_failure(&e);
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if let Err(e) = cli::usage::before_parse(&args) {
+        return e.report();
     }
+    let cli = Cli::parse_from(args);
+    if let Err(e) = cli::usage::after_parse(&cli) {
+        return e.report();
+    }
+    let color = use_color(cli.color);
     let result = match cli.command {
         Some(Cmd::Check {
             ref paths,
@@ -42,10 +35,29 @@ fn run() -> ExitCode {
             quiet,
             fix,
             unsafe_fixes,
+            ref stdin_filename,
+            ref checks,
         }) => {
+            let settings = match checks.settings() {
+                Ok(s) => s,
+                Err(e) => return config_failure(&e),
+            };
             let opts = aether::bulk::Options {
                 jobs: worker_threads(jobs),
                 shard,
+            };
+            // `-` (stdin) is the only path when it is given (`usage::after_parse`).
+            let stdin = match paths.as_slice() {
+                [p] if cli::stdin::is_stdin(p) => {
+                    let name = stdin_filename
+                        .clone()
+                        .unwrap_or_else(|| cli::stdin::STDIN_NAME.into());
+                    if let Err(e) = settings.project(Some(&name)) {
+                        return config_failure(&e);
+                    }
+                    Some(cli::stdin::read(Some(&name)))
+                }
+                _ => None,
             };
             if fix {
                 let roots = if paths.is_empty() {
@@ -62,6 +74,7 @@ fn run() -> ExitCode {
             }
             cli::check::cmd_check(
                 paths.clone(),
+                stdin,
                 format,
                 exit_zero,
                 color,
@@ -85,19 +98,18 @@ fn run() -> ExitCode {
             limit,
             shard,
             jobs,
+            timeout,
+            ref checks,
         }) => {
+            let settings = match checks.settings() {
+                Ok(s) => s,
+                Err(e) => return config_failure(&e),
+            };
             let opts = aether::bulk::Options {
                 jobs: worker_threads(jobs),
                 shard,
             };
-            cli::baseline::cmd_baseline(
-                root,
-                output,
-                limit,
-                cli.timeout.unwrap_or(4.0),
-                &opts,
-                &settings,
-            )
+            cli::baseline::cmd_baseline(root, output, limit, timeout, &opts, &settings)
         }
         Some(Cmd::Gate {
             ref new,
@@ -127,10 +139,10 @@ fn run() -> ExitCode {
             jobs,
             ref history_dir,
             ref suppressions,
+            timeout,
+            ref project,
         }) => {
-            // `--timeout` (global) is per workflow here; the original's default is 8 s.
-            let run_timeout = cli.timeout.unwrap_or(8.0);
-            if !(run_timeout.is_finite() && run_timeout > 0.0) {
+            if !(timeout.is_finite() && timeout > 0.0) {
                 eprintln!("error: --timeout must be a positive number of seconds");
                 return ExitCode::from(2);
             }
@@ -140,11 +152,11 @@ fn run() -> ExitCode {
                 markdown: markdown.clone(),
                 limit,
                 jobs: worker_threads(jobs),
-                timeout: std::time::Duration::from_secs_f64(run_timeout),
+                timeout: std::time::Duration::from_secs_f64(timeout),
                 history_dir: history_dir.clone(),
                 suppressions: suppressions.clone(),
-                plugin_paths: cli.plugin_path.clone(),
-                config: cli.config_source(),
+                plugin_paths: project.plugin_path.clone(),
+                config: project.config_source(),
             };
             cli::classify::cmd_classify(&cfg)
         }
@@ -152,14 +164,27 @@ fn run() -> ExitCode {
             ref file,
             emit_error_code,
             json_status,
-        }) => Ok(cli::run::cmd_run(
-            file,
-            emit_error_code,
-            json_status,
-            color,
-            &cli,
-            &settings,
-        )),
+            strict,
+            ref stdin_filename,
+            ref checks,
+            ref run,
+        }) => {
+            let files = std::slice::from_ref(file);
+            let settings = match single_file_settings(checks, files, stdin_filename.as_deref()) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let req = cli::run::Request {
+                file,
+                stdin_name: stdin_filename.as_deref(),
+                emit_code: emit_error_code,
+                json: json_status,
+                color,
+                strict,
+                run,
+            };
+            Ok(cli::run::cmd_run(&req, &settings))
+        }
         Some(Cmd::Migrate {
             ref paths,
             dry_run: _,
@@ -172,8 +197,13 @@ fn run() -> ExitCode {
             strip_signature,
             format,
             jobs,
+            ref checks,
         }) => {
             use cli::migrate::{Mode, Request};
+            let settings = match checks.settings() {
+                Ok(s) => s,
+                Err(e) => return config_failure(&e),
+            };
             let req = Request {
                 paths: paths.clone(),
                 mode: if apply {
@@ -199,34 +229,68 @@ fn run() -> ExitCode {
             };
             cli::migrate::cmd_migrate(req, &settings)
         }
-        Some(Cmd::Init { ref paths, force }) => cli::init::cmd_init(paths, force, &cli.plugin_path),
+        Some(Cmd::Init {
+            ref paths,
+            force,
+            ref plugin_path,
+        }) => cli::init::cmd_init(paths, force, plugin_path),
         Some(Cmd::Sign(ref a)) => Ok(cli::trust::cmd_sign(a)),
         Some(Cmd::Keygen(ref a)) => Ok(cli::trust::cmd_keygen(a)),
-        Some(Cmd::Verify(ref a)) => Ok(cli::trust::cmd_verify(a, &settings)),
-        Some(Cmd::Gates(ref a)) => Ok(cli::trust::cmd_gates(a, &settings)),
-        Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
-        None => match cli.file {
-            Some(file) if cli.check => Ok(cli::check::cmd_check_one(
-                &file,
-                cli.emit_error_code,
-                cli.json_status,
-                color,
-                cli.strict,
-                &settings,
-            )),
-            Some(ref file) => Ok(cli::run::cmd_run(
-                file,
-                cli.emit_error_code,
-                cli.json_status,
-                color,
-                &cli,
-                &settings,
-            )),
-            None => {
-                eprintln!("error: no file given; see `aether --help`");
-                Ok(ExitCode::from(2))
-            }
+        Some(Cmd::Verify {
+            ref verify,
+            ref config,
+        }) => match config.settings() {
+            Ok(settings) => Ok(cli::trust::cmd_verify(verify, &settings)),
+            Err(e) => return config_failure(&e),
         },
+        Some(Cmd::Gates {
+            ref gates,
+            ref checks,
+        }) => match checks.settings() {
+            Ok(settings) => Ok(cli::trust::cmd_gates(gates, &settings)),
+            Err(e) => return config_failure(&e),
+        },
+        Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
+        Some(Cmd::Completions { shell }) => cli::shell::cmd_completions(shell),
+        Some(Cmd::Man) => cli::shell::cmd_man(),
+        // `after_parse` made sure of one file to run, or files to check.
+        None => {
+            let stdin_name = cli.stdin_filename.as_deref();
+            let settings = match single_file_settings(&cli.checks, &cli.files, stdin_name) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            if cli.check {
+                // One after another, each reported as `aether FILE --check` reports it.
+                let worst = cli
+                    .files
+                    .iter()
+                    .map(|file| {
+                        cli::check::cmd_check_one(
+                            file,
+                            stdin_name,
+                            cli.emit_error_code,
+                            cli.json_status,
+                            color,
+                            cli.strict,
+                            &settings,
+                        )
+                    })
+                    .fold(0, u8::max);
+                Ok(ExitCode::from(worst))
+            } else {
+                let req = cli::run::Request {
+                    file: &cli.files[0],
+                    stdin_name,
+                    emit_code: cli.emit_error_code,
+                    json: cli.json_status,
+                    color,
+                    strict: cli.strict,
+                    run: &cli.run,
+                };
+                Ok(cli::run::cmd_run(&req, &settings))
+            }
+        }
     };
     match result {
         Ok(code) => code,
@@ -242,6 +306,28 @@ fn run() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The settings of `aether FILE...` and `aether run FILE`. The configuration of every file
+/// must load (bulk commands load theirs before checking, and report a broken one through
+/// their `io::Error`); source from stdin has the configuration of `--stdin-filename`.
+fn single_file_settings(
+    checks: &CheckOpts,
+    files: &[PathBuf],
+    stdin_name: Option<&Path>,
+) -> Result<Settings, ExitCode> {
+    let settings = checks.settings().map_err(|e| config_failure(&e))?;
+    for file in files {
+        let file = match stdin_name {
+            Some(name) if cli::stdin::is_stdin(file) => name,
+            _ if cli::stdin::is_stdin(file) => Path::new(cli::stdin::STDIN_NAME),
+            _ => file,
+        };
+        settings
+            .project(Some(file))
+            .map_err(|e| config_failure(&e))?;
+    }
+    Ok(settings)
 }
 
 /// A configuration that does not load is a usage error, as in ruff.
@@ -265,9 +351,42 @@ fn worker_threads(jobs: Option<usize>) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     #[test]
     fn command_line_definition_is_consistent() {
-        use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// `--help`, completions and the manual page say what every argument is for.
+    #[test]
+    fn every_argument_and_value_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+                for value in arg.get_possible_values() {
+                    if !value.is_hide_set() && value.get_help().is_none() {
+                        missing.push(format!("{path} {id}={}", value.get_name()));
+                    }
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = super::Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "aether", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:#?}");
     }
 }

@@ -457,6 +457,303 @@ fn human_output_caps_the_diagnostics_of_a_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+fn aether_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aether"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// Exit 2 and exactly one line on stderr, starting `error: `.
+fn assert_one_line_usage_error(o: &Output) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+#[test]
+fn several_files_at_top_level_are_checked_one_after_another() {
+    let valid = "corpus/valid/brace/loops_and_counters.aether";
+    let invalid = "corpus/invalid/two_errors.aether";
+    let o = aether(&[valid, invalid, valid, "--check", "--json-status"]);
+    assert_eq!(o.status.code(), Some(1), "the worst exit status");
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let files: Vec<&str> = lines.iter().map(|v| v["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        files,
+        [valid, invalid, valid],
+        "one status line per file, in order"
+    );
+    assert_eq!(lines[1]["code_name"], "PARSE_ERROR");
+    let clean = aether(&[valid, valid, "--check"]);
+    assert_eq!(clean.status.code(), Some(0));
+
+    // A run takes one file.
+    let o = aether(&[valid, valid]);
+    let err = assert_one_line_usage_error(&o);
+    assert!(err.contains("one file") && err.contains("--check"), "{err}");
+}
+
+#[test]
+fn a_mistyped_subcommand_is_not_read_as_a_file() {
+    for args in [
+        &["chek", "corpus/valid"][..],
+        &["chek"],
+        &["chekc", "--color", "never"],
+    ] {
+        let o = aether(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!("error: unrecognized subcommand '{}'", args[0])),
+            "{err}"
+        );
+        assert!(
+            err.contains("tip: a similar subcommand exists: 'check'"),
+            "{err}"
+        );
+        assert!(!err.contains("cannot read"), "{err}");
+    }
+    let o = aether(&["--color", "never", "clasify"]);
+    assert!(stderr(&o).contains("'classify'"), "{}", stderr(&o));
+
+    for fmt in ["fmt", "format"] {
+        let err = assert_one_line_usage_error(&aether(&[fmt]));
+        assert!(err.contains("no formatter"), "{err}");
+        assert!(
+            err.contains("aether migrate") && err.contains("aether check"),
+            "{err}"
+        );
+    }
+
+    // Neither a file nor close to a subcommand: the file cannot be read, said in one line.
+    let o = aether(&["no-such-script.aether", "--color", "never"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cannot read 'no-such-script.aether': no such file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_directory_at_top_level_points_at_aether_check() {
+    for args in [&["corpus/valid"][..], &["corpus/valid", "--check"]] {
+        let err = assert_one_line_usage_error(&aether(args));
+        assert_eq!(
+            err.trim_end(),
+            "error: `corpus/valid` is a directory; use `aether check corpus/valid`"
+        );
+    }
+}
+
+#[test]
+fn options_belong_to_the_commands_that_read_them() {
+    let o = aether(&["explain", "V001", "--memory", "x", "--max-steps", "3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let help = |args: &[&str]| stdout(&aether(args));
+    let tokens = help(&["tokens", "--help"]);
+    assert!(
+        !tokens.contains("--memory") && !tokens.contains("--isolated"),
+        "{tokens}"
+    );
+    assert!(tokens.contains("--color"), "--color is global: {tokens}");
+    let check = help(&["check", "--help"]);
+    assert!(check.contains("--isolated") && check.contains("--deny-warnings"));
+    assert!(
+        !check.contains("--memory") && !check.contains("--timeout"),
+        "{check}"
+    );
+    let run = help(&["run", "--help"]);
+    for flag in [
+        "--memory",
+        "--until",
+        "--effects",
+        "--strict",
+        "--plugin-path",
+        "--config",
+    ] {
+        assert!(run.contains(flag), "run has {flag}");
+    }
+    let classify = help(&["classify", "--help"]);
+    assert!(
+        classify.contains("--timeout") && classify.contains("[default: 8]"),
+        "{classify}"
+    );
+    assert!(
+        !classify.contains("--deny-warnings"),
+        "classify does not read it"
+    );
+    let baseline = help(&["baseline", "--help"]);
+    assert!(baseline.contains("[default: 4]"), "{baseline}");
+    let init = help(&["init", "--help"]);
+    assert!(
+        init.contains("--plugin-path") && !init.contains("--config"),
+        "{init}"
+    );
+    // Where they belong, the options work as before.
+    let o = aether(&[
+        "check",
+        "--isolated",
+        "--quiet",
+        "--format",
+        "concise",
+        "corpus/valid/brace",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "--quiet: {}", stderr(&o));
+}
+
+#[test]
+fn stdin_is_checked_and_run_under_its_stdin_filename() {
+    let text = "goal: \"x\"\nfrobnicate()\n";
+    let o = aether_stdin(&["-", "--check", "--json-status", "--color", "never"], text);
+    assert_eq!(o.status.code(), Some(1));
+    let v = status_json(&o);
+    assert_eq!(v["file"], "<stdin>");
+    assert_eq!(v["message"], "unknown function 'frobnicate'");
+    assert!(stderr(&o).contains("<stdin>:2:1"), "{}", stderr(&o));
+
+    // The name is shown, and the configuration of that place applies: corpus/config/ignores
+    // ignores V001 under legacy/.
+    let name = "corpus/config/ignores/legacy/piped.aether";
+    let args = [
+        "check",
+        "-",
+        "--stdin-filename",
+        name,
+        "--format",
+        "concise",
+    ];
+    let o = aether_stdin(&args, text);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let name = "corpus/config/ignores/piped.aether";
+    let args = [
+        "check",
+        "-",
+        "--stdin-filename",
+        name,
+        "--format",
+        "concise",
+    ];
+    let o = aether_stdin(&args, text);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with(&format!("{name}:2:1: error[V001]")),
+        "{}",
+        stdout(&o)
+    );
+    let o = aether_stdin(&["check", "-", "corpus/valid"], text);
+    assert_one_line_usage_error(&o);
+
+    // `aether -` runs it.
+    let o = aether_stdin(&["-", "--memory", ":memory:"], "print(6 * 7)\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "42\n");
+}
+
+#[test]
+fn completions_and_manual_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = aether(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let script = stdout(&o);
+        assert!(script.contains("aether"), "{shell}");
+        assert!(script.contains("baseline"), "{shell} completes subcommands");
+    }
+    assert_eq!(aether(&["completions", "tcsh"]).status.code(), Some(2));
+    let o = aether(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    let page = stdout(&o);
+    assert!(page.starts_with(".TH") || page.starts_with(".ie"), "{page}");
+    assert!(page.contains("completions"), "subcommands are listed");
+}
+
+#[test]
+fn a_plugin_path_that_does_not_exist_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("s.aether");
+    std::fs::write(&script, "print(1)\n").unwrap();
+    let s = script.to_str().unwrap();
+    let commands: [&[&str]; 9] = [
+        &[s, "--check"],
+        &[s],
+        &["run", s],
+        &["check", s],
+        &["migrate", s],
+        &["init", s],
+        &["baseline"],
+        &["classify"],
+        &["gates"],
+    ];
+    for args in commands {
+        let o = Command::new(env!("CARGO_BIN_EXE_aether"))
+            .args(args)
+            .args(["--plugin-path", "no-such-dir"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let err = assert_one_line_usage_error(&o);
+        assert!(
+            err.contains("'no-such-dir' does not exist"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "nothing was written"
+    );
+}
+
+#[test]
+fn a_run_shows_the_warnings_the_check_shows() {
+    let path = "corpus/valid/line/directives.aether";
+    let checked = aether(&[path, "--check", "--json-status", "--color", "never"]);
+    let run = aether(&[
+        path,
+        "--json-status",
+        "--memory",
+        ":memory:",
+        "--deterministic",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let (c, r) = (status_json(&checked), last_json(&run));
+    assert!(c["warnings"].as_u64().unwrap() > 0);
+    assert_eq!(r["warnings"], c["warnings"], "{r}");
+    assert_eq!(r["phase"], "execute");
+    let warnings = |o: &Output| {
+        stderr(o)
+            .lines()
+            .filter(|l| l.contains("] Warning:"))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(warnings(&run), warnings(&checked));
+}
+
+fn last_json(o: &Output) -> Value {
+    serde_json::from_str(stdout(o).lines().last().expect("a status line")).unwrap()
+}
+
 #[test]
 fn explain_lists_rules_in_aligned_columns_with_severity() {
     let all = stdout(&aether(&["explain"]));

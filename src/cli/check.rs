@@ -2,8 +2,9 @@
 //! (whole trees in parallel, in every output format).
 
 use super::args::Format;
-use super::status::{exit_for, Status};
-use aether::lint::check::{check_path, Outcome, Settings};
+use super::status::{exit_for, exit_status, Status};
+use super::stdin::is_stdin;
+use aether::lint::check::{check_loaded, check_path, Outcome, Settings};
 use aether::lint::render;
 use aether::syntax::diagnostic::{Code, Severity};
 use aether::syntax::edit::Applicability;
@@ -11,23 +12,38 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Check one file (`-`: stdin) and report it; returns the exit status.
 pub fn cmd_check_one(
     file: &Path,
+    stdin_name: Option<&Path>,
     emit_code: bool,
     json: bool,
     color: bool,
     strict: bool,
     settings: &Settings,
-) -> ExitCode {
-    let shown = file.to_string_lossy();
-    let signature = match super::trust::strict_diagnostic(file, strict, settings) {
+) -> u8 {
+    let input = is_stdin(file).then(|| super::stdin::read(stdin_name));
+    let shown = match &input {
+        Some(i) => i.shown(),
+        None => file.to_string_lossy().into_owned(),
+    };
+    let signature = match &input {
+        Some(i) => i.text().map_or(Ok(None), |t| {
+            super::trust::strict_diagnostic_text(&i.path, t, strict, settings)
+        }),
+        None => super::trust::strict_diagnostic(file, strict, settings),
+    };
+    let signature = match signature {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return 2;
         }
     };
-    let mut outcome = check_path(file, settings);
+    let mut outcome = match input {
+        Some(i) => check_loaded(i.loaded, Some(&i.path), settings),
+        None => check_path(file, settings),
+    };
     // IO and PARSE outrank SIGNATURE; SIGNATURE outranks VALIDATION (REFERENCE.md).
     if let Some(d) = signature {
         if outcome.code.precedence() < Code::SignatureError.precedence() {
@@ -70,15 +86,18 @@ pub fn cmd_check_one(
         let line = serde_json::to_string(&status).unwrap_or_default();
         let _ = writeln!(io::stdout().lock(), "{line}");
     }
-    exit_for(outcome.code)
+    exit_status(outcome.code)
 }
 
 fn count(o: &Outcome, sev: Severity) -> usize {
     o.diagnostics.iter().filter(|d| d.severity == sev).count()
 }
 
+/// Check `paths` in parallel, or the source of `stdin` (`aether check -`).
+#[allow(clippy::too_many_arguments)]
 pub fn cmd_check(
     paths: Vec<PathBuf>,
+    stdin: Option<super::stdin::Stdin>,
     format: Format,
     exit_zero: bool,
     color: bool,
@@ -113,7 +132,7 @@ pub fn cmd_check(
     // Document formats need every result; the others are written as results arrive.
     let mut kept: Vec<(String, Outcome)> = Vec::new();
     let progress = |n: usize| bar.inc(n as u64);
-    aether::bulk::check_all(&paths, settings, opts, &progress, |r| {
+    let mut each = |r: aether::bulk::FileResult| -> io::Result<()> {
         let shown = r.path.to_string_lossy().into_owned();
         let o = r.outcome;
         files += 1;
@@ -150,7 +169,22 @@ pub fn cmd_check(
             Format::Json | Format::Sarif | Format::Junit => kept.push((shown, o)),
         }
         Ok(())
-    })?;
+    };
+    match stdin {
+        Some(input) => {
+            let outcome = check_loaded(input.loaded, Some(&input.path), settings);
+            let path = input.path;
+            let elapsed = start.elapsed();
+            each(aether::bulk::FileResult {
+                path,
+                outcome,
+                elapsed,
+            })?;
+        }
+        None => {
+            aether::bulk::check_all(&paths, settings, opts, &progress, each)?;
+        }
+    }
     bar.finish_and_clear();
     match format {
         Format::Json => formats::json(&mut out, &kept)?,

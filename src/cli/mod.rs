@@ -12,5 +12,8 @@ pub mod init;
 pub mod inspect;
 pub mod migrate;
 pub mod run;
+pub mod shell;
 pub mod status;
+pub mod stdin;
 pub mod trust;
+pub mod usage;

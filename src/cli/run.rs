@@ -1,15 +1,32 @@
 //! `aether FILE` and `aether run FILE`: check, then run a script.
 
-use super::args::Cli;
+use super::args::RunOpts;
 use super::status::{exit_for, Status};
+use super::stdin::is_stdin;
 use aether::lint::check::{before_run, Settings};
 use aether::lint::render;
-use aether::syntax::diagnostic::Code;
+use aether::syntax::diagnostic::{Code, Diagnostic};
+use std::cell::Cell;
 use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
+/// What `aether FILE` and `aether run FILE` were asked to do.
+pub struct Request<'a> {
+    /// The script; `-` reads it from stdin.
+    pub file: &'a Path,
+    /// `--stdin-filename`.
+    pub stdin_name: Option<&'a Path>,
+    pub emit_code: bool,
+    pub json: bool,
+    pub color: bool,
+    pub strict: bool,
+    pub run: &'a RunOpts,
+}
+
+/// The interpreter's options from the flags (the plugin path, host and quota of the file's
+/// configuration are added by `cmd_run`).
+pub fn run_options(cli: &RunOpts) -> Result<aether::run::RunOptions, String> {
     let timeout = match cli.timeout {
         Some(0.0) => None,
         Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
@@ -32,7 +49,7 @@ pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
         timeout,
         max_steps: cli.max_steps,
         deterministic,
-        plugin_paths: cli.plugin_path.clone(),
+        plugin_paths: Vec::new(),
         memory: aether::run::memory_spec(cli.memory.as_deref()),
         memory_quota: cli
             .memory_quota
@@ -42,41 +59,55 @@ pub fn run_options(cli: &Cli) -> Result<aether::run::RunOptions, String> {
     })
 }
 
-pub fn cmd_run(
-    file: &Path,
-    emit_code: bool,
-    json: bool,
-    color: bool,
-    cli: &Cli,
-    settings: &Settings,
-) -> ExitCode {
-    let mut opts = match run_options(cli) {
+pub fn cmd_run(req: &Request<'_>, settings: &Settings) -> ExitCode {
+    let Request {
+        file,
+        emit_code,
+        json,
+        color,
+        ..
+    } = *req;
+    let mut opts = match run_options(req.run) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    let input = is_stdin(file).then(|| super::stdin::read(req.stdin_name));
+    // Source from stdin is taken to be the file `--stdin-filename` names.
+    let path = input
+        .as_ref()
+        .map_or_else(|| file.to_path_buf(), |i| i.path.clone());
     // The run finds modules where the check did, and its host is the one the check knew.
-    opts.plugin_paths = settings.plugin_paths_for(Some(file));
-    opts.host = settings.host_for(Some(file));
-    if cli.memory_quota.is_none() {
-        if let Some(quota) = settings.memory_quota_for(Some(file)) {
+    opts.plugin_paths = settings.plugin_paths_for(Some(&path));
+    opts.host = settings.host_for(Some(&path));
+    if req.run.memory_quota.is_none() {
+        if let Some(quota) = settings.memory_quota_for(Some(&path)) {
             opts.memory_quota = quota;
         }
     }
-    let shown = file.to_string_lossy();
-    let signature = match super::trust::strict_diagnostic(file, cli.strict, settings) {
+    let shown = path.to_string_lossy();
+    let signature = match &input {
+        Some(i) => i.text().map_or(Ok(None), |t| {
+            super::trust::strict_diagnostic_text(&i.path, t, req.strict, settings)
+        }),
+        None => super::trust::strict_diagnostic(file, req.strict, settings),
+    };
+    let signature = match signature {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    // The warnings of a file that checks, shown before it runs (those of a file that does
+    // not check are shown with its errors).
+    let warnings = Cell::new(0);
     let outcome = {
         let stdout = io::stdout();
         let mut out = io::LineWriter::new(stdout.lock());
-        let validate = before_run(file, settings);
+        let validate = before_run(&path, settings);
         // A failed signature is an error of the check, so nothing runs; IO and PARSE
         // still outrank it (the first error shown is the one whose code is reported).
         let check = |parsed: &aether::syntax::Parsed<'_>| {
@@ -89,15 +120,28 @@ pub fn cmd_run(
                     diags.push(d.clone());
                 }
             }
+            if !diags.is_empty() && !diags.iter().any(Diagnostic::is_error) {
+                warnings.set(diags.len());
+                let _ = render::human(
+                    &mut io::stderr().lock(),
+                    &shown,
+                    parsed.source,
+                    &diags,
+                    color,
+                );
+            }
             diags
         };
-        aether::run::run_file(file, &opts, &check, &mut out)
+        match input {
+            Some(i) => aether::run::run_source(&path, i.loaded, &opts, &check, &mut out),
+            None => aether::run::run_file(file, &opts, &check, &mut out),
+        }
     };
     let mut err = io::stderr().lock();
     for note in &outcome.notes {
         let _ = writeln!(err, "note: {note}");
     }
-    if let Err(e) = report_effects(cli, &outcome.effects, &mut err) {
+    if let Err(e) = report_effects(req.run, &outcome.effects, &mut err) {
         let _ = writeln!(err, "error: cannot write the effects trace: {e}");
         return ExitCode::from(2);
     }
@@ -142,7 +186,7 @@ pub fn cmd_run(
             timestamp: aether::bulk::timestamp::now_utc(),
             column,
             errors: outcome.diagnostics.iter().filter(|d| d.is_error()).count(),
-            warnings: outcome.diagnostics.iter().filter(|d| !d.is_error()).count(),
+            warnings: warnings.get() + outcome.diagnostics.iter().filter(|d| !d.is_error()).count(),
         };
         let line = serde_json::to_string(&status).unwrap_or_default();
         let _ = writeln!(io::stdout().lock(), "{line}");
@@ -152,7 +196,7 @@ pub fn cmd_run(
 
 /// `--effects FILE`: the whole trace as JSON lines; otherwise a summary on stderr.
 fn report_effects(
-    cli: &Cli,
+    cli: &RunOpts,
     effects: &[aether::run::host::Effect],
     err: &mut dyn Write,
 ) -> io::Result<()> {

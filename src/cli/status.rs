@@ -21,9 +21,14 @@ pub struct Status<'a> {
 }
 
 pub fn exit_for(code: Code) -> ExitCode {
+    ExitCode::from(exit_status(code))
+}
+
+/// The process exit status of a file's structured code: 0, 1, or 2 for an internal error.
+pub fn exit_status(code: Code) -> u8 {
     match code {
-        Code::Success => ExitCode::SUCCESS,
-        Code::InternalError => ExitCode::from(2),
-        _ => ExitCode::from(1),
+        Code::Success => 0,
+        Code::InternalError => 2,
+        _ => 1,
     }
 }

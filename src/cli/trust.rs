@@ -45,12 +45,14 @@ pub struct TrustArgs {
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
+    /// The directory to scan.
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
     /// Unsigned scripts fail too (also AETHERRA_SCRIPT_VERIFY_STRICT=1, or `strict = true`
     /// under `[trust]` in aether.toml).
     #[arg(long)]
     pub strict: bool,
+    /// The Markdown report.
     #[arg(long, default_value = "aether_static_report.md")]
     pub output: PathBuf,
     /// A file scoring above this fails.
@@ -62,6 +64,7 @@ pub struct VerifyArgs {
     /// Skip files matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// The report lists at most this many findings of a file (its score counts them all).
     #[arg(long, default_value_t = 50)]
     pub max_findings_per_file: usize,
     #[command(flatten)]
@@ -79,6 +82,7 @@ pub struct GatesArgs {
     /// A manual gate that is not validated fails.
     #[arg(long)]
     pub strict_manual: bool,
+    /// The directory of the workflows.
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
     /// The reference parse baseline (default ROOT/.aetherra/reference_baseline.json).
@@ -87,10 +91,13 @@ pub struct GatesArgs {
     /// The review flag file (default ROOT/.aetherra/release_review).
     #[arg(long, value_name = "FILE")]
     pub review_flag: Option<PathBuf>,
+    /// A file scoring above this fails the risk gate.
     #[arg(long, default_value_t = 5)]
     pub risk_threshold: u32,
+    /// The JSON results.
     #[arg(long, default_value = "gate_results.json")]
     pub output: PathBuf,
+    /// The Markdown sign-off sheet.
     #[arg(long, default_value = "gate_sign_off.md")]
     pub sign_off: PathBuf,
     #[command(flatten)]
@@ -383,18 +390,35 @@ pub fn strict_diagnostic(
     strict_flag: bool,
     settings: &Settings,
 ) -> Result<Option<Diagnostic>, String> {
-    let project = settings.project(Some(file)).map_err(|e| e.to_string())?;
+    // Unreadable files are reported by the check itself (IO outranks SIGNATURE).
+    let Ok(Ok(text)) = std::fs::read(file).map(String::from_utf8) else {
+        // Still resolve the policy, so a broken `[trust]` is reported either way.
+        return policy_at(file, strict_flag, settings).map(|_| None);
+    };
+    strict_diagnostic_text(file, &text, strict_flag, settings)
+}
+
+/// The trust policy of the project a file at `at` belongs to.
+fn policy_at(at: &Path, strict_flag: bool, settings: &Settings) -> Result<Policy, String> {
+    let project = settings.project(Some(at)).map_err(|e| e.to_string())?;
     let config = project.as_ref().map(|p| &p.config.trust);
-    let policy = Policy::resolve(&TrustArgs::default(), strict_flag, config);
+    Ok(Policy::resolve(&TrustArgs::default(), strict_flag, config))
+}
+
+/// `strict_diagnostic` of a script's text, taken to be at `at` (for stdin, where
+/// `--stdin-filename` says) so that its project's `[trust]` applies.
+pub fn strict_diagnostic_text(
+    at: &Path,
+    text: &str,
+    strict_flag: bool,
+    settings: &Settings,
+) -> Result<Option<Diagnostic>, String> {
+    let policy = policy_at(at, strict_flag, settings)?;
     if !policy.strict {
         return Ok(None);
     }
-    // Unreadable files are reported by the check itself (IO outranks SIGNATURE).
-    let Ok(Ok(text)) = std::fs::read(file).map(String::from_utf8) else {
-        return Ok(None);
-    };
     let trust = policy.load()?;
-    let verdict = trust.verify_text(&text);
+    let verdict = trust.verify_text(text);
     let rule = match &verdict {
         Verdict::Valid { .. } => return Ok(None),
         Verdict::NoSecret => return Err(sign::NoSecret.to_string()),

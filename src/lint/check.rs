@@ -162,8 +162,13 @@ impl Outcome {
 }
 
 pub fn check_path(path: &Path, settings: &Settings) -> Outcome {
-    match source::load(path) {
-        Loaded::Text(text) => check_text(text, Some(path), settings),
+    check_loaded(source::load(path), Some(path), settings)
+}
+
+/// `check_path` of source read elsewhere (stdin), as if it were the file `path`.
+pub fn check_loaded(loaded: Loaded, path: Option<&Path>, settings: &Settings) -> Outcome {
+    match loaded {
+        Loaded::Text(text) => check_text(text, path, settings),
         Loaded::Failed { diagnostic, text } => Outcome {
             code: diagnostic.code(),
             lines: LineIndex::new(&text),

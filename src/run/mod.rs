@@ -119,7 +119,31 @@ pub fn run_file(
     out: &mut dyn Write,
 ) -> RunOutcome {
     let started = std::time::Instant::now();
-    let text = match source::load(path) {
+    let loaded = source::load(path);
+    run_loaded(path, loaded, started, opts, check, out)
+}
+
+/// `run_file` of source read elsewhere (stdin), as if it were the file `path`: modules are
+/// found from there. The time budget starts now.
+pub fn run_source(
+    path: &Path,
+    loaded: Loaded,
+    opts: &RunOptions,
+    check: &dyn Fn(&Parsed<'_>) -> Vec<Diagnostic>,
+    out: &mut dyn Write,
+) -> RunOutcome {
+    run_loaded(path, loaded, std::time::Instant::now(), opts, check, out)
+}
+
+fn run_loaded(
+    path: &Path,
+    loaded: Loaded,
+    started: std::time::Instant,
+    opts: &RunOptions,
+    check: &dyn Fn(&Parsed<'_>) -> Vec<Diagnostic>,
+    out: &mut dyn Write,
+) -> RunOutcome {
+    let text = match loaded {
         Loaded::Text(t) => t,
         Loaded::Failed { diagnostic, text } => {
             return RunOutcome {
