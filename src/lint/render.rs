@@ -137,9 +137,7 @@ fn write_trimmed(out: &mut dyn Write, frame: &[u8]) -> io::Result<()> {
             } else if end > 0 && body[end - 1] == b'm' {
                 match body[..end].iter().rposition(|&b| b == 0x1b) {
                     Some(esc)
-                        if body[esc + 1..end - 1]
-                            .first()
-                            .is_some_and(|&b| b == b'[')
+                        if body[esc + 1..end - 1].first().is_some_and(|&b| b == b'[')
                             && body[esc + 2..end - 1]
                                 .iter()
                                 .all(|b| b.is_ascii_digit() || *b == b';') =>
