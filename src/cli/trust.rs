@@ -238,9 +238,9 @@ pub fn cmd_verify(args: &VerifyArgs) -> ExitCode {
         println!("RISK {}: score {}", f.path, f.score);
     }
     println!(
-        "verified {} files: {} signature failures, {} risky; report {}",
-        report.files.len(),
-        report.signature_failures().count(),
+        "verified {}: {}, {} risky; report {}",
+        aether::bulk::plural(report.files.len(), "file"),
+        aether::bulk::plural(report.signature_failures().count(), "signature failure"),
         report.risky().count(),
         args.output.display()
     );
