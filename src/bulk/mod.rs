@@ -24,7 +24,7 @@ pub mod runner;
 pub mod timestamp;
 pub mod verify;
 
-pub use runner::{check_all, FileResult, Options, Shard};
+pub use runner::{check_all, FileResult, Options, Progress, Shard};
 
 /// `n` and the noun, in the plural unless `n` is 1: "1 file", "2 files", "0 errors",
 /// "3 unsafe fixes", "2 entries". Every count the commands print goes through it.
