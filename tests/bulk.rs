@@ -463,3 +463,39 @@ fn gate_and_merge_accept_baselines_that_start_with_a_byte_order_mark() {
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn check_of_a_tree_without_aether_files_warns_and_exits_0() {
+    let root = std::env::temp_dir().join(format!("aether-bulk-{}-empty", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("node_modules/pkg")).unwrap();
+    std::fs::create_dir_all(root.join("target/debug")).unwrap();
+    std::fs::write(root.join("README.md"), "no scripts here\n").unwrap();
+    // Only skipped directories hold scripts.
+    std::fs::write(root.join("node_modules/pkg/x.aether"), "fn broken( {\n").unwrap();
+    std::fs::write(root.join("target/debug/y.aether"), "fn broken( {\n").unwrap();
+    let out = aether(&["check", "."], &root);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        text(&out.stderr),
+        "warning: no .aether files found under the given paths\n"
+    );
+    let quiet = aether(&["check", ".", "--quiet"], &root);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(quiet.stderr.is_empty());
+    // One file: the summary says "file", "error", "warning" in the singular.
+    std::fs::write(
+        root.join("one.aether"),
+        "intent: \"legacy\"\nfrobnicate(1)\n",
+    )
+    .unwrap();
+    let one = aether(&["check", "."], &root);
+    assert_eq!(one.status.code(), Some(1));
+    assert!(
+        text(&one.stderr).starts_with("checked 1 file: 1 failed, 1 error, 1 warning"),
+        "{}",
+        text(&one.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -50,6 +50,16 @@ fn special_files_are_io_errors_not_hangs() {
         vec![fifo, "--check", "--json-status"],
         vec!["run", fifo, "--json-status", "--memory", ":memory:"],
         vec!["/dev/zero", "--check", "--json-status"],
+        // Strict mode reads the file for its signature before the check does.
+        vec![fifo, "--check", "--json-status", "--strict"],
+        vec![
+            "run",
+            fifo,
+            "--json-status",
+            "--memory",
+            ":memory:",
+            "--strict",
+        ],
     ] {
         let (out, _) = run_within(&args, Duration::from_secs(20));
         let stdout = text(&out.stdout);

@@ -378,3 +378,39 @@ fn every_registered_builtin_is_implemented() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_default_store_is_created_only_by_a_write() {
+    // No `--memory`, no AETHER_MEMORY: the store would be `.aetherra/memory.db` in the
+    // current folder, and only a script that writes to memory may create it.
+    let dir = temp_dir("lazy-store");
+    let run = |script: &str| {
+        let path = dir.join("s.aether");
+        std::fs::write(&path, script).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_aether"))
+            .arg(&path)
+            .current_dir(&dir)
+            .env_remove("AETHER_MEMORY")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(run("print(1 + 1)\n"), "2\n");
+    assert!(
+        !dir.join(".aetherra").exists(),
+        "a run without memory creates nothing"
+    );
+    // A read of the missing store sees an empty one, and creates nothing either.
+    assert_eq!(run("print(summarize(\"t\"))\n"), "0 entries about t\n");
+    assert!(!dir.join(".aetherra").exists(), "a read creates nothing");
+    assert_eq!(
+        run("store(\"x\", tag=\"t\")\nprint(summarize(\"t\"))\n"),
+        "1 entries about t\n"
+    );
+    assert!(
+        dir.join(".aetherra/memory.db").is_file(),
+        "a write creates the store"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,6 +6,7 @@
 //! by file count (the names many files share are the host's API; a name in one file is more
 //! often a typo). The user reviews the list, deletes the typos, and commits the file.
 
+use crate::bulk::plural;
 use crate::lint::check::Settings;
 use crate::lint::validate::{self, Inventory};
 use crate::project::host::Host;
@@ -130,11 +131,11 @@ pub fn render(survey: &Survey) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# aether.toml: written by `aether init` from {} files.\n\
+        "# aether.toml: written by `aether init` from {}.\n\
          # Review the lists below: each name is used but defined in no file, so either the\n\
          # host runtime provides it (keep it) or it is a typo (delete it, and fix the file).\n\
          # `aether check` reports the typos again once they are deleted here.",
-        survey.files
+        plural(survey.files, "file")
     );
     let _ = writeln!(out, "\n[host]");
     list(
@@ -215,12 +216,4 @@ fn list(out: &mut String, key: &str, doc: &str, seen: &BTreeMap<String, Seen>, a
         let _ = writeln!(out, "  {lead}{quoted:<width$}# {note}");
     }
     let _ = writeln!(out, "]");
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }

@@ -1,9 +1,9 @@
 //! Finding `.aether` files: the walk every bulk command shares.
 //!
 //! Every `*.aether` regular file under each root, hidden ones included, skipping directories
-//! named `.git .hg .svn __pycache__ .venv venv build dist` *below* the root (the original
-//! tested the absolute path, so a checkout under `/x/build/` found nothing). Explicit file
-//! arguments are always included. Entries the walk cannot read (permissions, symlink loops,
+//! named `.git .hg .svn __pycache__ .venv venv node_modules target build dist` *below* the root
+//! (the original tested the absolute path, so a checkout under `/x/build/` found nothing).
+//! Explicit file arguments are always included. Entries the walk cannot read (permissions, symlink loops,
 //! vanished files) are returned as problems, so callers report them per path and go on.
 
 use std::path::{Path, PathBuf};
@@ -15,6 +15,8 @@ pub const SKIP_DIRS: &[&str] = &[
     "__pycache__",
     ".venv",
     "venv",
+    "node_modules",
+    "target",
     "build",
     "dist",
 ];
@@ -79,5 +81,34 @@ pub fn shown(path: &Path, root: &Path) -> String {
         s.into_owned()
     } else {
         s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_tool_directories_below_the_root_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // The root itself may have a skipped name: a checkout under `target/` is still walked.
+        let root = dir.path().join("target");
+        for f in [
+            "keep.aether",
+            "src/keep.aether",
+            "node_modules/pkg/skip.aether",
+            "target/debug/skip.aether",
+            "src/target/skip.aether",
+            ".venv/skip.aether",
+            "dist/skip.aether",
+        ] {
+            let path = root.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "x = 1\n").unwrap();
+        }
+        let found = discover(std::slice::from_ref(&root));
+        let shown: Vec<String> = found.files.iter().map(|p| shown(p, &root)).collect();
+        assert_eq!(shown, ["keep.aether", "src/keep.aether"]);
+        assert!(found.problems.is_empty());
     }
 }

@@ -68,13 +68,22 @@ pub struct FileResult {
 
 const CHUNK: usize = 2048;
 
+/// What [`check_all`] tells a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Discovery is over and the configurations are loaded: this many files will be checked.
+    Found(usize),
+    /// One more file was checked (sent from the worker threads).
+    Checked,
+}
+
 /// Discover, filter by shard, check in parallel, and call `each` in sorted path order.
-/// `progress` is called once per checked file (from worker threads).
+/// `progress` hears the number of files once, before the first check, then once per file.
 pub fn check_all(
     roots: &[PathBuf],
     settings: &Settings,
     opts: &Options,
-    progress: &(dyn Fn(usize) + Sync),
+    progress: &(dyn Fn(Progress) + Sync),
     mut each: impl FnMut(FileResult) -> std::io::Result<()>,
 ) -> std::io::Result<usize> {
     use rayon::prelude::*;
@@ -113,6 +122,7 @@ pub fn check_all(
         .build()
         .map_err(std::io::Error::other)?;
     let total = items.len();
+    progress(Progress::Found(total));
     for chunk in items.chunks(CHUNK) {
         let results: Vec<FileResult> = pool.install(|| {
             chunk
@@ -128,7 +138,7 @@ pub fn check_all(
                         outcome.text = String::new();
                         outcome.lines = LineIndex::new("");
                     }
-                    progress(1);
+                    progress(Progress::Checked);
                     FileResult {
                         path: path.clone(),
                         outcome,

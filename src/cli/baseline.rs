@@ -1,5 +1,6 @@
 //! `aether baseline`: write the parse baseline of a tree, or merge shard baselines.
 
+use aether::bulk::plural;
 use aether::lint::check::Settings;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -21,8 +22,7 @@ pub fn cmd_baseline(
     let start = std::time::Instant::now();
     let mut entries = Vec::new();
     let roots = [root.to_path_buf()];
-    let progress = |_: usize| {};
-    aether::bulk::check_all(&roots, settings, opts, &progress, |r| {
+    aether::bulk::check_all(&roots, settings, opts, &|_| {}, |r| {
         if limit == 0 || entries.len() < limit {
             let shown = aether::bulk::discover::shown(&r.path, root);
             // A check is linear in the file's size and cannot hang, so it is not interrupted;
@@ -39,8 +39,8 @@ pub fn cmd_baseline(
     let b = baseline::Baseline::from_entries(entries);
     baseline::write_atomic(output, &b)?;
     eprintln!(
-        "baseline of {} files ({:.2}% failing) written to {} in {:.2}s",
-        b.total,
+        "baseline of {} ({:.2}% failing) written to {} in {:.2}s",
+        plural(b.total, "file"),
         b.failure_rate * 100.0,
         output.display(),
         start.elapsed().as_secs_f64()
@@ -64,9 +64,9 @@ pub fn cmd_baseline_merge(parts: &[PathBuf], output: &Path) -> io::Result<ExitCo
         Ok(b) => {
             baseline::write_atomic(output, &b)?;
             eprintln!(
-                "merged {} baselines ({} files) into {}",
-                parts.len(),
-                b.total,
+                "merged {} ({}) into {}",
+                plural(parts.len(), "baseline"),
+                plural(b.total, "file"),
                 output.display()
             );
             Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@
 use super::args::Format;
 use super::status::{exit_for, exit_status, Status};
 use super::stdin::is_stdin;
+use aether::bulk::plural;
 use aether::lint::check::{check_loaded, check_path, Outcome, Settings};
 use aether::lint::render;
 use aether::syntax::diagnostic::{Code, Severity};
@@ -116,14 +117,11 @@ pub fn cmd_check(
     let bar = if quiet || !io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()
     } else {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} checked {pos} files ({per_sec})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        bar
+        progress_bar()
     };
+    // When stdout is the same screen, every write to it happens with the bar taken off and
+    // is flushed before the bar comes back, so no bar is left among the diagnostics.
+    let shares_screen = !bar.is_hidden() && io::stdout().is_terminal();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let (mut files, mut errors, mut warnings, mut failed) = (0usize, 0, 0, 0);
@@ -131,7 +129,18 @@ pub fn cmd_check(
     let mut worst = Code::Success;
     // Document formats need every result; the others are written as results arrive.
     let mut kept: Vec<(String, Outcome)> = Vec::new();
-    let progress = |n: usize| bar.inc(n as u64);
+    let mut text: Vec<u8> = Vec::new();
+    let progress = |p: aether::bulk::Progress| match p {
+        aether::bulk::Progress::Found(n) => {
+            bar.set_length(n as u64);
+            // The rate and the ETA count from the first check, not from the walk.
+            bar.reset();
+            if n > 0 {
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        }
+        aether::bulk::Progress::Checked => bar.inc(1),
+    };
     let mut each = |r: aether::bulk::FileResult| -> io::Result<()> {
         let shown = r.path.to_string_lossy().into_owned();
         let o = r.outcome;
@@ -153,22 +162,30 @@ pub fn cmd_check(
         if o.code.precedence() > worst.precedence() {
             worst = o.code;
         }
+        text.clear();
         match format {
             Format::Human => {
                 if !o.diagnostics.is_empty() {
-                    bar.suspend(|| {
-                        render::human(&mut out, &shown, &o.text, &o.diagnostics, color)
-                    })?;
+                    render::human(&mut text, &shown, &o.text, &o.diagnostics, color)?
                 }
             }
             Format::Concise => {
-                render::concise(&mut out, &shown, &o.text, &o.lines, &o.diagnostics)?
+                render::concise(&mut text, &shown, &o.text, &o.lines, &o.diagnostics)?
             }
-            Format::Ndjson => formats::ndjson(&mut out, &[(shown, o)])?,
-            Format::Github => formats::github(&mut out, &[(shown, o)])?,
+            Format::Ndjson => formats::ndjson(&mut text, &[(shown, o)])?,
+            Format::Github => formats::github(&mut text, &[(shown, o)])?,
             Format::Json | Format::Sarif | Format::Junit => kept.push((shown, o)),
         }
-        Ok(())
+        if text.is_empty() {
+            Ok(())
+        } else if shares_screen {
+            bar.suspend(|| {
+                out.write_all(&text)?;
+                out.flush()
+            })
+        } else {
+            out.write_all(&text)
+        }
     };
     match stdin {
         Some(input) => {
@@ -194,18 +211,48 @@ pub fn cmd_check(
     }
     out.flush()?;
     if !quiet {
-        let fixes = match fixable {
-            0 => String::new(),
-            n => format!(" ({n} fixable with `aether check --fix`)"),
-        };
-        eprintln!(
-            "checked {files} files: {failed} failed, {errors} errors, {warnings} warnings{fixes} in {:.2}s",
-            start.elapsed().as_secs_f64()
-        );
+        if files == 0 {
+            // As ruff does: nothing to check is not a failure (exit 0), but it is rarely
+            // what was meant, so it is said.
+            let shard = opts.shard.map_or_else(String::new, |s| {
+                format!(" in shard {}/{}", s.index, s.count)
+            });
+            eprintln!("warning: no .aether files found under the given paths{shard}");
+        } else {
+            let fixes = match fixable {
+                0 => String::new(),
+                n => format!(" ({n} fixable with `aether check --fix`)"),
+            };
+            eprintln!(
+                "checked {}: {failed} failed, {}, {}{fixes} in {:.2}s",
+                plural(files, "file"),
+                plural(errors, "error"),
+                plural(warnings, "warning"),
+                start.elapsed().as_secs_f64()
+            );
+        }
     }
     Ok(if exit_zero && worst != Code::InternalError {
         ExitCode::SUCCESS
     } else {
         exit_for(worst)
     })
+}
+
+/// The bar of `aether check`: files checked of the total, whole files per second, and the time
+/// left. (indicatif's own `{per_sec}` prints four decimals.)
+fn progress_bar() -> indicatif::ProgressBar {
+    let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let per_sec = state.per_sec();
+        let per_sec = if per_sec.is_finite() { per_sec } else { 0.0 };
+        let _ = write!(w, "{per_sec:.0} files/s");
+    };
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} [{bar:30}] {pos}/{len} files, {rate}, ETA {eta}",
+    )
+    .map(|s| s.with_key("rate", rate).progress_chars("=> "))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(style);
+    bar
 }

@@ -1,6 +1,7 @@
 //! `aether classify`: check and run every workflow under a root, classify the failures and
 //! write the reports.
 
+use aether::bulk::plural;
 use std::io;
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,8 +31,8 @@ pub fn cmd_classify(cfg: &aether::bulk::classify::Config) -> io::Result<ExitCode
     aether::bulk::artifact::write_atomic(&cfg.markdown, md.as_bytes())?;
     let s = &report.summary;
     eprintln!(
-        "classified {} workflows: {} failed ({} suppressed), failure rate {:.2}% in {:.2}s; wrote {} and {}",
-        s.total,
+        "classified {}: {} failed ({} suppressed), failure rate {:.2}% in {:.2}s; wrote {} and {}",
+        plural(s.total, "workflow"),
         s.failed,
         s.suppressed_failures,
         s.failure_rate * 100.0,

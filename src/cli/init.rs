@@ -2,6 +2,7 @@
 
 use aether::bulk::adopt;
 use aether::bulk::discover::discover;
+use aether::bulk::plural;
 use aether::lint::check::{check_path, Settings};
 use aether::project::config::ConfigSource;
 use rayon::prelude::*;
@@ -64,13 +65,13 @@ pub fn cmd_init(paths: &[PathBuf], force: bool, plugin_paths: &[PathBuf]) -> io:
         })
         .sum();
     println!(
-        "wrote {}: {} functions, {} verbs, {} plugins, {} names from {} files",
+        "wrote {}: {}, {}, {}, {} from {}",
         target.display(),
-        survey.functions.len(),
-        survey.verbs.len(),
-        survey.plugins.len(),
-        survey.names.len(),
-        survey.files
+        plural(survey.functions.len(), "function"),
+        plural(survey.verbs.len(), "verb"),
+        plural(survey.plugins.len(), "plugin"),
+        plural(survey.names.len(), "name"),
+        plural(survey.files, "file")
     );
     println!(
         "errors: {} before, {} after adoption{}",
@@ -78,8 +79,11 @@ pub fn cmd_init(paths: &[PathBuf], force: bool, plugin_paths: &[PathBuf]) -> io:
         remaining,
         if survey.unparsed > 0 {
             format!(
-                " ({} files do not parse; `aether check` shows why)",
-                survey.unparsed
+                " ({} not parse; `aether check` shows why)",
+                match survey.unparsed {
+                    1 => "1 file does".to_string(),
+                    n => format!("{n} files do"),
+                }
             )
         } else {
             String::new()

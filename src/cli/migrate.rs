@@ -4,6 +4,7 @@
 use super::args::{use_color_on, ColorChoice, MigrateFormat};
 use aether::bulk::artifact::write_atomic;
 use aether::bulk::discover::discover;
+use aether::bulk::plural;
 use aether::fix::{self, Migration, Options, Refusal, RefusalKind};
 use aether::lint::check::Settings;
 use aether::syntax::source::{self, Loaded};
@@ -280,14 +281,6 @@ impl Summary {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
-    match n {
-        1 => format!("1 {word}"),
-        _ if word.ends_with("fix") => format!("{n} {word}es"),
-        _ => format!("{n} {word}s"),
-    }
-}
-
 fn unified_diff(r: &FileResult, m: &Migration) -> String {
     let shown = r.shown();
     similar::TextDiff::from_lines(r.original.as_str(), m.text.as_str())
@@ -474,13 +467,13 @@ fn markdown_report(results: &[FileResult], mode: Mode) -> String {
     let s = Summary::of(results);
     let mut md = String::from("# .aether Migration Report\n\n");
     md += &format!(
-        "Mode: {}. {} files: {} changed ({}), {} refused, {} unreadable.\n",
+        "Mode: {}. {}: {} changed ({}), {} refused, {} unreadable.\n",
         match mode {
             Mode::Apply => "applied",
             Mode::Diff => "diff",
             Mode::DryRun => "dry run (nothing written)",
         },
-        s.files,
+        plural(s.files, "file"),
         s.changed,
         plural(s.fixes, "fix"),
         s.refused,

@@ -297,15 +297,9 @@ pub fn cmd_verify(args: &VerifyArgs, settings: &Settings) -> ExitCode {
         println!("RISK {}: score {}", f.path, f.score);
     }
     println!(
-        "verified {} file{}: {} signature failure{}, {} risky; report {}",
-        report.files.len(),
-        if report.files.len() == 1 { "" } else { "s" },
-        report.signature_failures().count(),
-        if report.signature_failures().count() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        "verified {}: {}, {} risky; report {}",
+        aether::bulk::plural(report.files.len(), "file"),
+        aether::bulk::plural(report.signature_failures().count(), "signature failure"),
         report.risky().count(),
         args.output.display()
     );
@@ -390,12 +384,19 @@ pub fn strict_diagnostic(
     strict_flag: bool,
     settings: &Settings,
 ) -> Result<Option<Diagnostic>, String> {
-    // Unreadable files are reported by the check itself (IO outranks SIGNATURE).
-    let Ok(Ok(text)) = std::fs::read(file).map(String::from_utf8) else {
-        // Still resolve the policy, so a broken `[trust]` is reported either way.
-        return policy_at(file, strict_flag, settings).map(|_| None);
-    };
-    strict_diagnostic_text(file, &text, strict_flag, settings)
+    // Strictness first: reading a FIFO or a device here would block before the check's own
+    // read, which refuses special files.
+    if !policy_at(file, strict_flag, settings)?.strict {
+        return Ok(None);
+    }
+    // Read as the check reads (special files refused, size bounded); a file that cannot be
+    // read is reported by the check itself (IO outranks SIGNATURE).
+    match aether::syntax::source::load(file) {
+        aether::syntax::source::Loaded::Text(text) => {
+            strict_diagnostic_text(file, &text, strict_flag, settings)
+        }
+        aether::syntax::source::Loaded::Failed { .. } => Ok(None),
+    }
 }
 
 /// The trust policy of the project a file at `at` belongs to.

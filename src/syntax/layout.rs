@@ -330,6 +330,11 @@ impl<'s> State<'_, 's> {
                 self.out.push((tok, span));
                 self.line_first = None;
             }
+            Token::Unterminated(_) if !self.top().significant() => {
+                self.last_closed_block = false;
+                self.out.push((tok, span));
+                self.unterminated_in_brackets(span);
+            }
             _ => {
                 if !tok.punct().is_empty()
                     && !matches!(tok, Token::Comma | Token::Colon | Token::Semi)
@@ -457,6 +462,31 @@ impl<'s> State<'_, 's> {
             }
         }
         self.diags.push(d);
+    }
+
+    /// A string inside brackets that runs to the end of its line (or, triple-quoted, to the end
+    /// of the file) swallowed the closers written after it. It is reported here: the parser
+    /// reports it too when the brackets' contents still parse, but loses that report when they
+    /// do not (`foo("abc` followed by more lines), and the two reports are merged as
+    /// duplicates. The brackets opened on the string's line are closed right after it, without
+    /// an error of their own, so the next lines are read as statements again rather than as
+    /// more of the brackets' contents.
+    fn unterminated_in_brackets(&mut self, span: Span) {
+        self.diags.push(Diagnostic::new(
+            &rules::UNTERMINATED_STRING,
+            span,
+            "unterminated string literal",
+        ));
+        let at = Span::empty(span.end as usize);
+        while !self.top().significant() && self.top().open.start as usize >= self.line_start {
+            let closer = match self.top().kind {
+                Kind::Paren => Token::RParen,
+                Kind::Bracket => Token::RBracket,
+                _ => Token::RBrace,
+            };
+            self.pop_frame();
+            self.out.push((closer, at));
+        }
     }
 
     /// Pop the top frame after emitting its pending dedents; remembers whether it was a block.
@@ -614,6 +644,20 @@ mod tests {
         );
         let s = show("try:\n  a()\n} catch (e) {\n  b()\n}\n");
         assert!(s.contains("unexpected '}'"), "{s}");
+    }
+
+    #[test]
+    fn unterminated_string_closes_the_brackets_of_its_line() {
+        // The `[` and `(` of the string's line are closed after it: the next line is a
+        // statement, and the only report is the string's.
+        let s = show("x = foo(a, [\"b\ny = 1\n");
+        assert!(s.contains("NL y = 1"), "{s}");
+        assert!(s.ends_with("| unterminated string literal"), "{s}");
+        assert_eq!(s.matches('|').count(), 1, "{s}");
+        // A bracket opened on an earlier line stays open and closes where it is written.
+        let s = show("x = foo(\n  \"b\n)\ny = 1\n");
+        assert!(s.contains(") NL y = 1"), "{s}");
+        assert_eq!(s.matches('|').count(), 1, "{s}");
     }
 
     #[test]
