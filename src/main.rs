@@ -205,6 +205,7 @@ fn run() -> ExitCode {
         Some(Cmd::Verify(ref a)) => Ok(cli::trust::cmd_verify(a)),
         Some(Cmd::Gates(ref a)) => Ok(cli::trust::cmd_gates(a, &settings)),
         Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
+        Some(Cmd::Lsp) => aether::lsp::serve(settings),
         None => match cli.file {
             Some(file) if cli.check => Ok(cli::check::cmd_check_one(
                 &file,

@@ -262,6 +262,8 @@ pub enum Cmd {
     /// Explain a diagnostic code by id (`V001`) or name (`unknown-function`), a builtin or a
     /// command verb; `builtins` and `verbs` list those; no argument lists the codes.
     Explain { code: Option<String> },
+    /// Start the language server on stdin/stdout (Language Server Protocol), for editors.
+    Lsp,
 }
 
 #[derive(Subcommand)]
