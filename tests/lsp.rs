@@ -56,10 +56,12 @@ fn read_message(r: &mut impl BufRead) -> Option<Value> {
 
 impl Client {
     fn start() -> Client {
-        Client::start_with(&[])
+        Client::start_with(&[], json!({})).0
     }
 
-    fn start_with(env: &[(&str, &str)]) -> Client {
+    /// A server with these environment variables, initialized with these client
+    /// capabilities; the `initialize` result too.
+    fn start_with(env: &[(&str, &str)], capabilities: Value) -> (Client, Value) {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aether"));
         cmd.arg("lsp")
             .current_dir(root())
@@ -99,13 +101,14 @@ impl Client {
         };
         let init = c.request(
             "initialize",
-            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+            json!({ "processId": null, "rootUri": null, "capabilities": capabilities }),
         );
-        let caps = &init["result"]["capabilities"];
-        assert_eq!(caps["positionEncoding"], "utf-16", "{init}");
-        assert_eq!(caps["textDocumentSync"]["change"], 1, "full text sync");
+        assert_eq!(
+            init["result"]["capabilities"]["textDocumentSync"]["change"], 1,
+            "full text sync: {init}"
+        );
         c.notify("initialized", json!({}));
-        c
+        (c, init["result"].clone())
     }
 
     fn send(&mut self, msg: Value) {
@@ -329,7 +332,8 @@ fn diagnostics_carry_links_severity_related_places_and_tags() {
 
 #[test]
 fn columns_count_utf16_code_units() {
-    let mut c = Client::start();
+    let (mut c, init) = Client::start_with(&[], json!({}));
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
     let dir = tempfile::tempdir().unwrap();
     let uri = format!("file://{}/emoji.aether", dir.path().display());
     // `😀` is two UTF-16 units and four bytes, `é` one unit and two bytes.
@@ -338,6 +342,55 @@ fn columns_count_utf16_code_units() {
     let start = "note = \"😀é\"; x = ".encode_utf16().count() as u64;
     assert_eq!(v001["range"]["start"]["character"], start);
     assert_eq!(v001["range"]["end"]["character"], start + 9);
+    c.shutdown();
+}
+
+#[test]
+fn columns_count_bytes_when_the_client_offers_utf8() {
+    let caps = json!({ "general": { "positionEncodings": ["utf-8", "utf-16"] } });
+    let (mut c, init) = Client::start_with(&[], caps);
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    let dir = tempfile::tempdir().unwrap();
+    let uri = format!("file://{}/emoji.aether", dir.path().display());
+    let published = c.open(&uri, "note = \"😀é\"; x = summarise(note)\n");
+    let start = "note = \"😀é\"; x = ".len() as u64;
+    assert_eq!(
+        find(&published, "V001")["range"]["start"]["character"],
+        start
+    );
+    // Requests count in bytes too: one byte into the argument `note` is the variable.
+    let arg = "note = \"😀é\"; x = summarise(".len() as u32;
+    let h = c.at("textDocument/hover", &uri, 0, arg + 1);
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("variable"),
+        "{h}"
+    );
+    assert_eq!(h["range"]["start"]["character"], arg);
+    c.shutdown();
+}
+
+#[test]
+fn a_save_rereads_aether_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("aether.toml");
+    std::fs::write(&toml, "[lint]\nignore = [\"V001\"]\n").unwrap();
+    let file = dir.path().join("job.aether");
+    let text = "frobnicate()\n";
+    std::fs::write(&file, text).unwrap();
+    let uri = format!("file://{}", file.display());
+    let mut c = Client::start();
+    // The nearest aether.toml applies, as for `aether check`.
+    assert_eq!(c.open(&uri, text)["diagnostics"], json!([]));
+    std::fs::write(&toml, "[lint]\nignore = []\n").unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let published = c.diagnostics(&uri);
+    assert_eq!(lsp_diagnostics(&published), [("V001".to_string(), 1)]);
     c.shutdown();
 }
 
@@ -569,7 +622,7 @@ fn a_change_that_fixes_the_error_clears_the_diagnostics() {
 
 #[test]
 fn a_panic_is_an_error_response_and_the_server_keeps_serving() {
-    let mut c = Client::start_with(&[("AETHER_LSP_TEST_PANIC", "1")]);
+    let (mut c, _) = Client::start_with(&[("AETHER_LSP_TEST_PANIC", "1")], json!({}));
     let r = c.request("aether/panic", json!({}));
     assert_eq!(r["error"]["code"], -32603, "{r}");
     assert!(r["error"]["message"]
