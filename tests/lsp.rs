@@ -395,6 +395,27 @@ fn a_save_rereads_aether_toml() {
 }
 
 #[test]
+fn a_broken_aether_toml_is_shown_and_the_file_checked_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("aether.toml"), "[lint\n").unwrap();
+    let file = dir.path().join("job.aether");
+    let uri = format!("file://{}", file.display());
+    let mut c = Client::start();
+    let published = c.open(&uri, "frobnicate()\n");
+    assert_eq!(lsp_diagnostics(&published), [("V001".to_string(), 1)]);
+    let shown = c.notification("window/showMessage");
+    assert_eq!(shown["params"]["type"], 1, "{shown}");
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("aether.toml"),
+        "{shown}"
+    );
+    c.shutdown();
+}
+
+#[test]
 fn hover_shows_user_functions_builtins_and_verbs() {
     let mut c = Client::start();
     let (uri, _, _) = c.open_file("corpus/validation/warnings_only.aether");

@@ -72,8 +72,12 @@ impl Index {
         let mut b = Builder {
             src,
             defs: Vec::new(),
+            // The file's scope has no end: a cursor at the very end of the text is in it.
             scopes: vec![Scope {
-                span: Span::new(0, src.len()),
+                span: Span {
+                    start: 0,
+                    end: u32::MAX,
+                },
                 code: true,
             }],
             mapping_depth: 0,
@@ -95,12 +99,12 @@ impl Index {
             .min_by_key(|d| rank(d))
     }
 
-    /// Every definition visible at `offset`.
+    /// Every definition visible at `offset` (a scope's end belongs to what follows it).
     pub fn visible(&self, offset: usize) -> impl Iterator<Item = &Def> {
         let at = offset as u32;
         self.defs
             .iter()
-            .filter(move |d| d.scope.start <= at && at <= d.scope.end)
+            .filter(move |d| d.scope.start <= at && at < d.scope.end)
     }
 }
 
@@ -464,6 +468,34 @@ mod tests {
             }
         );
         assert_eq!(&src[f.span.range()], "rule");
+    }
+
+    #[test]
+    fn loop_catch_import_plugin_and_block_names_resolve() {
+        let src = "import \"sys/util\" as util\nplugin cache {\n    on_run {\n        for item in util.list() {\n            log item\n        }\n        try {\n            util.go()\n        } catch (err) {\n            log err\n        }\n    }\n}\non_run()\n";
+        let ix = index(src);
+        let kind = |name: &str, at: &str| {
+            let offset = src.rfind(at).unwrap();
+            let d = ix.resolve(name, offset).unwrap_or_else(|| panic!("{name}"));
+            (d.kind.clone(), &src[d.span.range()])
+        };
+        assert_eq!(
+            kind("util", "util.go"),
+            (
+                DefKind::Import {
+                    module: "sys/util".into()
+                },
+                "util"
+            )
+        );
+        assert_eq!(kind("item", "log item"), (DefKind::Variable, "item"));
+        assert_eq!(kind("err", "log err"), (DefKind::Variable, "err"));
+        assert_eq!(kind("cache", "on_run()"), (DefKind::Plugin, "cache"));
+        assert!(ix
+            .resolve("on_run", src.rfind("on_run()").unwrap())
+            .is_none());
+        let inside = src.find("for item").unwrap();
+        assert_eq!(ix.resolve("on_run", inside).unwrap().kind, DefKind::Block);
     }
 
     #[test]
