@@ -14,6 +14,8 @@
 //! trust     signatures (HMAC, Ed25519), keys, revocation; static risk of the AST
 //! bulk      many files: parallel check, formats, baseline, gate, classify, verify,
 //!           release gates, artifacts
+//! lsp       the language server: open documents ─► the check's diagnostics, fixes as code
+//!           actions, hover, outline, definitions, completion
 //! ```
 //!
 //! The `aether` binary (`src/main.rs`, with one file per command in `src/cli/`) sits on top.
@@ -27,6 +29,7 @@
 pub mod bulk;
 pub mod fix;
 pub mod lint;
+pub mod lsp;
 pub mod project;
 pub mod registry;
 pub mod run;

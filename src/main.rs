@@ -253,6 +253,10 @@ fn run() -> ExitCode {
         Some(Cmd::Explain { code }) => cli::explain::cmd_explain(code.as_deref()),
         Some(Cmd::Completions { shell }) => cli::shell::cmd_completions(shell),
         Some(Cmd::Man) => cli::shell::cmd_man(),
+        Some(Cmd::Lsp { ref checks }) => match checks.settings() {
+            Ok(settings) => aether::lsp::serve(settings),
+            Err(e) => return config_failure(&e),
+        },
         // `after_parse` made sure of one file to run, or files to check.
         None => {
             let stdin_name = cli.stdin_filename.as_deref();

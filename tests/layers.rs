@@ -16,6 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("fix", &["syntax", "registry", "project", "lint"]),
     ("run", &["syntax", "registry", "project"]),
     ("trust", &["syntax"]),
+    ("lsp", &["syntax", "registry", "project", "lint", "fix"]),
     (
         "bulk",
         &[

@@ -362,6 +362,11 @@ pub enum Cmd {
     },
     /// Print the manual page (roff) on stdout (`aether man | man -l -`).
     Man,
+    /// Start the language server on stdin/stdout (Language Server Protocol), for editors.
+    Lsp {
+        #[command(flatten)]
+        checks: CheckOpts,
+    },
 }
 
 #[derive(Subcommand)]

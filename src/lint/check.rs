@@ -62,6 +62,14 @@ impl Settings {
         self.discovery.source()
     }
 
+    /// The same settings with nothing cached: every `aether.toml` and module is read again
+    /// when next needed. A long-lived process (the language server) calls this when a
+    /// configuration file changes.
+    pub fn fresh(&self) -> Result<Self, ConfigError> {
+        Settings::new(self.plugin_paths.clone(), self.deny_warnings)
+            .with_config(self.config_source().clone())
+    }
+
     /// The configuration that applies to `file`.
     pub fn project(&self, file: Option<&Path>) -> Result<Option<Arc<Project>>, ConfigError> {
         let Some(config) = self.discovery.for_file(file)? else {

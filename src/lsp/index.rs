@@ -1,0 +1,517 @@
+//! What the server knows about one file's names, built from the parser's tree in one walk:
+//! the definitions (functions, parameters, variables, imports, plugins, named blocks) with the
+//! part of the file where each is visible, and the outline (document symbols).
+//!
+//! Scopes follow the validator's (`lint::validate::scope`): a function, lambda, plugin, named
+//! block or event handler is a scope, and bindings are function-scoped, so a variable
+//! assigned inside an `if` is visible after it.
+
+use crate::project::modules::default_binding;
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
+use crate::syntax::visit::{self, Visitor};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DefKind {
+    /// `fn name(a, b = 1)`: the header as written (keyword, name, parameters).
+    Function {
+        signature: String,
+    },
+    /// A parameter of the named function (or of a lambda: `None`).
+    Parameter {
+        of: Option<String>,
+    },
+    Variable,
+    Import {
+        module: String,
+    },
+    Plugin,
+    /// A named or lifecycle block (`on_run { }`, `workflow Nightly { }`), or a behavior.
+    Block,
+}
+
+#[derive(Clone, Debug)]
+pub struct Def {
+    pub name: String,
+    pub kind: DefKind,
+    /// The name where it is bound.
+    pub span: Span,
+    /// Where the name is visible.
+    pub scope: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    Plugin,
+    Function,
+    Block,
+    Handler,
+    Goal,
+    Section,
+}
+
+#[derive(Clone, Debug)]
+pub struct Symbol {
+    pub name: String,
+    pub detail: Option<String>,
+    pub kind: SymbolKind,
+    pub span: Span,
+    /// The part to select (the name), inside `span`.
+    pub selection: Span,
+    pub children: Vec<Symbol>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    pub defs: Vec<Def>,
+    pub symbols: Vec<Symbol>,
+}
+
+impl Index {
+    pub fn build(src: &str, file: &File<'_>) -> Index {
+        let mut b = Builder {
+            src,
+            defs: Vec::new(),
+            // The file's scope has no end: a cursor at the very end of the text is in it.
+            scopes: vec![Scope {
+                span: Span {
+                    start: 0,
+                    end: u32::MAX,
+                },
+                code: true,
+            }],
+            mapping_depth: 0,
+            symbols: vec![Vec::new()],
+        };
+        visit::walk_file(&mut b, file);
+        Index {
+            defs: b.defs,
+            symbols: b.symbols.pop().unwrap_or_default(),
+        }
+    }
+
+    /// The definition `name` refers to at `offset`: the one of the innermost scope that
+    /// holds the offset; a function before other bindings of its name (declarations are
+    /// hoisted), then the earliest.
+    pub fn resolve(&self, name: &str, offset: usize) -> Option<&Def> {
+        self.visible(offset)
+            .filter(|d| d.name == name)
+            .min_by_key(|d| rank(d))
+    }
+
+    /// Every definition visible at `offset` (a scope's end belongs to what follows it).
+    pub fn visible(&self, offset: usize) -> impl Iterator<Item = &Def> {
+        let at = offset as u32;
+        self.defs
+            .iter()
+            .filter(move |d| d.scope.start <= at && at < d.scope.end)
+    }
+}
+
+/// Innermost scope first, functions first, then the earliest binding.
+pub fn rank(d: &Def) -> (u32, bool, u32) {
+    (
+        d.scope.end - d.scope.start,
+        !matches!(d.kind, DefKind::Function { .. }),
+        d.span.start,
+    )
+}
+
+struct Scope {
+    span: Span,
+    /// Whether statement-level `key: value` entries here are assignments (code blocks), not
+    /// metadata (plugin bodies, named configuration blocks).
+    code: bool,
+}
+
+struct Builder<'t> {
+    src: &'t str,
+    defs: Vec<Def>,
+    scopes: Vec<Scope>,
+    /// How many entry suites (`steps:` + indented lines) we are inside: entries there are
+    /// mappings, not assignments.
+    mapping_depth: u32,
+    /// The children of each outline symbol being built; the first is the file's.
+    symbols: Vec<Vec<Symbol>>,
+}
+
+impl Builder<'_> {
+    fn scope_span(&self) -> Span {
+        self.scopes.last().map_or(Span::default(), |s| s.span)
+    }
+
+    fn def(&mut self, name: &str, kind: DefKind, span: Span) {
+        let scope = self.scope_span();
+        self.def_in(name, kind, span, scope);
+    }
+
+    fn def_in(&mut self, name: &str, kind: DefKind, span: Span, scope: Span) {
+        if name.is_empty() {
+            return;
+        }
+        self.defs.push(Def {
+            name: name.to_string(),
+            kind,
+            span,
+            scope,
+        });
+    }
+
+    fn params(&mut self, params: &[Param<'_>], of: Option<&str>, scope: Span) {
+        for p in params {
+            let kind = DefKind::Parameter {
+                of: of.map(str::to_string),
+            };
+            if p.pattern.is_empty() {
+                self.def_in(p.name.node, kind, p.name.span, scope);
+            } else {
+                for n in &p.pattern {
+                    self.def_in(n.node, kind.clone(), n.span, scope);
+                }
+            }
+        }
+    }
+
+    /// Walk `f` inside a new scope.
+    fn scoped(&mut self, span: Span, code: bool, f: impl FnOnce(&mut Self)) {
+        self.scopes.push(Scope { span, code });
+        let depth = std::mem::take(&mut self.mapping_depth);
+        f(self);
+        self.mapping_depth = depth;
+        self.scopes.pop();
+    }
+
+    /// Walk `f` with a new outline symbol open; its children are what `f` finds.
+    fn symbol(
+        &mut self,
+        name: String,
+        detail: Option<String>,
+        kind: SymbolKind,
+        span: Span,
+        selection: Span,
+        f: impl FnOnce(&mut Self),
+    ) {
+        self.symbols.push(Vec::new());
+        f(self);
+        let children = self.symbols.pop().unwrap_or_default();
+        if let Some(parent) = self.symbols.last_mut() {
+            parent.push(Symbol {
+                name,
+                detail,
+                kind,
+                span,
+                selection,
+                children,
+            });
+        }
+    }
+
+    /// The first line of a statement, without a trailing `{` or `:`, at most 80 characters:
+    /// the outline's name for statements that have no name of their own.
+    fn head(&self, span: Span) -> (String, Span) {
+        let text = self.src.get(span.range()).unwrap_or("");
+        let line = text.lines().next().unwrap_or("");
+        let selection = Span::new(span.start as usize, span.start as usize + line.len());
+        let mut head = line
+            .trim()
+            .trim_end_matches('{')
+            .trim_end()
+            .trim_end_matches(':')
+            .trim_end()
+            .to_string();
+        if head.chars().count() > 80 {
+            head = head.chars().take(79).collect::<String>() + "…";
+        }
+        (head, selection)
+    }
+
+    fn signature(&self, spelling: FnSpelling, name: &str, params: &[Param<'_>]) -> String {
+        let keyword = match spelling {
+            FnSpelling::Fn => "fn ",
+            FnSpelling::Function => "function ",
+            FnSpelling::Define => "define ",
+            FnSpelling::Bare => "",
+        };
+        let params: Vec<String> = params
+            .iter()
+            .map(|p| {
+                let mut s = String::new();
+                if p.rest {
+                    s.push_str("...");
+                }
+                s.push_str(p.name.node);
+                if let Some(ty) = &p.ty {
+                    if let Some(t) = self.src.get(ty.span.range()) {
+                        s.push_str(": ");
+                        s.push_str(t);
+                    }
+                }
+                if let Some(d) = &p.default {
+                    let text = self.src.get(d.span.range()).unwrap_or("…");
+                    let text = if text.chars().count() > 30 || text.contains('\n') {
+                        "…"
+                    } else {
+                        text
+                    };
+                    s.push_str(" = ");
+                    s.push_str(text);
+                }
+                s
+            })
+            .collect();
+        format!("{keyword}{name}({})", params.join(", "))
+    }
+}
+
+impl<'a> Visitor<'a> for Builder<'_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt<'a>) {
+        match &stmt.node {
+            StmtKind::Function {
+                spelling,
+                name,
+                params,
+                ..
+            } => {
+                let signature = self.signature(*spelling, name.node, params);
+                let detail = signature
+                    .find('(')
+                    .map(|i| signature[i..].to_string())
+                    .filter(|d| !d.is_empty());
+                self.def(name.node, DefKind::Function { signature }, name.span);
+                self.symbol(
+                    name.node.to_string(),
+                    detail,
+                    SymbolKind::Function,
+                    stmt.span,
+                    name.span,
+                    |b| {
+                        b.scoped(stmt.span, true, |b| {
+                            b.params(params, Some(name.node), stmt.span);
+                            visit::walk_stmt(b, stmt);
+                        })
+                    },
+                );
+            }
+            StmtKind::Plugin { name, .. } => {
+                if let Key::Word { name: n } = name.node {
+                    self.def(n, DefKind::Plugin, name.span);
+                }
+                self.symbol(
+                    name.node.text().to_string(),
+                    Some("plugin".into()),
+                    SymbolKind::Plugin,
+                    stmt.span,
+                    name.span,
+                    |b| b.scoped(stmt.span, false, |b| visit::walk_stmt(b, stmt)),
+                );
+            }
+            StmtKind::NamedBlock { name, label, .. } => {
+                self.def(name.node, DefKind::Block, name.span);
+                let shown = match label {
+                    Some(l) => format!("{} {}", name.node, l.node),
+                    None => name.node.to_string(),
+                };
+                self.symbol(shown, None, SymbolKind::Block, stmt.span, name.span, |b| {
+                    b.scoped(stmt.span, false, |b| visit::walk_stmt(b, stmt))
+                });
+            }
+            StmtKind::Behavior { name, .. } => {
+                self.def(name.node, DefKind::Block, name.span);
+                self.symbol(
+                    name.node.to_string(),
+                    Some("behavior".into()),
+                    SymbolKind::Handler,
+                    stmt.span,
+                    name.span,
+                    |b| b.scoped(stmt.span, true, |b| visit::walk_stmt(b, stmt)),
+                );
+            }
+            StmtKind::When { .. } | StmtKind::Trigger { .. } => {
+                let (head, selection) = self.head(stmt.span);
+                self.symbol(
+                    head,
+                    Some("handler".into()),
+                    SymbolKind::Handler,
+                    stmt.span,
+                    selection,
+                    |b| b.scoped(stmt.span, true, |b| visit::walk_stmt(b, stmt)),
+                );
+            }
+            StmtKind::Section { key, .. } => {
+                let name = self.src.get(key.range()).unwrap_or("section").to_string();
+                self.symbol(
+                    name,
+                    Some("section".into()),
+                    SymbolKind::Section,
+                    stmt.span,
+                    *key,
+                    |b| visit::walk_stmt(b, stmt),
+                );
+            }
+            StmtKind::Directive {
+                directive: DirectiveKind::Goal | DirectiveKind::Intent,
+                kv,
+            } => {
+                let (head, _) = self.head(stmt.span);
+                self.symbol(
+                    head,
+                    Some("goal".into()),
+                    SymbolKind::Goal,
+                    stmt.span,
+                    kv.key.span,
+                    |b| visit::walk_stmt(b, stmt),
+                );
+            }
+            StmtKind::Let { name, .. } | StmtKind::TypedAssign { name, .. } => {
+                self.def(name.node, DefKind::Variable, name.span);
+                visit::walk_stmt(self, stmt);
+            }
+            StmtKind::Assign { target, .. } => {
+                if let ExprKind::Name { name } | ExprKind::Var { name } = target.node {
+                    self.def(name, DefKind::Variable, target.span);
+                }
+                visit::walk_stmt(self, stmt);
+            }
+            StmtKind::For { vars, .. } => {
+                for v in vars {
+                    self.def(v.node, DefKind::Variable, v.span);
+                }
+                visit::walk_stmt(self, stmt);
+            }
+            StmtKind::Try { catches, .. } => {
+                for c in catches {
+                    if let Some(n) = &c.binding {
+                        self.def(n.node, DefKind::Variable, n.span);
+                    }
+                }
+                visit::walk_stmt(self, stmt);
+            }
+            StmtKind::Import { path, alias } | StmtKind::Use { path, alias } => {
+                let (name, span) = match alias {
+                    Some(a) => (a.node, a.span),
+                    None => (default_binding(&path.node), path.span),
+                };
+                self.def(
+                    name,
+                    DefKind::Import {
+                        module: path.node.clone(),
+                    },
+                    span,
+                );
+            }
+            StmtKind::Entry { kv } => {
+                let code = self.scopes.last().is_some_and(|s| s.code);
+                if let (true, 0, Key::Word { name }) = (code, self.mapping_depth, &kv.key.node) {
+                    self.def(name, DefKind::Variable, kv.key.span);
+                }
+                visit::walk_stmt(self, stmt);
+            }
+            _ => visit::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_key_value(&mut self, kv: &'a KeyValue<'a>) {
+        self.mapping_depth += 1;
+        visit::walk_key_value(self, kv);
+        self.mapping_depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr<'a>) {
+        match &expr.node {
+            ExprKind::Lambda { params, .. } | ExprKind::FnExpr { params, .. } => {
+                self.scoped(expr.span, true, |b| {
+                    b.params(params, None, expr.span);
+                    visit::walk_expr(b, expr);
+                });
+            }
+            ExprKind::Comprehension(c) => self.scoped(expr.span, true, |b| {
+                for v in &c.vars {
+                    b.def(v.node, DefKind::Variable, v.span);
+                }
+                visit::walk_expr(b, expr);
+            }),
+            _ => visit::walk_expr(self, expr),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(src: &str) -> Index {
+        let parsed = crate::syntax::parse(src);
+        Index::build(src, &parsed.file)
+    }
+
+    #[test]
+    fn functions_and_parameters_resolve_by_scope() {
+        let src =
+            "fn rule(name, level = \"warn\") {\n    return name\n}\nname = \"x\"\nrule(name)\n";
+        let ix = index(src);
+        let inside = src.find("return name").unwrap() + 8;
+        let d = ix.resolve("name", inside).unwrap();
+        assert_eq!(
+            d.kind,
+            DefKind::Parameter {
+                of: Some("rule".into())
+            }
+        );
+        let outside = src.rfind("name)").unwrap();
+        let d = ix.resolve("name", outside).unwrap();
+        assert_eq!(d.kind, DefKind::Variable);
+        let f = ix.resolve("rule", outside).unwrap();
+        assert_eq!(
+            f.kind,
+            DefKind::Function {
+                signature: "fn rule(name, level = \"warn\")".into()
+            }
+        );
+        assert_eq!(&src[f.span.range()], "rule");
+    }
+
+    #[test]
+    fn loop_catch_import_plugin_and_block_names_resolve() {
+        let src = "import \"sys/util\" as util\nplugin cache {\n    on_run {\n        for item in util.list() {\n            log item\n        }\n        try {\n            util.go()\n        } catch (err) {\n            log err\n        }\n    }\n}\non_run()\n";
+        let ix = index(src);
+        let kind = |name: &str, at: &str| {
+            let offset = src.rfind(at).unwrap();
+            let d = ix.resolve(name, offset).unwrap_or_else(|| panic!("{name}"));
+            (d.kind.clone(), &src[d.span.range()])
+        };
+        assert_eq!(
+            kind("util", "util.go"),
+            (
+                DefKind::Import {
+                    module: "sys/util".into()
+                },
+                "util"
+            )
+        );
+        assert_eq!(kind("item", "log item"), (DefKind::Variable, "item"));
+        assert_eq!(kind("err", "log err"), (DefKind::Variable, "err"));
+        assert_eq!(kind("cache", "on_run()"), (DefKind::Plugin, "cache"));
+        assert!(ix
+            .resolve("on_run", src.rfind("on_run()").unwrap())
+            .is_none());
+        let inside = src.find("for item").unwrap();
+        assert_eq!(ix.resolve("on_run", inside).unwrap().kind, DefKind::Block);
+    }
+
+    #[test]
+    fn outline_nests_plugin_members() {
+        let src = "goal: \"ship\"\nplugin cache {\n    fn warm(x) {\n        log x\n    }\n    on_run {\n        warm(1)\n    }\n}\n";
+        let ix = index(src);
+        let names: Vec<_> = ix.symbols.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["goal: \"ship\"", "cache"]);
+        let kids: Vec<_> = ix.symbols[1]
+            .children
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(kids, ["warm", "on_run"]);
+        for s in &ix.symbols {
+            assert!(s.span.start <= s.selection.start && s.selection.end <= s.span.end);
+        }
+    }
+}
