@@ -176,7 +176,7 @@ pub fn code_actions(
     cx: &ActionContext<'_>,
 ) -> Vec<CodeActionOrCommand> {
     let wants = |kind: &CodeActionKind| {
-        p.context.only.as_ref().map_or(true, |only| {
+        p.context.only.as_ref().is_none_or(|only| {
             only.iter().any(|k| {
                 kind.as_str() == k.as_str()
                     || kind.as_str().starts_with(&format!("{}.", k.as_str()))

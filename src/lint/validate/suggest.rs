@@ -73,7 +73,7 @@ fn closest_scored<'c>(
         // Within the best distance so far: a farther candidate cannot win the minimum.
         let bound = best.map_or(limit, |(d, _)| d.min(limit));
         if let Some(d) = rows.osa_within(&lower, &cand, bound) {
-            if best.map_or(true, |b| (d, c) < b) {
+            if best.is_none_or(|b| (d, c) < b) {
                 best = Some((d, c));
             }
         }
