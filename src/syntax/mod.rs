@@ -29,7 +29,7 @@ use chumsky::prelude::{EmptyErr, Parser};
 use diagnostic::{rules, Diagnostic};
 use layout::layout;
 use lexer::lex;
-use parser::{decode_rule, file_parser, Error, Warnings};
+use parser::{decode_rule, file_parser, Error, ParserState, Warnings};
 use span::{LineIndex, Span};
 use token::Token;
 
@@ -55,11 +55,14 @@ pub fn parse(src: &str) -> Parsed<'_> {
 }
 
 /// Which parser passes to run. `ErrorPassOnly` exists so tests can check that both passes
-/// build the same tree.
+/// build the same tree, and that re-parsing only the failing statements reports what the
+/// error pass over the whole file reports.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Pass {
-    /// The cheap error type first; the message-building pass only when it fails.
+    /// The cheap error type first; the message-building pass only when it fails, and then
+    /// only over the top-level statements that failed.
     FastFirst,
+    /// The message-building pass over the whole file.
     ErrorPassOnly,
 }
 
@@ -69,31 +72,42 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
     // one large file they were the largest allocation alive at the peak.
     let out = layout(src, &lex(src), &lines);
     let mut diagnostics = out.diagnostics;
-    let input = out
-        .tokens
-        .as_slice()
-        .split_token_span(Span::empty(src.len()));
-    // Most files are valid: parse with the cheap error type first, and again with `Rich`
-    // only when that pass reports anything (CRAFT.md; measured in benches/parse.rs).
-    let mut warnings = Warnings::from(parser::ParserState::default());
-    let fast = (pass == Pass::FastFirst)
-        .then(|| {
-            file_parser::<_, EmptyErr>(src, &out.tokens).parse_with_state(input, &mut warnings)
-        })
-        .filter(|fast| !fast.has_errors());
-    let stmts = if let Some(fast) = fast {
-        fast.into_output()
-    } else {
-        warnings.0 = parser::ParserState::default();
-        let (stmts, errors) = file_parser::<_, Error>(src, &out.tokens)
-            .parse_with_state(input, &mut warnings)
-            .into_output_errors();
-        if !out.truncated {
-            diagnostics.extend(errors.iter().map(|e| to_diagnostic(e, src)));
+    let tokens = out.tokens.as_slice();
+    let eoi = Span::empty(src.len());
+    // Most files are valid: parse with the cheap error type first (CRAFT.md; measured in
+    // benches/parse.rs). When that pass reports anything, the error pass builds the messages:
+    // for the top-level statements that had errors only, or, if the fast pass could not say
+    // which, for the whole file.
+    let mut fast_state = Warnings::from(ParserState::default());
+    let fast = (pass == Pass::FastFirst).then(|| {
+        file_parser::<_, EmptyErr>(src, tokens)
+            .file
+            .parse_with_state(tokens.split_token_span(eoi), &mut fast_state)
+    });
+    let mut errors = Vec::new();
+    let (stmts, mut warnings) = match fast {
+        Some(fast) if !fast.has_errors() => (fast.into_output(), fast_state.0.warnings),
+        Some(fast) => {
+            let reported = fast.errors().count();
+            let stmts = fast.into_output();
+            let state = fast_state.0;
+            // Every error the fast pass reported must have marked its statement (marks made
+            // in alternatives that were abandoned later are counted too).
+            let stmts = stmts.filter(|_| reported <= state.reported);
+            match stmts.and_then(|s| reparse_failed(src, tokens, s, state, &mut errors)) {
+                Some((stmts, warnings)) => (Some(stmts), warnings),
+                None => {
+                    errors.clear();
+                    whole_file_error_pass(src, tokens, &mut errors)
+                }
+            }
         }
-        stmts
+        None => whole_file_error_pass(src, tokens, &mut errors),
     };
-    diagnostics.append(&mut warnings.0.warnings);
+    if !out.truncated {
+        diagnostics.append(&mut errors);
+    }
+    diagnostics.append(&mut warnings);
     diagnostic::normalize(&mut diagnostics);
     drop_cascades(&mut diagnostics, &lines);
     let file = File {
@@ -108,6 +122,74 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
         diagnostics,
         lines,
     }
+}
+
+/// The error pass over the whole file: its statements (if the file parsed at all) and
+/// warnings; its errors are appended to `errors`.
+fn whole_file_error_pass<'s>(
+    src: &'s str,
+    tokens: &[(Token<'s>, Span)],
+    errors: &mut Vec<Diagnostic>,
+) -> (Option<Vec<ast::Stmt<'s>>>, Vec<Diagnostic>) {
+    let mut state = Warnings::from(ParserState::default());
+    let (stmts, errs) = file_parser::<_, Error>(src, tokens)
+        .file
+        .parse_with_state(tokens.split_token_span(Span::empty(src.len())), &mut state)
+        .into_output_errors();
+    errors.extend(errs.iter().map(|e| to_diagnostic(e, src)));
+    (stmts, state.0.warnings)
+}
+
+/// The error pass over only the top-level statements in which the fast pass reported errors:
+/// they are parsed again with `Rich` errors (`Parsers::statements`, one pass that skips the
+/// tokens between them) and replace the fast pass's statements and warnings. This gives what
+/// the error pass over the whole file gives, and `tests/robustness.rs` compares the two on
+/// the corpus and on mutated files. `None` when the fast pass's record does not account for
+/// its errors or a statement ends elsewhere than in the fast pass: the caller then runs the
+/// error pass over the whole file.
+fn reparse_failed<'s>(
+    src: &'s str,
+    tokens: &[(Token<'s>, Span)],
+    mut stmts: Vec<ast::Stmt<'s>>,
+    fast: ParserState,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<(Vec<ast::Stmt<'s>>, Vec<Diagnostic>)> {
+    let items = &fast.items;
+    // A mark after the last statement comes from an attempt at one more that failed and was
+    // abandoned, and with it anything it reported (the file parsed).
+    let failed = &fast.failed[..fast.failed.partition_point(|&i| i < items.len())];
+    if failed.is_empty() || items.len() != stmts.len() {
+        return None;
+    }
+    let mut state = Warnings::from(ParserState::default());
+    state.0.revisit = failed.iter().map(|&i| items[i].start).collect();
+    let (out, errs) = file_parser::<_, Error>(src, tokens)
+        .statements
+        .parse_with_state(tokens.split_token_span(Span::empty(src.len())), &mut state)
+        .into_output_errors();
+    let again = out?;
+    if again.len() != failed.len() {
+        return None;
+    }
+    let mut warnings = Vec::with_capacity(fast.warnings.len());
+    let mut next = 0; // the first statement whose fast-pass warnings are not copied yet
+    let mut rich_warnings = 0; // the same in the error pass's warnings
+    for (&i, (stmt, end, warnings_end)) in failed.iter().zip(again) {
+        let item = items[i];
+        if end != item.end {
+            return None;
+        }
+        stmts[i] = stmt;
+        warnings.extend_from_slice(&fast.warnings[items[next].warnings..item.warnings]);
+        warnings.extend_from_slice(&state.0.warnings[rich_warnings..warnings_end]);
+        next = i + 1;
+        rich_warnings = warnings_end;
+    }
+    if let Some(rest) = items.get(next) {
+        warnings.extend_from_slice(&fast.warnings[rest.warnings..]);
+    }
+    errors.extend(errs.iter().map(|e| to_diagnostic(e, src)));
+    Some((stmts, warnings))
 }
 
 /// Labels that name a class of thing rather than a word to type.

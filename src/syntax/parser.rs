@@ -28,6 +28,38 @@ pub struct ParserState {
     /// The token position right after the last lambda with an expression body (see
     /// `file_parser`'s `closed_here`).
     closed: Option<usize>,
+    /// The first tokens of the top-level statements `Parsers::statements` parses, in order.
+    pub revisit: Vec<usize>,
+    /// The fast pass's top-level statements, in order (one per statement of its output).
+    pub items: Vec<Item>,
+    /// Indexes into `items` of the top-level statements in which the fast pass reported an
+    /// error (a recovered statement or an emitted error, possibly in an alternative that was
+    /// abandoned later: a statement listed here may still be valid).
+    pub failed: Vec<usize>,
+    /// How many errors the fast pass reported (see `failed`).
+    pub reported: usize,
+    /// The top-level statement being parsed: its first token and the warnings before it.
+    open_item: (usize, usize),
+}
+
+/// One top-level statement of the fast pass: its tokens `start..end` (the terminator it
+/// consumed included) and where its warnings start in `ParserState::warnings`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub start: usize,
+    pub end: usize,
+    pub warnings: usize,
+}
+
+impl ParserState {
+    /// An error was reported: mark the top-level statement being parsed.
+    fn mark_error(&mut self) {
+        self.reported += 1;
+        let item = self.items.len();
+        if self.failed.last() != Some(&item) {
+            self.failed.push(item);
+        }
+    }
 }
 
 pub type Warnings = chumsky::extra::SimpleState<ParserState>;
@@ -749,14 +781,14 @@ fn closers(tokens: &[(Token<'_>, Span)]) -> Vec<usize> {
     out
 }
 
-/// The parser for a whole file.
+/// The parsers for a file (`Parsers`).
 ///
 /// `tokens` is the stream the parser reads (`I` is made from it): rules that must know what
 /// follows a bracket group look ahead in it by token position without parsing the group.
 pub fn file_parser<'t, 's: 't, I, E: ParseError<'t, 's, I>>(
     src: &'s str,
     tokens: &'t [(Token<'s>, Span)],
-) -> P<'t, I, E, Vec<Stmt<'s>>>
+) -> Parsers<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
@@ -1425,22 +1457,25 @@ where
             Token::Control = e => e.span(),
             Token::Unterminated(_) = e => e.span(),
         }
-        .validate(|span, e, emitter| {
-            let text = &src[sp(span).range()];
-            let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
-                (
-                    &rules::UNTERMINATED_STRING,
-                    "unterminated string literal".to_string(),
-                )
-            } else {
-                (
-                    &rules::INVALID_CHARACTER,
-                    format!("invalid character '{}'", text.escape_debug()),
-                )
-            };
-            emitter.emit(E::custom(span, encode_rule(rule, &msg)));
-            Expr::new(ExprKind::Error, sp(e.span()))
-        }),
+        .validate(
+            |span, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<E>>, emitter| {
+                let text = &src[sp(span).range()];
+                let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
+                    (
+                        &rules::UNTERMINATED_STRING,
+                        "unterminated string literal".to_string(),
+                    )
+                } else {
+                    (
+                        &rules::INVALID_CHARACTER,
+                        format!("invalid character '{}'", text.escape_debug()),
+                    )
+                };
+                e.state().mark_error();
+                emitter.emit(E::custom(span, encode_rule(rule, &msg)));
+                Expr::new(ExprKind::Error, sp(e.span()))
+            },
+        ),
     ))
     .lab("expression")
     .boxed();
@@ -1559,21 +1594,24 @@ where
                     .map(|op| (t, op))
                     .ok_or_else(|| unexpected::<I, E>(t, span))
             })
-            .validate(|(t, op), e, emitter| {
-                if let Token::JsEq(js) = t {
-                    let aether = if js == "===" { "==" } else { "!=" };
-                    emitter.emit(E::custom(
-                        e.span(),
-                        encode_rule(
-                            &rules::FOREIGN_SYNTAX,
-                            &format!("'{js}' is JavaScript, not Aether"),
-                        ) + "\u{1}Aether compares with `"
-                            + aether
-                            + "`",
-                    ));
-                }
-                op
-            }),
+            .validate(
+                |(t, op), e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<E>>, emitter| {
+                    if let Token::JsEq(js) = t {
+                        let aether = if js == "===" { "==" } else { "!=" };
+                        e.state().mark_error();
+                        emitter.emit(E::custom(
+                            e.span(),
+                            encode_rule(
+                                &rules::FOREIGN_SYNTAX,
+                                &format!("'{js}' is JavaScript, not Aether"),
+                            ) + "\u{1}Aether compares with `"
+                                + aether
+                                + "`",
+                        ));
+                    }
+                    op
+                },
+            ),
         kw("not")
             .then(kw("in"))
             .to((BinOp::NotIn, PREC_COMPARE, false)),
@@ -2329,7 +2367,8 @@ where
         });
     let stray_end = kw("end")
         .then_ignore(term.clone())
-        .validate(|span, _, emitter| {
+        .validate(|span, e, emitter| {
+            e.state().mark_error();
             emitter.emit(E::custom(
                 span,
                 encode_rule(&rules::STRAY_END, "'end' closes nothing here"),
@@ -2473,7 +2512,8 @@ where
     ))
     .map_with(|f, e| (f, e.span()))
     .then_ignore(skip_rest.clone())
-    .validate(|(f, span), _, emitter| {
+    .validate(|(f, span), e, emitter| {
+        e.state().mark_error();
         emitter.emit(E::custom(
             span,
             encode_rule(
@@ -2550,7 +2590,8 @@ where
         }
     })
     .then_ignore(skip_rest.clone())
-    .validate(|(span, what), _, emitter| {
+    .validate(|(span, what), e, emitter| {
+        e.state().mark_error();
         emitter.emit(E::custom(
             span,
             encode_rule(
@@ -2568,12 +2609,13 @@ where
     }
     .then_ignore(just(Token::Colon).not())
     .then_ignore(skip_rest.clone())
-    .validate(|(w, span), _, emitter| {
+    .validate(|(w, span), e, emitter| {
         let owner = match w {
             "else" | "elif" => "'if'",
             _ => "'try'",
         };
-        emitter.emit(E::custom(
+        e.state().mark_error();
+            emitter.emit(E::custom(
             span,
             encode_rule(
                 &rules::SYNTAX,
@@ -2625,6 +2667,9 @@ where
             let before = inp.cursor();
             Err(E::custom(inp.span_since(&before), String::new()))
         } else {
+            // A statement failed and is skipped: the fast pass remembers in which top-level
+            // statement.
+            inp.state().mark_error();
             Ok(StmtKind::Error)
         }
     })
@@ -2776,13 +2821,97 @@ where
         .boxed(),
     );
 
-    // The file parser owns the only strong handles of the two late rules.
-    let keep = (expr_keep, stmt_keep, ternary_keep);
-    stmts
-        .then_ignore(end())
-        .map(move |file| {
-            let _ = &keep;
-            file
-        })
+    // The top-level statements listed in `ParserState::revisit`, each parsed where it starts,
+    // the tokens between them skipped (`Parsers::statements`).
+    let stmt_again = stmt.clone();
+    let revisit = custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+        let mut out = Vec::new();
+        while let Some(&start) = inp.state().revisit.get(out.len()) {
+            let before = inp.cursor();
+            if I::cursor_location(before.inner()) > start {
+                let span = inp.span_since(&before);
+                return Err(E::custom(span, String::new()));
+            }
+            while I::cursor_location(inp.cursor().inner()) < start && inp.next().is_some() {}
+            let stmt = inp.parse(&stmt_again)?;
+            let end = I::cursor_location(inp.cursor().inner());
+            out.push((stmt, end, inp.state().warnings.len()));
+        }
+        while inp.next().is_some() {}
+        Ok(out)
+    });
+    // The whole file. The fast pass records where each top-level statement starts and ends
+    // (`ParserState::items`), so that when it reports errors, the error pass can re-parse
+    // only the statements that had them. The error pass keeps the plain form: the recording
+    // parsers around a statement would not change its errors, but there is no need for them.
+    let file = if E::LABELS {
+        stmts
+    } else {
+        let open_item = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+            let at = I::cursor_location(inp.cursor().inner());
+            let state = inp.state();
+            state.open_item = (at, state.warnings.len());
+            Ok(())
+        });
+        let close_item = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+            let at = I::cursor_location(inp.cursor().inner());
+            let state = inp.state();
+            let (start, warnings) = state.open_item;
+            state.items.push(Item {
+                start,
+                end: at,
+                warnings,
+            });
+            Ok(())
+        });
+        choice((
+            one_of([Token::Newline, Token::Semi]).to(None),
+            open_item
+                .ignore_then(stmt.clone())
+                .then_ignore(close_item)
+                .map(Some),
+        ))
+        .repeated()
+        .collect::<Vec<_>>()
+        .map(|v| v.into_iter().flatten().collect())
         .boxed()
+    };
+
+    // The parsers own the only strong handles of the three late rules.
+    let keep = (expr_keep, stmt_keep, ternary_keep);
+    let keep_too = keep.clone();
+    Parsers {
+        file: file
+            .then_ignore(end())
+            .map(move |file| {
+                let _ = &keep;
+                file
+            })
+            .boxed(),
+        statements: revisit
+            .map(move |out| {
+                let _ = &keep_too;
+                out
+            })
+            .boxed(),
+    }
+}
+
+/// The parsers `file_parser` builds for a file.
+pub struct Parsers<'t, 's: 't, I, E>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: ParseError<'t, 's, I>,
+{
+    /// The whole file.
+    pub file: P<'t, I, E, Vec<Stmt<'s>>>,
+    /// The top-level statements that start at the tokens listed in `ParserState::revisit`,
+    /// each with the position of the token after it and the number of warnings then; the
+    /// tokens before, between and after them are skipped. Each statement is read as the file
+    /// parser reads it at that place: a statement's parse, errors and recovery included,
+    /// does not depend on the statements before it (chumsky's `labelled`, around every
+    /// statement, sets aside the errors of earlier alternatives while it runs; the rest of
+    /// the parser state is the same at the statement's start or does not change its parse).
+    #[allow(clippy::type_complexity)]
+    pub statements: P<'t, I, E, Vec<(Stmt<'s>, usize, usize)>>,
 }
