@@ -3,7 +3,8 @@
 //!
 //! Takes in: text (`source` decodes files). Gives out: tokens (`lexer`, then `layout` adds
 //! `Newline`/`Indent`/`Dedent` and checks brackets), the AST (`parser` -> `ast`, walked with
-//! `visit`), spans and line positions (`span`), and node statistics (`stats`).
+//! `visit`; `reuse` keeps one parser per thread), spans and line positions (`span`), and node
+//! statistics (`stats`).
 //! Depends on: nothing of ours. It also owns the one `Diagnostic` type and rule table
 //! (`diagnostic`) that every later stage reports with, because the parser is the first to report
 //! and every stage below another must not import from above it.
@@ -16,6 +17,7 @@ pub mod layout;
 pub mod lexer;
 pub mod parser;
 pub mod position;
+pub mod reuse;
 pub mod source;
 pub mod span;
 pub mod stats;
@@ -24,12 +26,10 @@ pub mod visit;
 
 use ast::File;
 use chumsky::error::{RichPattern, RichReason};
-use chumsky::input::Input;
-use chumsky::prelude::{EmptyErr, Parser};
 use diagnostic::{rules, Diagnostic};
 use layout::layout;
 use lexer::lex;
-use parser::{decode_rule, file_parser, Error, ParserState, Warnings};
+use parser::{decode_rule, Error, ParserState};
 use span::{LineIndex, Span};
 use token::Token;
 
@@ -73,41 +73,28 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
     let out = layout(src, &lex(src), &lines);
     let mut diagnostics = out.diagnostics;
     let tokens = out.tokens.as_slice();
-    let eoi = Span::empty(src.len());
+    let closers = parser::closers(tokens);
     // Most files are valid: parse with the cheap error type first (CRAFT.md; measured in
     // benches/parse.rs). When that pass reports anything, the error pass builds the messages:
     // for the top-level statements that had errors only, or, if the fast pass could not say
     // which, for the whole file.
-    let mut fast_state = Warnings::from(ParserState::default());
-    let fast = (pass == Pass::FastFirst).then(|| {
-        file_parser::<_, EmptyErr>(src, tokens)
-            .file
-            .parse_with_state(tokens.split_token_span(eoi), &mut fast_state)
-    });
-    let mut errors = Vec::new();
-    let (stmts, mut warnings) = match fast {
-        Some(fast) if !fast.has_errors() => (fast.into_output(), fast_state.0.warnings),
-        Some(fast) => {
-            let reported = fast.errors().count();
-            let stmts = fast.into_output();
-            let state = fast_state.0;
-            // Every error the fast pass reported must have marked its statement (marks made
-            // in alternatives that were abandoned later are counted too).
-            let stmts = stmts.filter(|_| reported <= state.reported);
-            match stmts.and_then(|s| reparse_failed(src, tokens, s, state, &mut errors)) {
-                Some((stmts, warnings)) => (Some(stmts), warnings),
-                None => {
-                    errors.clear();
-                    whole_file_error_pass(src, tokens, &mut errors)
-                }
-            }
-        }
-        None => whole_file_error_pass(src, tokens, &mut errors),
+    let fast = (pass == Pass::FastFirst).then(|| reuse::fast(src, tokens, &closers));
+    let outcome = match fast {
+        Some(fast) if fast.error_count == 0 => fast,
+        Some(fast) => reparse_failed(src, tokens, &closers, fast)
+            .unwrap_or_else(|| reuse::whole_file(src, tokens, &closers)),
+        None => reuse::whole_file(src, tokens, &closers),
     };
+    let reuse::Outcome {
+        stmts,
+        mut errors,
+        record,
+        ..
+    } = outcome;
     if !out.truncated {
         diagnostics.append(&mut errors);
     }
-    diagnostics.append(&mut warnings);
+    diagnostics.extend(record.warnings);
     diagnostic::normalize(&mut diagnostics);
     drop_cascades(&mut diagnostics, &lines);
     let file = File {
@@ -124,22 +111,6 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
     }
 }
 
-/// The error pass over the whole file: its statements (if the file parsed at all) and
-/// warnings; its errors are appended to `errors`.
-fn whole_file_error_pass<'s>(
-    src: &'s str,
-    tokens: &[(Token<'s>, Span)],
-    errors: &mut Vec<Diagnostic>,
-) -> (Option<Vec<ast::Stmt<'s>>>, Vec<Diagnostic>) {
-    let mut state = Warnings::from(ParserState::default());
-    let (stmts, errs) = file_parser::<_, Error>(src, tokens)
-        .file
-        .parse_with_state(tokens.split_token_span(Span::empty(src.len())), &mut state)
-        .into_output_errors();
-    errors.extend(errs.iter().map(|e| to_diagnostic(e, src)));
-    (stmts, state.0.warnings)
-}
-
 /// The error pass over only the top-level statements in which the fast pass reported errors:
 /// they are parsed again with `Rich` errors (`Parsers::statements`, one pass that skips the
 /// tokens between them) and replace the fast pass's statements and warnings. This gives what
@@ -150,46 +121,60 @@ fn whole_file_error_pass<'s>(
 fn reparse_failed<'s>(
     src: &'s str,
     tokens: &[(Token<'s>, Span)],
-    mut stmts: Vec<ast::Stmt<'s>>,
-    fast: ParserState,
-    errors: &mut Vec<Diagnostic>,
-) -> Option<(Vec<ast::Stmt<'s>>, Vec<Diagnostic>)> {
-    let items = &fast.items;
+    closers: &[usize],
+    fast: reuse::Outcome<'s>,
+) -> Option<reuse::Outcome<'s>> {
+    let fast_record = fast.record;
+    let mut stmts = fast.stmts?;
+    let items = &fast_record.items;
+    // Every error the fast pass reported must have marked its statement (marks made in
+    // alternatives that were abandoned later are counted too).
+    if fast.error_count > fast_record.reported {
+        return None;
+    }
     // A mark after the last statement comes from an attempt at one more that failed and was
     // abandoned, and with it anything it reported (the file parsed).
-    let failed = &fast.failed[..fast.failed.partition_point(|&i| i < items.len())];
+    let failed = &fast_record.failed[..fast_record.failed.partition_point(|&i| i < items.len())];
     if failed.is_empty() || items.len() != stmts.len() {
         return None;
     }
-    let mut state = Warnings::from(ParserState::default());
-    state.0.revisit = failed.iter().map(|&i| items[i].start).collect();
-    let (out, errs) = file_parser::<_, Error>(src, tokens)
-        .statements
-        .parse_with_state(tokens.split_token_span(Span::empty(src.len())), &mut state)
-        .into_output_errors();
-    let again = out?;
-    if again.len() != failed.len() {
+    let again = reuse::statements(
+        src,
+        tokens,
+        closers,
+        failed.iter().map(|&i| items[i].start).collect(),
+    );
+    let rich_record = again.record;
+    let again_stmts = again.stmts?;
+    if again_stmts.len() != failed.len() {
         return None;
     }
-    let mut warnings = Vec::with_capacity(fast.warnings.len());
+    let mut warnings = Vec::with_capacity(fast_record.warnings.len());
     let mut next = 0; // the first statement whose fast-pass warnings are not copied yet
     let mut rich_warnings = 0; // the same in the error pass's warnings
-    for (&i, (stmt, end, warnings_end)) in failed.iter().zip(again) {
+    for ((&i, stmt), &(end, warnings_end)) in failed.iter().zip(again_stmts).zip(&again.ends) {
         let item = items[i];
         if end != item.end {
             return None;
         }
         stmts[i] = stmt;
-        warnings.extend_from_slice(&fast.warnings[items[next].warnings..item.warnings]);
-        warnings.extend_from_slice(&state.0.warnings[rich_warnings..warnings_end]);
+        warnings.extend_from_slice(&fast_record.warnings[items[next].warnings..item.warnings]);
+        warnings.extend_from_slice(&rich_record.warnings[rich_warnings..warnings_end]);
         next = i + 1;
         rich_warnings = warnings_end;
     }
     if let Some(rest) = items.get(next) {
-        warnings.extend_from_slice(&fast.warnings[rest.warnings..]);
+        warnings.extend_from_slice(&fast_record.warnings[rest.warnings..]);
     }
-    errors.extend(errs.iter().map(|e| to_diagnostic(e, src)));
-    Some((stmts, warnings))
+    let mut record = ParserState::default();
+    record.warnings = warnings;
+    Some(reuse::Outcome {
+        stmts: Some(stmts),
+        ends: Vec::new(),
+        error_count: again.error_count,
+        errors: again.errors,
+        record,
+    })
 }
 
 /// Labels that name a class of thing rather than a word to type.
