@@ -38,8 +38,6 @@ pub struct ParserState {
     pub failed: Vec<usize>,
     /// How many errors the fast pass reported (see `failed`).
     pub reported: usize,
-    /// The top-level statement being parsed: its first token and the warnings before it.
-    open_item: (usize, usize),
 }
 
 /// One top-level statement of the fast pass: its tokens `start..end` (the terminator it
@@ -2882,38 +2880,47 @@ where
     });
     // The whole file. The fast pass records where each top-level statement starts and ends
     // (`ParserState::items`), so that when it reports errors, the error pass can re-parse
-    // only the statements that had them. The error pass keeps the plain form: the recording
-    // parsers around a statement would not change its errors, but there is no need for them.
+    // only the statements that had them. The error pass keeps the combinators: a statement
+    // parsed from a `custom` parser reports its error where the parse stopped, not where it
+    // failed furthest (the fast pass's errors carry no position).
     let file = if E::LABELS {
         stmts
     } else {
-        let open_item = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
-            let at = I::cursor_location(inp.cursor().inner());
-            let state = inp.state();
-            state.open_item = (at, state.warnings.len());
-            Ok(())
-        });
-        let close_item = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
-            let at = I::cursor_location(inp.cursor().inner());
-            let state = inp.state();
-            let (start, warnings) = state.open_item;
-            state.items.push(Item {
-                start,
-                end: at,
-                warnings,
-            });
-            Ok(())
-        });
-        choice((
-            one_of([Token::Newline, Token::Semi]).to(None),
-            open_item
-                .ignore_then(stmt.clone())
-                .then_ignore(close_item)
-                .map(Some),
-        ))
-        .repeated()
-        .collect::<Vec<_>>()
-        .map(|v| v.into_iter().flatten().collect())
+        // `stmts` written out, recording each statement: blank lines and `;` between
+        // statements, and statements until one fails (that one is left to `end`).
+        let stmt = stmt.clone();
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let mut out = Vec::new();
+            loop {
+                match inp.peek() {
+                    None => break,
+                    Some(Token::Newline | Token::Semi) => {
+                        inp.skip();
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+                let start = I::cursor_location(inp.cursor().inner());
+                let warnings = inp.state().warnings.len();
+                let checkpoint = inp.save();
+                match inp.parse(&stmt) {
+                    Ok(s) => {
+                        out.push(s);
+                        let end = I::cursor_location(inp.cursor().inner());
+                        inp.state().items.push(Item {
+                            start,
+                            end,
+                            warnings,
+                        });
+                    }
+                    Err(_) => {
+                        inp.rewind(checkpoint);
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        })
         .boxed()
     };
 
