@@ -36,7 +36,8 @@ pub struct ParserState {
     /// error (a recovered statement or an emitted error, possibly in an alternative that was
     /// abandoned later: a statement listed here may still be valid).
     pub failed: Vec<usize>,
-    /// How many errors the fast pass reported (see `failed`).
+    /// How many errors the fast pass reported, counting those of abandoned alternatives
+    /// (at least as many as it returns, when every kind of error marks `failed`).
     pub reported: usize,
 }
 
