@@ -188,13 +188,19 @@ fn mutate(rng: &mut Rng, src: &str) -> String {
 }
 
 /// The fast pass (keyword dispatch, no labels) and the error pass must accept the same
-/// files and build the same trees.
+/// files and build the same trees; and re-parsing only the failing statements with the error
+/// pass (what `parse` does) must report exactly what the error pass over the whole file does.
 fn same_tree_from_both_passes(src: &str) {
     use aether::syntax::{parse_with, Pass};
     let fast = parse_with(src, Pass::FastFirst);
     let rich = parse_with(src, Pass::ErrorPassOnly);
     assert_eq!(fast.file, rich.file, "trees differ for:\n{src}");
     assert_eq!(fast.has_errors(), rich.has_errors());
+    assert_eq!(
+        format!("{:?}", fast.diagnostics),
+        format!("{:?}", rich.diagnostics),
+        "diagnostics differ for:\n{src}"
+    );
 }
 
 #[test]

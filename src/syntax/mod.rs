@@ -3,7 +3,8 @@
 //!
 //! Takes in: text (`source` decodes files). Gives out: tokens (`lexer`, then `layout` adds
 //! `Newline`/`Indent`/`Dedent` and checks brackets), the AST (`parser` -> `ast`, walked with
-//! `visit`), spans and line positions (`span`), and node statistics (`stats`).
+//! `visit`; `reuse` keeps one parser per thread), spans and line positions (`span`), and node
+//! statistics (`stats`).
 //! Depends on: nothing of ours. It also owns the one `Diagnostic` type and rule table
 //! (`diagnostic`) that every later stage reports with, because the parser is the first to report
 //! and every stage below another must not import from above it.
@@ -16,6 +17,7 @@ pub mod layout;
 pub mod lexer;
 pub mod parser;
 pub mod position;
+pub mod reuse;
 pub mod source;
 pub mod span;
 pub mod stats;
@@ -24,12 +26,10 @@ pub mod visit;
 
 use ast::File;
 use chumsky::error::{RichPattern, RichReason};
-use chumsky::input::Input;
-use chumsky::prelude::{EmptyErr, Parser};
 use diagnostic::{rules, Diagnostic};
 use layout::layout;
 use lexer::lex;
-use parser::{decode_rule, file_parser, Error, Warnings};
+use parser::{decode_rule, Error, ParserState};
 use span::{LineIndex, Span};
 use token::Token;
 
@@ -55,11 +55,14 @@ pub fn parse(src: &str) -> Parsed<'_> {
 }
 
 /// Which parser passes to run. `ErrorPassOnly` exists so tests can check that both passes
-/// build the same tree.
+/// build the same tree, and that re-parsing only the failing statements reports what the
+/// error pass over the whole file reports.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Pass {
-    /// The cheap error type first; the message-building pass only when it fails.
+    /// The cheap error type first; the message-building pass only when it fails, and then
+    /// only over the top-level statements that failed.
     FastFirst,
+    /// The message-building pass over the whole file.
     ErrorPassOnly,
 }
 
@@ -69,31 +72,29 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
     // one large file they were the largest allocation alive at the peak.
     let out = layout(src, &lex(src), &lines);
     let mut diagnostics = out.diagnostics;
-    let input = out
-        .tokens
-        .as_slice()
-        .split_token_span(Span::empty(src.len()));
-    // Most files are valid: parse with the cheap error type first, and again with `Rich`
-    // only when that pass reports anything (CRAFT.md; measured in benches/parse.rs).
-    let mut warnings = Warnings::from(parser::ParserState::default());
-    let fast = (pass == Pass::FastFirst)
-        .then(|| {
-            file_parser::<_, EmptyErr>(src, &out.tokens).parse_with_state(input, &mut warnings)
-        })
-        .filter(|fast| !fast.has_errors());
-    let stmts = if let Some(fast) = fast {
-        fast.into_output()
-    } else {
-        warnings.0 = parser::ParserState::default();
-        let (stmts, errors) = file_parser::<_, Error>(src, &out.tokens)
-            .parse_with_state(input, &mut warnings)
-            .into_output_errors();
-        if !out.truncated {
-            diagnostics.extend(errors.iter().map(|e| to_diagnostic(e, src)));
-        }
-        stmts
+    let tokens = out.tokens.as_slice();
+    let closers = parser::closers(tokens);
+    // Most files are valid: parse with the cheap error type first (CRAFT.md; measured in
+    // benches/parse.rs). When that pass reports anything, the error pass builds the messages:
+    // for the top-level statements that had errors only, or, if the fast pass could not say
+    // which, for the whole file.
+    let fast = (pass == Pass::FastFirst).then(|| reuse::fast(src, tokens, &closers));
+    let outcome = match fast {
+        Some(fast) if fast.error_count == 0 => fast,
+        Some(fast) => reparse_failed(src, tokens, &closers, fast)
+            .unwrap_or_else(|| reuse::whole_file(src, tokens, &closers)),
+        None => reuse::whole_file(src, tokens, &closers),
     };
-    diagnostics.append(&mut warnings.0.warnings);
+    let reuse::Outcome {
+        stmts,
+        mut errors,
+        record,
+        ..
+    } = outcome;
+    if !out.truncated {
+        diagnostics.append(&mut errors);
+    }
+    diagnostics.extend(record.warnings);
     diagnostic::normalize(&mut diagnostics);
     drop_cascades(&mut diagnostics, &lines);
     let file = File {
@@ -108,6 +109,72 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
         diagnostics,
         lines,
     }
+}
+
+/// The error pass over only the top-level statements in which the fast pass reported errors:
+/// they are parsed again with `Rich` errors (`Parsers::statements`, one pass that skips the
+/// tokens between them) and replace the fast pass's statements and warnings. This gives what
+/// the error pass over the whole file gives, and `tests/robustness.rs` compares the two on
+/// the corpus and on mutated files. `None` when the fast pass's record does not account for
+/// its errors or a statement ends elsewhere than in the fast pass: the caller then runs the
+/// error pass over the whole file.
+fn reparse_failed<'s>(
+    src: &'s str,
+    tokens: &[(Token<'s>, Span)],
+    closers: &[usize],
+    fast: reuse::Outcome<'s>,
+) -> Option<reuse::Outcome<'s>> {
+    let fast_record = fast.record;
+    let mut stmts = fast.stmts?;
+    let items = &fast_record.items;
+    // Every error the fast pass reported must have marked its statement (marks made in
+    // alternatives that were abandoned later are counted too).
+    if fast.error_count > fast_record.reported {
+        return None;
+    }
+    // A mark after the last statement comes from an attempt at one more that failed and was
+    // abandoned, and with it anything it reported (the file parsed).
+    let failed = &fast_record.failed[..fast_record.failed.partition_point(|&i| i < items.len())];
+    if failed.is_empty() || items.len() != stmts.len() {
+        return None;
+    }
+    let again = reuse::statements(
+        src,
+        tokens,
+        closers,
+        failed.iter().map(|&i| items[i].start).collect(),
+    );
+    let rich_record = again.record;
+    let again_stmts = again.stmts?;
+    if again_stmts.len() != failed.len() {
+        return None;
+    }
+    let mut warnings = Vec::with_capacity(fast_record.warnings.len());
+    let mut next = 0; // the first statement whose fast-pass warnings are not copied yet
+    let mut rich_warnings = 0; // the same in the error pass's warnings
+    for ((&i, stmt), &(end, warnings_end)) in failed.iter().zip(again_stmts).zip(&again.ends) {
+        let item = items[i];
+        if end != item.end {
+            return None;
+        }
+        stmts[i] = stmt;
+        warnings.extend_from_slice(&fast_record.warnings[items[next].warnings..item.warnings]);
+        warnings.extend_from_slice(&rich_record.warnings[rich_warnings..warnings_end]);
+        next = i + 1;
+        rich_warnings = warnings_end;
+    }
+    if let Some(rest) = items.get(next) {
+        warnings.extend_from_slice(&fast_record.warnings[rest.warnings..]);
+    }
+    let mut record = ParserState::default();
+    record.warnings = warnings;
+    Some(reuse::Outcome {
+        stmts: Some(stmts),
+        ends: Vec::new(),
+        error_count: again.error_count,
+        errors: again.errors,
+        record,
+    })
 }
 
 /// Labels that name a class of thing rather than a word to type.

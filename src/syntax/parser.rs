@@ -28,11 +28,87 @@ pub struct ParserState {
     /// The token position right after the last lambda with an expression body (see
     /// `file_parser`'s `closed_here`).
     closed: Option<usize>,
+    /// The first tokens of the top-level statements `Parsers::statements` parses, in order.
+    pub revisit: Vec<usize>,
+    /// The fast pass's top-level statements, in order (one per statement of its output).
+    pub items: Vec<Item>,
+    /// Indexes into `items` of the top-level statements in which the fast pass reported an
+    /// error (a recovered statement or an emitted error, possibly in an alternative that was
+    /// abandoned later: a statement listed here may still be valid).
+    pub failed: Vec<usize>,
+    /// How many errors the fast pass reported, counting those of abandoned alternatives
+    /// (at least as many as it returns, when every kind of error marks `failed`).
+    pub reported: usize,
 }
 
-pub type Warnings = chumsky::extra::SimpleState<ParserState>;
-type Extra<E> = extra::Full<E, Warnings, ()>;
-type P<'t, I, E, O> = Boxed<'t, 't, I, O, Extra<E>>;
+/// One top-level statement of the fast pass: its tokens `start..end` (the terminator it
+/// consumed included) and where its warnings start in `ParserState::warnings`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub start: usize,
+    pub end: usize,
+    pub warnings: usize,
+}
+
+impl ParserState {
+    /// An error was reported: mark the top-level statement being parsed.
+    fn mark_error(&mut self) {
+        self.reported += 1;
+        let item = self.items.len();
+        if self.failed.last() != Some(&item) {
+            self.failed.push(item);
+        }
+    }
+}
+
+/// The state the parser runs with: the file it reads and what it records.
+pub struct State<'t, 's> {
+    /// The text the tokens are slices of.
+    pub src: &'s str,
+    /// The whole token stream (the parser's input is made from it): rules that must know
+    /// what follows a bracket group look ahead in it by position without parsing the group.
+    pub tokens: &'t [(Token<'s>, Span)],
+    /// `closers(tokens)`.
+    pub closers: &'t [usize],
+    pub record: ParserState,
+}
+
+impl<'t, 's> State<'t, 's> {
+    pub fn new(src: &'s str, tokens: &'t [(Token<'s>, Span)], closers: &'t [usize]) -> Self {
+        State {
+            src,
+            tokens,
+            closers,
+            record: ParserState::default(),
+        }
+    }
+
+    /// For the opening bracket at `at` that starts a block `{ ... }` not followed by `else`,
+    /// the position of its `}`.
+    fn no_else_after(&self, at: usize) -> Option<usize> {
+        let close = *self.closers.get(at).filter(|&&c| c != usize::MAX)?;
+        let ends_block = matches!(self.tokens.get(at), Some((Token::LBrace, _)))
+            && matches!(self.tokens.get(close), Some((Token::RBrace, _)));
+        let else_follows = matches!(self.tokens.get(close + 1), Some((Token::Ident("else"), _)));
+        (ends_block && !else_follows).then_some(close)
+    }
+}
+
+impl std::ops::Deref for State<'_, '_> {
+    type Target = ParserState;
+    fn deref(&self) -> &ParserState {
+        &self.record
+    }
+}
+
+impl std::ops::DerefMut for State<'_, '_> {
+    fn deref_mut(&mut self) -> &mut ParserState {
+        &mut self.record
+    }
+}
+
+pub type Extra<'t, 's, E> = extra::Full<E, chumsky::extra::SimpleState<State<'t, 's>>, ()>;
+type P<'t, 's, I, E, O> = Boxed<'t, 't, I, O, Extra<'t, 's, E>>;
 
 /// The error types the parser runs with: `EmptyErr` for the fast first pass over (mostly
 /// valid) files, `Rich` for the second pass that builds messages when the first one failed.
@@ -207,9 +283,9 @@ where
 
 /// `p.labelled(label)` for the error pass; the bare parser for the fast pass.
 fn label<'t, 's: 't, I, E, O>(
-    p: impl Parser<'t, I, O, Extra<E>> + 't,
+    p: impl Parser<'t, I, O, Extra<'t, 's, E>> + 't,
     label: &'static str,
-) -> P<'t, I, E, O>
+) -> P<'t, 's, I, E, O>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
     E: ParseError<'t, 's, I>,
@@ -222,12 +298,12 @@ where
 }
 
 /// `.lab("x")`: `label` in method position.
-trait Lab<'t, 's: 't, I, E, O>: Parser<'t, I, O, Extra<E>> + Sized + 't
+trait Lab<'t, 's: 't, I, E, O>: Parser<'t, I, O, Extra<'t, 's, E>> + Sized + 't
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
     E: ParseError<'t, 's, I>,
 {
-    fn lab(self, l: &'static str) -> P<'t, I, E, O> {
+    fn lab(self, l: &'static str) -> P<'t, 's, I, E, O> {
         label(self, l)
     }
 
@@ -235,7 +311,7 @@ where
     /// (chumsky's `memoized`). Only in the fast pass: a remembered failure is reported at the
     /// place the rule started, not where it failed, which would move the error pass's
     /// messages; that pass relies on the grammar not trying a rule twice in one place.
-    fn fast_memo(self) -> P<'t, I, E, O> {
+    fn fast_memo(self) -> P<'t, 's, I, E, O> {
         if E::LABELS {
             self.boxed()
         } else {
@@ -246,13 +322,13 @@ where
 
 impl<'t, 's: 't, I, E, O, T> Lab<'t, 's, I, E, O> for T
 where
-    T: Parser<'t, I, O, Extra<E>> + Sized + 't,
+    T: Parser<'t, I, O, Extra<'t, 's, E>> + Sized + 't,
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
     E: ParseError<'t, 's, I>,
 {
 }
 
-fn kw<'t, 's: 't, I, E: ParseError<'t, 's, I>>(w: &'static str) -> P<'t, I, E, Span>
+fn kw<'t, 's: 't, I, E: ParseError<'t, 's, I>>(w: &'static str) -> P<'t, 's, I, E, Span>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
@@ -260,7 +336,7 @@ where
 }
 
 /// Any word, keywords included (declaration names, keys, parameters).
-fn word<'t, 's: 't, I, E: ParseError<'t, 's, I>>() -> P<'t, I, E, Name<'s>>
+fn word<'t, 's: 't, I, E: ParseError<'t, 's, I>>() -> P<'t, 's, I, E, Name<'s>>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
@@ -706,11 +782,12 @@ where
 /// rule, owns itself and every parser built was leaked (about 28 KB a file, growing linearly in
 /// a bulk run). Here the uses are the weak handle that `recursive` gives its closure; that
 /// recursive parser strongly owns the declared definition, and only the file parser owns it.
-fn late<'t, 's: 't, I, E: ParseError<'t, 's, I>, O: 't>() -> Late<'t, I, Extra<E>, O>
+fn late<'t, 's: 't, I, E: ParseError<'t, 's, I>, O: 't>() -> Late<'t, I, Extra<'t, 's, E>, O>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
-    let definition = Recursive::<chumsky::recursive::Indirect<'t, 't, I, O, Extra<E>>>::declare();
+    let definition =
+        Recursive::<chumsky::recursive::Indirect<'t, 't, I, O, Extra<'t, 's, E>>>::declare();
     let mut weak = None;
     let keep = recursive(|handle| {
         weak = Some(handle);
@@ -732,7 +809,7 @@ where
 /// the token that closes it; `usize::MAX` for other tokens. The layout pass balances the
 /// stream, so this is the group's closer (inside string interpolations brackets are counted
 /// regardless of kind, as the lexer delimits them).
-fn closers(tokens: &[(Token<'_>, Span)]) -> Vec<usize> {
+pub fn closers(tokens: &[(Token<'_>, Span)]) -> Vec<usize> {
     let mut out = vec![usize::MAX; tokens.len()];
     let mut open = Vec::new();
     for (i, (t, _)) in tokens.iter().enumerate() {
@@ -749,18 +826,14 @@ fn closers(tokens: &[(Token<'_>, Span)]) -> Vec<usize> {
     out
 }
 
-/// The parser for a whole file.
+/// The parsers for a file (`Parsers`).
 ///
 /// `tokens` is the stream the parser reads (`I` is made from it): rules that must know what
 /// follows a bracket group look ahead in it by token position without parsing the group.
-pub fn file_parser<'t, 's: 't, I, E: ParseError<'t, 's, I>>(
-    src: &'s str,
-    tokens: &'t [(Token<'s>, Span)],
-) -> P<'t, I, E, Vec<Stmt<'s>>>
+pub fn file_parser<'t, 's: 't, I, E: ParseError<'t, 's, I>>() -> Parsers<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
 {
-    let closers = closers(tokens);
     let Late {
         definition: mut expr_definition,
         uses: expr,
@@ -779,7 +852,7 @@ where
     } = late::<I, E, Expr<'s>>();
 
     // ---- layout-level pieces -------------------------------------------------------------
-    let line_end: P<'t, I, E, ()> = choice((
+    let line_end: P<'t, 's, I, E, ()> = choice((
         one_of([
             Token::Newline,
             Token::Semi,
@@ -792,7 +865,7 @@ where
         end(),
     ))
     .boxed();
-    let term: P<'t, I, E, ()> = choice((
+    let term: P<'t, 's, I, E, ()> = choice((
         just(Token::Semi)
             .repeated()
             .at_least(1)
@@ -805,7 +878,7 @@ where
     .lab("end of line")
     .boxed();
 
-    let stmts: P<'t, I, E, Vec<Stmt<'s>>> = choice((
+    let stmts: P<'t, 's, I, E, Vec<Stmt<'s>>> = choice((
         one_of([Token::Newline, Token::Semi]).to(None),
         stmt.clone().map(Some),
     ))
@@ -814,13 +887,13 @@ where
     .map(|v| v.into_iter().flatten().collect())
     .boxed();
 
-    let brace_block: P<'t, I, E, Block<'s>> = just(Token::LBrace)
+    let brace_block: P<'t, 's, I, E, Block<'s>> = just(Token::LBrace)
         .ignore_then(stmts.clone())
         .then_ignore(just(Token::RBrace))
         .map_with(|stmts, e| Block::new(BlockStyle::Brace, stmts, sp(e.span())))
         .boxed();
-    let end_line: P<'t, I, E, Span> = kw("end").then_ignore(term.clone()).boxed();
-    let indent_block: P<'t, I, E, Block<'s>> = just(Token::Newline)
+    let end_line: P<'t, 's, I, E, Span> = kw("end").then_ignore(term.clone()).boxed();
+    let indent_block: P<'t, 's, I, E, Block<'s>> = just(Token::Newline)
         .ignore_then(just(Token::Indent))
         .ignore_then(stmts.clone())
         .then_ignore(just(Token::Dedent))
@@ -834,7 +907,7 @@ where
         .boxed();
     // The body of a compound statement: `{ }`, `:` or a header line + indented suite, or
     // `: stmt` on the same line.
-    let body: P<'t, I, E, Block<'s>> = choice((
+    let body: P<'t, 's, I, E, Block<'s>> = choice((
         just(Token::Colon).or_not().ignore_then(brace_block.clone()),
         just(Token::Colon)
             .or_not()
@@ -845,17 +918,17 @@ where
     ))
     .lab("block")
     .boxed();
-    let after_compound: P<'t, I, E, ()> = term.clone().or_not().ignored().boxed();
+    let after_compound: P<'t, 's, I, E, ()> = term.clone().or_not().ignored().boxed();
 
     // ---- expressions -----------------------------------------------------------------------
-    let name_expr: P<'t, I, E, Name<'s>> = select! {
+    let name_expr: P<'t, 's, I, E, Name<'s>> = select! {
         Token::Ident(s) = e if !reserved_in_expr(s) => Name::new(s, sp(e.span())),
         Token::NumWord(s) = e => Name::new(s, sp(e.span())),
     }
     .lab("name")
     .boxed();
 
-    let type_expr: P<'t, I, E, TypeExpr<'s>> = recursive(|ty| {
+    let type_expr: P<'t, 's, I, E, TypeExpr<'s>> = recursive(|ty| {
         word()
             .then(
                 ty.separated_by(just(Token::Comma))
@@ -886,11 +959,11 @@ where
             .collect::<Vec<_>>()
             .delimited_by(just(Token::LMap), just(Token::RBrace)),
     ))
-    .map_with(move |names, e| {
+    .map_with(|names, e| {
         let span = sp(e.span());
-        (Name::new(&src[span.range()], span), names)
+        (Name::new(&e.state().src[span.range()], span), names)
     });
-    let param: P<'t, I, E, Param<'s>> = just(Token::Ellipsis)
+    let param: P<'t, 's, I, E, Param<'s>> = just(Token::Ellipsis)
         .or_not()
         .then(choice((word().map(|n| (n, Vec::new())), destructure)))
         .then(
@@ -907,7 +980,7 @@ where
             rest: rest.is_some(),
         })
         .boxed();
-    let params: P<'t, I, E, Vec<Param<'s>>> = param
+    let params: P<'t, 's, I, E, Vec<Param<'s>>> = param
         .clone()
         .separated_by(just(Token::Comma))
         .allow_trailing()
@@ -930,7 +1003,7 @@ where
         .then(ternary_expr.clone())
         .then(kw("if").ignore_then(expr.clone()).or_not())
         .boxed();
-    let element: P<'t, I, E, Expr<'s>> = expr
+    let element: P<'t, 's, I, E, Expr<'s>> = expr
         .clone()
         .then(comprehension_tail.clone().or_not())
         .map_with(|(element, tail), e| match tail {
@@ -947,7 +1020,7 @@ where
         })
         .boxed();
 
-    let arg: P<'t, I, E, Arg<'s>> = choice((
+    let arg: P<'t, 's, I, E, Arg<'s>> = choice((
         just(Token::Ellipsis)
             .ignore_then(expr.clone())
             .map(|value| Arg::Spread { value }),
@@ -958,7 +1031,7 @@ where
         element.clone().map(|value| Arg::Positional { value }),
     ))
     .boxed();
-    let args: P<'t, I, E, Vec<Arg<'s>>> = arg
+    let args: P<'t, 's, I, E, Vec<Arg<'s>>> = arg
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
@@ -966,7 +1039,7 @@ where
         .lab("arguments")
         .boxed();
 
-    let string: P<'t, I, E, Expr<'s>> = {
+    let string: P<'t, 's, I, E, Expr<'s>> = {
         let text_part = select! { Token::StrText(t) => t };
         let interp = just(Token::InterpStart)
             .ignore_then(expr.clone())
@@ -977,7 +1050,7 @@ where
             .ignore_then(none_of([Token::InterpEnd]).repeated())
             .then_ignore(just(Token::InterpEnd))
             .map_with(
-                move |_, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<E>>| {
+                move |_, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's, E>>| {
                     let span = sp(e.span());
                     // A warning, not an error: it goes to the parser state, so it neither fails
                     // the fast pass nor is lost with a backtracked alternative (the string's
@@ -991,7 +1064,7 @@ where
                         .with_help("use `{{name}}` for a template placeholder"),
                     );
                     StrPart::Raw {
-                        text: &src[span.range()],
+                        text: &e.state().src[span.range()],
                         span,
                     }
                 },
@@ -1036,13 +1109,13 @@ where
     };
 
     // `sys/agents.spawn`: a module path with `/` and `.` separators.
-    let path: P<'t, I, E, Leaf<String>> = word()
+    let path: P<'t, 's, I, E, Leaf<String>> = word()
         .separated_by(one_of([Token::Slash, Token::Dot]))
         .at_least(1)
         .collect::<Vec<_>>()
-        .map_with(move |_, e| {
+        .map_with(|_, e| {
             let span = sp(e.span());
-            Leaf::new(src[span.range()].to_string(), span)
+            Leaf::new(e.state().src[span.range()].to_string(), span)
         })
         .lab("module path")
         .boxed();
@@ -1055,33 +1128,37 @@ where
     // (`close_here`) and those continuations are not tried there (`open_here`). A mark left
     // by an abandoned parse changes nothing: the same continuations fail at that position
     // whatever precedes it.
-    let close_here: P<'t, I, E, ()> = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
-        let at = I::cursor_location(inp.cursor().inner());
-        inp.state().closed = Some(at);
-        Ok(())
-    })
-    .boxed();
-    let open_here: P<'t, I, E, ()> = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
-        let before = inp.cursor();
-        if inp.state().closed != Some(I::cursor_location(before.inner())) {
-            return Ok(());
-        }
-        let checkpoint = inp.save();
-        let found = inp.next();
-        let span = inp.span_since(&before);
-        inp.rewind(checkpoint);
-        Err(<E as LabelError<
-            't,
-            I,
-            chumsky::DefaultExpected<'t, Token<'s>>,
-        >>::expected_found([], found.map(Into::into), span))
-    })
-    .boxed();
+    let close_here: P<'t, 's, I, E, ()> =
+        custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let at = I::cursor_location(inp.cursor().inner());
+            inp.state().closed = Some(at);
+            Ok(())
+        })
+        .boxed();
+    let open_here: P<'t, 's, I, E, ()> =
+        custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let before = inp.cursor();
+            if inp.state().closed != Some(I::cursor_location(before.inner())) {
+                return Ok(());
+            }
+            let checkpoint = inp.save();
+            let found = inp.next();
+            let span = inp.span_since(&before);
+            inp.rewind(checkpoint);
+            Err(<E as LabelError<
+                't,
+                I,
+                chumsky::DefaultExpected<'t, Token<'s>>,
+            >>::expected_found(
+                [], found.map(Into::into), span
+            ))
+        })
+        .boxed();
 
     // `x => { ... }`, `x => e` or `x => y = e`: the expression is parsed once, and an
     // assignment operator after it makes it the target (trying `e = e` first and `e` after
     // it parsed every nested lambda body twice, so nesting took exponential time).
-    let lambda_body: P<'t, I, E, LambdaBody<'s>> = choice((
+    let lambda_body: P<'t, 's, I, E, LambdaBody<'s>> = choice((
         brace_block.clone().map(|block| LambdaBody::Block { block }),
         expr.clone()
             .then(
@@ -1117,22 +1194,11 @@ where
     // statement), so whether `else` follows the block's `}` is looked up first. Without it,
     // the fast pass fails here at once; the error pass skips the block's tokens and fails at
     // the missing `else`, where the message has always pointed.
-    let closers = std::rc::Rc::new(closers);
-    let no_else_after = {
-        let closers = closers.clone();
-        move |at: usize| -> Option<usize> {
-            let close = *closers.get(at).filter(|&&c| c != usize::MAX)?;
-            let ends_block = matches!(tokens.get(at), Some((Token::LBrace, _)))
-                && matches!(tokens.get(close), Some((Token::RBrace, _)));
-            let else_follows = matches!(tokens.get(close + 1), Some((Token::Ident("else"), _)));
-            (ends_block && !else_follows).then_some(close)
-        }
-    };
     let block_if_else_follows = {
-        let no_else_after = no_else_after.clone();
-        custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+        custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
             let before = inp.cursor();
-            if no_else_after(I::cursor_location(before.inner())).is_none() {
+            let at = I::cursor_location(before.inner());
+            if inp.state().no_else_after(at).is_none() {
                 return Ok(());
             }
             let found = inp.peek();
@@ -1146,10 +1212,10 @@ where
             ))
         })
     };
-    let skip_block_without_else = custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+    let skip_block_without_else = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
         let before = inp.cursor();
         let at = I::cursor_location(before.inner());
-        match no_else_after(at) {
+        match inp.state().no_else_after(at) {
             Some(close) if E::LABELS => {
                 for _ in at..=close {
                     inp.skip();
@@ -1169,7 +1235,7 @@ where
             }
         }
     });
-    let then_block: P<'t, I, E, Block<'s>> = choice((
+    let then_block: P<'t, 's, I, E, Block<'s>> = choice((
         block_if_else_follows.ignore_then(brace_block.clone()),
         // Never followed by `else`: only the error pass gets here, to fail at the `else`.
         skip_block_without_else
@@ -1200,7 +1266,7 @@ where
     })
     .boxed();
 
-    let list_item: P<'t, I, E, Expr<'s>> = choice((
+    let list_item: P<'t, 's, I, E, Expr<'s>> = choice((
         just(Token::Ellipsis)
             .ignore_then(expr.clone())
             .map_with(|x, e| {
@@ -1231,7 +1297,7 @@ where
     ))
     .boxed();
 
-    let map_key: P<'t, I, E, Expr<'s>> = choice((
+    let map_key: P<'t, 's, I, E, Expr<'s>> = choice((
         word().map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
         string.clone(),
         select! {
@@ -1243,7 +1309,7 @@ where
             .delimited_by(just(Token::LBracket), just(Token::RBracket)),
     ))
     .boxed();
-    let map_entry: P<'t, I, E, MapEntry<'s>> = choice((
+    let map_entry: P<'t, 's, I, E, MapEntry<'s>> = choice((
         just(Token::Ellipsis)
             .ignore_then(expr.clone())
             .map(|value| MapEntry::Spread { value }),
@@ -1256,7 +1322,7 @@ where
             .map(|name| MapEntry::Shorthand { name }),
     ))
     .boxed();
-    let map: P<'t, I, E, Expr<'s>> = choice((
+    let map: P<'t, 's, I, E, Expr<'s>> = choice((
         // `{{name}}`: a template placeholder used as a value.
         just(Token::LMap)
             .ignore_then(just(Token::LMap))
@@ -1276,11 +1342,11 @@ where
 
     // The arguments of `new X(...)` and `call p(...)`: after `(` they must parse (leaving the
     // `(` to a postfix call instead parsed a failing argument list twice per level).
-    let args_if_open: P<'t, I, E, Option<Vec<Arg<'s>>>> =
+    let args_if_open: P<'t, 's, I, E, Option<Vec<Arg<'s>>>> =
         choice((args.clone().map(Some), just(Token::LParen).not().to(None))).boxed();
 
     // Words that start an expression form of their own; checked once before trying them.
-    let keyword_form: P<'t, I, E, Expr<'s>> = select! {
+    let keyword_form: P<'t, 's, I, E, Expr<'s>> = select! {
         Token::Ident(w) if matches!(w, "lambda" | "function" | "fn" | "if" | "call" | "new") => ()
     }
     .rewind()
@@ -1345,7 +1411,7 @@ where
     // defaults, so on anything else (a call, an operator, a nested `(`) it fails within a
     // few tokens and the contents are parsed once, as expressions. (Scanning ahead to the
     // matching `)` instead made every bracket scan its whole contents: quadratic nesting.)
-    let paren: P<'t, I, E, Expr<'s>> = choice((
+    let paren: P<'t, 's, I, E, Expr<'s>> = choice((
         params
             .clone()
             .then_ignore(just(Token::FatArrow))
@@ -1372,7 +1438,7 @@ where
     ))
     .boxed();
 
-    let atom: P<'t, I, E, Expr<'s>> = choice((
+    let atom: P<'t, 's, I, E, Expr<'s>> = choice((
         select! {
             Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
             Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
@@ -1425,22 +1491,25 @@ where
             Token::Control = e => e.span(),
             Token::Unterminated(_) = e => e.span(),
         }
-        .validate(|span, e, emitter| {
-            let text = &src[sp(span).range()];
-            let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
-                (
-                    &rules::UNTERMINATED_STRING,
-                    "unterminated string literal".to_string(),
-                )
-            } else {
-                (
-                    &rules::INVALID_CHARACTER,
-                    format!("invalid character '{}'", text.escape_debug()),
-                )
-            };
-            emitter.emit(E::custom(span, encode_rule(rule, &msg)));
-            Expr::new(ExprKind::Error, sp(e.span()))
-        }),
+        .validate(
+            |span, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's, E>>, emitter| {
+                let text = &e.state().src[sp(span).range()];
+                let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
+                    (
+                        &rules::UNTERMINATED_STRING,
+                        "unterminated string literal".to_string(),
+                    )
+                } else {
+                    (
+                        &rules::INVALID_CHARACTER,
+                        format!("invalid character '{}'", text.escape_debug()),
+                    )
+                };
+                e.state().mark_error();
+                emitter.emit(E::custom(span, encode_rule(rule, &msg)));
+                Expr::new(ExprKind::Error, sp(e.span()))
+            },
+        ),
     ))
     .lab("expression")
     .boxed();
@@ -1454,7 +1523,7 @@ where
         Inc,
         Dec,
     }
-    let postfix_op: P<'t, I, E, Post<'s>> = choice((
+    let postfix_op: P<'t, 's, I, E, Post<'s>> = choice((
         args.clone().map(Post::Call),
         just(Token::Dot)
             .ignore_then(choice((
@@ -1500,7 +1569,7 @@ where
         ]))
         .rewind()
         .ignore_then(postfix_op);
-    let postfixed: P<'t, I, E, Expr<'s>> = atom
+    let postfixed: P<'t, 's, I, E, Expr<'s>> = atom
         .foldl_with(postfix_op.repeated(), |object, op, e| {
             let span = sp(e.span());
             let node = match op {
@@ -1559,21 +1628,26 @@ where
                     .map(|op| (t, op))
                     .ok_or_else(|| unexpected::<I, E>(t, span))
             })
-            .validate(|(t, op), e, emitter| {
-                if let Token::JsEq(js) = t {
-                    let aether = if js == "===" { "==" } else { "!=" };
-                    emitter.emit(E::custom(
-                        e.span(),
-                        encode_rule(
-                            &rules::FOREIGN_SYNTAX,
-                            &format!("'{js}' is JavaScript, not Aether"),
-                        ) + "\u{1}Aether compares with `"
-                            + aether
-                            + "`",
-                    ));
-                }
-                op
-            }),
+            .validate(
+                |(t, op),
+                 e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's, E>>,
+                 emitter| {
+                    if let Token::JsEq(js) = t {
+                        let aether = if js == "===" { "==" } else { "!=" };
+                        e.state().mark_error();
+                        emitter.emit(E::custom(
+                            e.span(),
+                            encode_rule(
+                                &rules::FOREIGN_SYNTAX,
+                                &format!("'{js}' is JavaScript, not Aether"),
+                            ) + "\u{1}Aether compares with `"
+                                + aether
+                                + "`",
+                        ));
+                    }
+                    op
+                },
+            ),
         kw("not")
             .then(kw("in"))
             .to((BinOp::NotIn, PREC_COMPARE, false)),
@@ -1584,7 +1658,7 @@ where
         .collect::<Vec<_>>()
         .then(postfixed.clone())
         .boxed();
-    let operators: P<'t, I, E, Expr<'s>> = unit
+    let operators: P<'t, 's, I, E, Expr<'s>> = unit
         .clone()
         .then(
             open_here
@@ -1615,7 +1689,7 @@ where
         .boxed();
 
     // `c ? a : b`, then Python's `a if c else b` (lowest precedence).
-    let ternary: P<'t, I, E, Expr<'s>> = operators
+    let ternary: P<'t, 's, I, E, Expr<'s>> = operators
         .clone()
         .then(
             // The memo runs only where a `?` follows: it costs a hash lookup.
@@ -1693,10 +1767,11 @@ where
     })
     .boxed();
     // ---- commands ---------------------------------------------------------------------------
-    let pair_value: P<'t, I, E, Value<'s>> = expr.clone().map(|expr| Value::Expr { expr }).boxed();
+    let pair_value: P<'t, 's, I, E, Value<'s>> =
+        expr.clone().map(|expr| Value::Expr { expr }).boxed();
     // Operators and punctuation kept as words of a phrase; trigger heads leave out `:`, the
     // start of their body (`every 5m: tick()`).
-    let command_part = |with_colon: bool| -> P<'t, I, E, Part<'s>> {
+    let command_part = |with_colon: bool| -> P<'t, 's, I, E, Part<'s>> {
         let puncts: &'static [Token<'static>] = &[
             Token::Comma,
             Token::Colon,
@@ -1735,10 +1810,12 @@ where
                 Token::Ident(w) = e => Part::Word { word: w, span: sp(e.span()) },
             },
             select! { t = e if puncts.contains(&t) && (with_colon || t != Token::Colon) => e.span() }
-                .map(move |span: Span| Part::Word {
-                    word: &src[span.range()],
+                .map_with(
+                    |span: Span, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's, E>>| Part::Word {
+                    word: &e.state().src[span.range()],
                     span,
-                }),
+                },
+                ),
         ))
         .boxed()
     };
@@ -1746,7 +1823,7 @@ where
     let head_part = command_part(false);
     // `every 30 minutes`, `every 24h`, `daily at "06:00"`, `weekly on "Friday"`: a schedule
     // phrase as a value. Only a whole value is one (`value_with_options` falls back).
-    let schedule_value: P<'t, I, E, Value<'s>> = {
+    let schedule_value: P<'t, 's, I, E, Value<'s>> = {
         let period = select! {
             Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
             Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
@@ -1794,7 +1871,7 @@ where
     .rewind()
     .ignore_then(token_tree.clone())
     .boxed();
-    let text = move |span: Span| {
+    let text = |src: &'s str, span: Span| {
         let span = sp(span);
         Value::Text {
             text: &src[span.range()],
@@ -1802,33 +1879,33 @@ where
         }
     };
     // Free text up to the end of the line or the first `key:` option.
-    let phrase: P<'t, I, E, Value<'s>> = phrase_token
+    let phrase: P<'t, 's, I, E, Value<'s>> = phrase_token
         .clone()
         .and_is(option_start.clone().not())
         .repeated()
         .at_least(1)
-        .map_with(move |_, e| text(e.span()))
+        .map_with(move |_, e| text(e.state().src, e.span()))
         .lab("text")
         .boxed();
-    let option_value: P<'t, I, E, Value<'s>> = choice((
+    let option_value: P<'t, 's, I, E, Value<'s>> = choice((
         expr.clone()
             .then_ignore(choice((line_end.clone(), option_start.clone().rewind())))
             .map(|expr| Value::Expr { expr }),
         phrase.clone(),
     ))
     .boxed();
-    let options: P<'t, I, E, Vec<Pair<'s>>> = word()
+    let options: P<'t, 's, I, E, Vec<Pair<'s>>> = word()
         .then_ignore(just(Token::Colon))
         .then(option_value.clone())
         .map(|(key, value)| Pair { key, value })
         .repeated()
         .collect::<Vec<_>>()
         .boxed();
-    let block_scalar: P<'t, I, E, Value<'s>> = select! {
+    let block_scalar: P<'t, 's, I, E, Value<'s>> = select! {
         Token::BlockScalar(s) = e => Value::BlockScalar { text: block_scalar_text(s), span: sp(e.span()) }
     }
     .boxed();
-    let value_with_options: P<'t, I, E, (Value<'s>, Vec<Pair<'s>>)> = choice((
+    let value_with_options: P<'t, 's, I, E, (Value<'s>, Vec<Pair<'s>>)> = choice((
         block_scalar.clone().map(|v| (v, vec![])),
         schedule_value
             .clone()
@@ -1845,7 +1922,7 @@ where
     ))
     .boxed();
 
-    let key: P<'t, I, E, Spanned<Key<'s>>> = choice((
+    let key: P<'t, 's, I, E, Spanned<Key<'s>>> = choice((
         select! {
             Token::Ident(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
             Token::NumWord(s) = e => Spanned::new(Key::Word { name: s }, sp(e.span())),
@@ -1865,7 +1942,7 @@ where
 
     // After `key:` on the same line: a value (with trailing options, maybe a suite under it),
     // or nothing at all.
-    let entry_tail: P<'t, I, E, EntryRest<'s>> = choice((
+    let entry_tail: P<'t, 's, I, E, EntryRest<'s>> = choice((
         value_with_options
             .clone()
             .then(choice((
@@ -1878,7 +1955,7 @@ where
     .boxed();
 
     // `- item` lines: an entry, an expression, or free text.
-    let list_item_stmt: P<'t, I, E, Stmt<'s>> = {
+    let list_item_stmt: P<'t, 's, I, E, Stmt<'s>> = {
         let entry_line = key
             .clone()
             .then_ignore(just(Token::Colon))
@@ -1930,7 +2007,7 @@ where
     .boxed();
 
     // `key: value`, `key:` + suite, `key:` + list: entries, directives, sections.
-    let key_value: P<'t, I, E, Stmt<'s>> = key
+    let key_value: P<'t, 's, I, E, Stmt<'s>> = key
         .clone()
         .then_ignore(just(Token::Colon))
         .then(choice((
@@ -1955,12 +2032,12 @@ where
         .map_with(|(key, rest), e| Stmt::new(classify_entry(key_value_of(key, rest)), sp(e.span())))
         .boxed();
 
-    let verb: P<'t, I, E, Name<'s>> = select! {
+    let verb: P<'t, 's, I, E, Name<'s>> = select! {
         Token::Ident(s) = e if !reserved_verb(s) => Name::new(s, sp(e.span())),
     }
     .lab("statement")
     .boxed();
-    let command: P<'t, I, E, Stmt<'s>> = verb
+    let command: P<'t, 's, I, E, Stmt<'s>> = verb
         .clone()
         .then(part.clone().repeated().collect::<Vec<_>>())
         .then(choice((
@@ -1972,7 +2049,7 @@ where
             term.clone().to(None),
         )))
         .map_with(move |((verb, mut parts), body), e| {
-            let frame = crate::syntax::frames::frame(verb.node, &mut parts, src);
+            let frame = crate::syntax::frames::frame(verb.node, &mut parts, e.state().src);
             Stmt::new(
                 StmtKind::Command {
                     command: Command {
@@ -1988,12 +2065,12 @@ where
         .boxed();
 
     // ---- statements ---------------------------------------------------------------------------
-    let assign_op: P<'t, I, E, AssignOp> = select! {
+    let assign_op: P<'t, 's, I, E, AssignOp> = select! {
         Token::Eq => AssignOp::Set, Token::PlusEq => AssignOp::Add, Token::MinusEq => AssignOp::Sub,
         Token::StarEq => AssignOp::Mul, Token::SlashEq => AssignOp::Div, Token::PercentEq => AssignOp::Rem,
     }
     .boxed();
-    let assign_value: P<'t, I, E, AssignValue<'s>> = choice((
+    let assign_value: P<'t, 's, I, E, AssignValue<'s>> = choice((
         expr.clone()
             .then_ignore(term.clone())
             .map(|expr| AssignValue::Expr { expr }),
@@ -2222,7 +2299,7 @@ where
         .map(|(subject, cases)| StmtKind::Match { subject, cases });
 
     // The text of a string used as a module path.
-    let string_path: P<'t, I, E, Leaf<String>> = string
+    let string_path: P<'t, 's, I, E, Leaf<String>> = string
         .clone()
         .map(|s| Leaf::new(string_text(&s), s.span))
         .boxed();
@@ -2329,7 +2406,8 @@ where
         });
     let stray_end = kw("end")
         .then_ignore(term.clone())
-        .validate(|span, _, emitter| {
+        .validate(|span, e, emitter| {
+            e.state().mark_error();
             emitter.emit(E::custom(
                 span,
                 encode_rule(&rules::STRAY_END, "'end' closes nothing here"),
@@ -2473,7 +2551,8 @@ where
     ))
     .map_with(|f, e| (f, e.span()))
     .then_ignore(skip_rest.clone())
-    .validate(|(f, span), _, emitter| {
+    .validate(|(f, span), e, emitter| {
+        e.state().mark_error();
         emitter.emit(E::custom(
             span,
             encode_rule(
@@ -2488,7 +2567,7 @@ where
     })
     .boxed();
     // A line with `[[ ... ]]` or `; then` / `; do` that no Aether form accepted.
-    let foreign_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+    let foreign_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
         let start = inp.cursor();
         let checkpoint = inp.save();
         let mut prev: Option<(Token<'s>, Span)> = None;
@@ -2550,7 +2629,8 @@ where
         }
     })
     .then_ignore(skip_rest.clone())
-    .validate(|(span, what), _, emitter| {
+    .validate(|(span, what), e, emitter| {
+        e.state().mark_error();
         emitter.emit(E::custom(
             span,
             encode_rule(
@@ -2568,12 +2648,13 @@ where
     }
     .then_ignore(just(Token::Colon).not())
     .then_ignore(skip_rest.clone())
-    .validate(|(w, span), _, emitter| {
+    .validate(|(w, span), e, emitter| {
         let owner = match w {
             "else" | "elif" => "'if'",
             _ => "'try'",
         };
-        emitter.emit(E::custom(
+        e.state().mark_error();
+            emitter.emit(E::custom(
             span,
             encode_rule(
                 &rules::SYNTAX,
@@ -2584,12 +2665,12 @@ where
     })
     .boxed();
 
-    let with_span = |p: P<'t, I, E, StmtKind<'s>>| -> P<'t, I, E, Stmt<'s>> {
+    let with_span = |p: P<'t, 's, I, E, StmtKind<'s>>| -> P<'t, 's, I, E, Stmt<'s>> {
         p.map_with(|node, e| Stmt::new(node, sp(e.span()))).boxed()
     };
 
     // Recovery: skip the rest of the line and any block under it.
-    let skip_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+    let skip_line = custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
         let mut depth = 0i32;
         let mut n = 0usize;
         while let Some(tok) = inp.peek() {
@@ -2625,6 +2706,9 @@ where
             let before = inp.cursor();
             Err(E::custom(inp.span_since(&before), String::new()))
         } else {
+            // A statement failed and is skipped: the fast pass remembers in which top-level
+            // statement.
+            inp.state().mark_error();
             Ok(StmtKind::Error)
         }
     })
@@ -2647,9 +2731,9 @@ where
                 select! { Token::Ident(s) => s }
                     .separated_by(just(Token::Dot))
                     .at_least(1)
-                    .map_with(move |_, e| {
+                    .map_with(|_, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's, E>>| {
                         let span = sp(e.span());
-                        Name::new(&src[span.range()], span)
+                        Name::new(&e.state().src[span.range()], span)
                     })
                     // `plugin: warm(x)` is a call expression, an ordinary entry value.
                     .then_ignore(just(Token::LParen).not())
@@ -2678,7 +2762,7 @@ where
     let k_recall = with_span(recall_stmt.boxed());
     let k_end = with_span(stray_end.boxed());
     let k_simple = with_span(simple);
-    let keyword_stmt: P<'t, I, E, Stmt<'s>> = if E::LABELS {
+    let keyword_stmt: P<'t, 's, I, E, Stmt<'s>> = if E::LABELS {
         // The error pass: an ordered choice, so errors keep their positions.
         select! { Token::Ident(w) if is_statement_keyword(w) => () }
             .rewind()
@@ -2712,11 +2796,11 @@ where
         // The fast pass: the same alternatives in the same order, but only those that can
         // start with the line's first word (the others would fail on it). Error positions
         // do not matter here: any failure sends the file to the error pass.
-        custom(move |inp: &mut InputRef<'t, '_, I, Extra<E>>| {
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
             let start = inp.cursor();
             let first = inp.peek();
             // At most three forms share a first word; a fixed array avoids an allocation.
-            let none: Option<&P<'t, I, E, Stmt<'s>>> = None;
+            let none: Option<&P<'t, 's, I, E, Stmt<'s>>> = None;
             let alternatives = match first {
                 Some(Token::Ident(w)) => match w {
                     "def" | "class" | "const" | "then" | "fi" | "done" | "esac" => {
@@ -2776,13 +2860,106 @@ where
         .boxed(),
     );
 
-    // The file parser owns the only strong handles of the two late rules.
-    let keep = (expr_keep, stmt_keep, ternary_keep);
-    stmts
-        .then_ignore(end())
-        .map(move |file| {
-            let _ = &keep;
-            file
+    // The top-level statements listed in `ParserState::revisit`, each parsed where it starts,
+    // the tokens between them skipped (`Parsers::statements`).
+    let stmt_again = stmt.clone();
+    let revisit = custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+        let mut out = Vec::new();
+        while let Some(&start) = inp.state().revisit.get(out.len()) {
+            let before = inp.cursor();
+            if I::cursor_location(before.inner()) > start {
+                let span = inp.span_since(&before);
+                return Err(E::custom(span, String::new()));
+            }
+            while I::cursor_location(inp.cursor().inner()) < start && inp.next().is_some() {}
+            let stmt = inp.parse(&stmt_again)?;
+            let end = I::cursor_location(inp.cursor().inner());
+            out.push((stmt, end, inp.state().warnings.len()));
+        }
+        while inp.next().is_some() {}
+        Ok(out)
+    });
+    // The whole file. The fast pass records where each top-level statement starts and ends
+    // (`ParserState::items`), so that when it reports errors, the error pass can re-parse
+    // only the statements that had them. The error pass keeps the combinators: a statement
+    // parsed from a `custom` parser reports its error where the parse stopped, not where it
+    // failed furthest (the fast pass's errors carry no position).
+    let file = if E::LABELS {
+        stmts
+    } else {
+        // `stmts` written out, recording each statement: blank lines and `;` between
+        // statements, and statements until one fails (that one is left to `end`).
+        let stmt = stmt.clone();
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let mut out = Vec::new();
+            loop {
+                match inp.peek() {
+                    None => break,
+                    Some(Token::Newline | Token::Semi) => {
+                        inp.skip();
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+                let start = I::cursor_location(inp.cursor().inner());
+                let warnings = inp.state().warnings.len();
+                let checkpoint = inp.save();
+                match inp.parse(&stmt) {
+                    Ok(s) => {
+                        out.push(s);
+                        let end = I::cursor_location(inp.cursor().inner());
+                        inp.state().items.push(Item {
+                            start,
+                            end,
+                            warnings,
+                        });
+                    }
+                    Err(_) => {
+                        inp.rewind(checkpoint);
+                        break;
+                    }
+                }
+            }
+            Ok(out)
         })
         .boxed()
+    };
+
+    // The parsers own the only strong handles of the three late rules.
+    let keep = (expr_keep, stmt_keep, ternary_keep);
+    let keep_too = keep.clone();
+    Parsers {
+        file: file
+            .then_ignore(end())
+            .map(move |file| {
+                let _ = &keep;
+                file
+            })
+            .boxed(),
+        statements: revisit
+            .map(move |out| {
+                let _ = &keep_too;
+                out
+            })
+            .boxed(),
+    }
+}
+
+/// The parsers `file_parser` builds for a file.
+pub struct Parsers<'t, 's: 't, I, E>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: ParseError<'t, 's, I>,
+{
+    /// The whole file.
+    pub file: P<'t, 's, I, E, Vec<Stmt<'s>>>,
+    /// The top-level statements that start at the tokens listed in `ParserState::revisit`,
+    /// each with the position of the token after it and the number of warnings then; the
+    /// tokens before, between and after them are skipped. Each statement is read as the file
+    /// parser reads it at that place: a statement's parse, errors and recovery included,
+    /// does not depend on the statements before it (chumsky's `labelled`, around every
+    /// statement, sets aside the errors of earlier alternatives while it runs; the rest of
+    /// the parser state is the same at the statement's start or does not change its parse).
+    #[allow(clippy::type_complexity)]
+    pub statements: P<'t, 's, I, E, Vec<(Stmt<'s>, usize, usize)>>,
 }
