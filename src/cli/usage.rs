@@ -101,7 +101,8 @@ fn first_positional<'a>(cmd: &clap::Command, args: &'a [OsString]) -> Option<&'a
 }
 
 /// The subcommand `word` is most likely a misspelling of: a word (no dot or slash, so not a
-/// file name) within an edit or two of the name (one for names of up to five letters).
+/// file name) close to a subcommand's name by the rule of every "did you mean" of aether
+/// (`suggest::closest`).
 fn similar_subcommand<'c>(cmd: &'c clap::Command, word: &str) -> Option<&'c str> {
     if !word
         .chars()
@@ -109,13 +110,7 @@ fn similar_subcommand<'c>(cmd: &'c clap::Command, word: &str) -> Option<&'c str>
     {
         return None;
     }
-    let word = word.to_ascii_lowercase();
-    cmd.get_subcommands()
-        .map(|s| s.get_name())
-        .map(|name| (strsim::osa_distance(&word, name), name))
-        .filter(|&(d, name)| d <= (name.len() / 3).max(1))
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, name)| name)
+    aether::lint::validate::suggest::closest(word, cmd.get_subcommands().map(|s| s.get_name()))
 }
 
 /// After clap: what the parsed arguments cannot mean.

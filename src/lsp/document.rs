@@ -2,7 +2,7 @@
 //! offsets of spans and the line/character positions of the protocol, in the encoding the
 //! client and server agreed on (UTF-16 unless the client offers UTF-8).
 
-use crate::syntax::span::Span;
+use crate::syntax::span::{LineIndex, Span};
 use lsp_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
 use std::path::PathBuf;
 
@@ -24,40 +24,29 @@ impl Encoding {
     }
 }
 
-/// Byte offsets where lines start. Lines end at `\n`, `\r\n` or a lone `\r`, as in the
-/// protocol and in `syntax::span::LineIndex`.
-#[derive(Clone, Debug, Default)]
+/// Protocol positions (0-based lines, columns in the client's encoding) over the lines of
+/// `syntax::span::LineIndex` (which end at `\n`, `\r\n` or a lone `\r`, as in the protocol).
+#[derive(Clone, Debug)]
 pub struct Lines {
-    starts: Vec<u32>,
+    index: LineIndex,
 }
 
 impl Lines {
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        let bytes = text.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-                starts.push(i as u32 + 1);
-            }
+        Lines {
+            index: LineIndex::new(text),
         }
-        Lines { starts }
     }
 
     /// 0-based line of a byte offset.
     pub fn line(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&(offset as u32)) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        }
+        self.index.line(offset) - 1
     }
 
-    /// The text of line `line` without its terminator, and where it starts.
+    /// The text of 0-based line `line` without its terminator, and where it starts.
     fn line_text<'t>(&self, text: &'t str, line: usize) -> (usize, &'t str) {
-        let start = self.starts[line] as usize;
-        let end = self
-            .starts
-            .get(line + 1)
-            .map_or(text.len(), |&s| s as usize);
+        let start = self.index.line_start(line + 1).unwrap_or(text.len());
+        let end = self.index.line_start(line + 2).unwrap_or(text.len());
         let body = text[start..end].trim_end_matches(['\n', '\r']);
         (start, body)
     }
@@ -83,7 +72,7 @@ impl Lines {
     /// asks).
     pub fn offset(&self, text: &str, pos: Position, enc: Encoding) -> usize {
         let line = pos.line as usize;
-        if line >= self.starts.len() {
+        if line >= self.index.line_count() {
             return text.len();
         }
         let (start, body) = self.line_text(text, line);

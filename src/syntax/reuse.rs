@@ -63,16 +63,7 @@ pub fn whole_file<'s>(
         let (stmts, errors) = RICH
             .with(|p| p.file.parse_with_state(input, state))
             .into_output_errors();
-        Outcome {
-            stmts,
-            ends: Vec::new(),
-            error_count: errors.len(),
-            errors: errors
-                .iter()
-                .map(|e| super::to_diagnostic(e, src))
-                .collect(),
-            record: ParserState::default(),
-        }
+        rich_outcome(src, stmts, Vec::new(), &errors)
     })
 }
 
@@ -96,17 +87,27 @@ pub fn statements<'s>(
             }
             None => (None, Vec::new()),
         };
-        Outcome {
-            stmts,
-            ends,
-            error_count: errors.len(),
-            errors: errors
-                .iter()
-                .map(|e| super::to_diagnostic(e, src))
-                .collect(),
-            record: ParserState::default(),
-        }
+        rich_outcome(src, stmts, ends, &errors)
     })
+}
+
+/// The outcome of a `Rich` pass: its errors become diagnostics.
+fn rich_outcome<'s>(
+    src: &str,
+    stmts: Option<Vec<Stmt<'s>>>,
+    ends: Vec<(usize, usize)>,
+    errors: &[Error<'_, '_>],
+) -> Outcome<'s> {
+    Outcome {
+        stmts,
+        ends,
+        error_count: errors.len(),
+        errors: errors
+            .iter()
+            .map(|e| super::to_diagnostic(e, src))
+            .collect(),
+        record: ParserState::default(),
+    }
 }
 
 /// Run `parse` with this file's text, tokens and `closers` lent as `'static`, for the

@@ -119,6 +119,12 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
+
+    /// The byte offset where 1-based `line` starts, if the text has that line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        let i = line.checked_sub(1)?;
+        self.line_starts.get(i).map(|&s| s as usize)
+    }
 }
 
 #[cfg(test)]
