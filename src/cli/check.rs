@@ -28,13 +28,7 @@ pub fn cmd_check_one(
         Some(i) => i.shown(),
         None => file.to_string_lossy().into_owned(),
     };
-    let signature = match &input {
-        Some(i) => i.text().map_or(Ok(None), |t| {
-            super::trust::strict_diagnostic_text(&i.path, t, strict, settings)
-        }),
-        None => super::trust::strict_diagnostic(file, strict, settings),
-    };
-    let signature = match signature {
+    let signature = match super::trust::strict_diagnostic(file, input.as_ref(), strict, settings) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");

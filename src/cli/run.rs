@@ -88,19 +88,14 @@ pub fn cmd_run(req: &Request<'_>, settings: &Settings) -> ExitCode {
         }
     }
     let shown = path.to_string_lossy();
-    let signature = match &input {
-        Some(i) => i.text().map_or(Ok(None), |t| {
-            super::trust::strict_diagnostic_text(&i.path, t, req.strict, settings)
-        }),
-        None => super::trust::strict_diagnostic(file, req.strict, settings),
-    };
-    let signature = match signature {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let signature =
+        match super::trust::strict_diagnostic(file, input.as_ref(), req.strict, settings) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
     // The warnings of a file that checks, shown before it runs (those of a file that does
     // not check are shown with its errors).
     let warnings = Cell::new(0);

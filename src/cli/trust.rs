@@ -378,23 +378,31 @@ pub fn cmd_gates(args: &GatesArgs, settings: &Settings) -> ExitCode {
 /// (or strict mode is off); a diagnostic for SIGNATURE_ERROR; `Err` for a usage error (the
 /// secret is missing, the trusted keys or the revocation list cannot be read). Strictness,
 /// trusted keys and revocations come from `--strict`, the environment and `[trust]` of the
-/// file's `aether.toml`.
+/// file's `aether.toml`. `stdin` is the script's source when it was read from stdin.
 pub fn strict_diagnostic(
     file: &Path,
+    stdin: Option<&super::stdin::Stdin>,
     strict_flag: bool,
     settings: &Settings,
 ) -> Result<Option<Diagnostic>, String> {
+    if let Some(input) = stdin {
+        // Source from stdin is taken to be where `--stdin-filename` says: its `[trust]`.
+        let policy = policy_at(&input.path, strict_flag, settings)?;
+        return match input.text() {
+            Some(text) if policy.strict => verify_strictly(&policy, text),
+            _ => Ok(None),
+        };
+    }
     // Strictness first: reading a FIFO or a device here would block before the check's own
     // read, which refuses special files.
-    if !policy_at(file, strict_flag, settings)?.strict {
+    let policy = policy_at(file, strict_flag, settings)?;
+    if !policy.strict {
         return Ok(None);
     }
     // Read as the check reads (special files refused, size bounded); a file that cannot be
     // read is reported by the check itself (IO outranks SIGNATURE).
     match aether::syntax::source::load(file) {
-        aether::syntax::source::Loaded::Text(text) => {
-            strict_diagnostic_text(file, &text, strict_flag, settings)
-        }
+        aether::syntax::source::Loaded::Text(text) => verify_strictly(&policy, &text),
         aether::syntax::source::Loaded::Failed { .. } => Ok(None),
     }
 }
@@ -406,18 +414,8 @@ fn policy_at(at: &Path, strict_flag: bool, settings: &Settings) -> Result<Policy
     Ok(Policy::resolve(&TrustArgs::default(), strict_flag, config))
 }
 
-/// `strict_diagnostic` of a script's text, taken to be at `at` (for stdin, where
-/// `--stdin-filename` says) so that its project's `[trust]` applies.
-pub fn strict_diagnostic_text(
-    at: &Path,
-    text: &str,
-    strict_flag: bool,
-    settings: &Settings,
-) -> Result<Option<Diagnostic>, String> {
-    let policy = policy_at(at, strict_flag, settings)?;
-    if !policy.strict {
-        return Ok(None);
-    }
+/// The SIGNATURE_ERROR diagnostic of a script under a strict policy, if it fails.
+fn verify_strictly(policy: &Policy, text: &str) -> Result<Option<Diagnostic>, String> {
     let trust = policy.load()?;
     let verdict = trust.verify_text(text);
     let rule = match &verdict {
