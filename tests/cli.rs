@@ -632,27 +632,23 @@ fn stdin_is_checked_and_run_under_its_stdin_filename() {
 
     // The name is shown, and the configuration of that place applies: corpus/config/ignores
     // ignores V001 under legacy/.
-    let name = "corpus/config/ignores/legacy/piped.aether";
-    let args = [
-        "check",
-        "-",
-        "--stdin-filename",
-        name,
-        "--format",
-        "concise",
-    ];
-    let o = aether_stdin(&args, text);
+    let check_as = |name: &str| {
+        aether_stdin(
+            &[
+                "check",
+                "-",
+                "--stdin-filename",
+                name,
+                "--format",
+                "concise",
+            ],
+            text,
+        )
+    };
+    let o = check_as("corpus/config/ignores/legacy/piped.aether");
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let name = "corpus/config/ignores/piped.aether";
-    let args = [
-        "check",
-        "-",
-        "--stdin-filename",
-        name,
-        "--format",
-        "concise",
-    ];
-    let o = aether_stdin(&args, text);
+    let o = check_as(name);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stdout(&o).starts_with(&format!("{name}:2:1: error[V001]")),

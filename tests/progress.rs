@@ -175,13 +175,7 @@ fn the_bar_counts_files_and_leaves_nothing_among_the_diagnostics() {
     assert!(!summary.contains("files/s"), "no bar when stderr is a pipe");
 
     let command = format!("'{bin}' check --color never --jobs 1 .");
-    let run = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(dir.path())
-        .env("TERM", "xterm")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let run = under_pty(&command, dir.path());
     assert_eq!(run.status.code(), Some(1), "{run:?}");
     let raw = run.stdout;
     let plain = strip_ansi(&raw);
@@ -235,16 +229,21 @@ fn quiet_hides_the_bar_on_a_terminal() {
         "'{}' check --quiet --color never .",
         env!("CARGO_BIN_EXE_aether")
     );
-    let run = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(dir.path())
-        .env("TERM", "xterm")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let run = under_pty(&command, dir.path());
     assert_eq!(run.status.code(), Some(1));
     let plain = strip_ansi(&run.stdout);
     assert!(bar_counts(&plain).is_empty(), "{plain:?}");
     assert!(!plain.contains("files/s"), "{plain:?}");
     assert!(plain.contains("Error:"), "the diagnostics are still shown");
+}
+
+/// Run a shell command under a pseudo-terminal (util-linux `script`), its output captured.
+fn under_pty(command: &str, dir: &std::path::Path) -> std::process::Output {
+    Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .current_dir(dir)
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
