@@ -1,7 +1,8 @@
 // The grammar against the real lexer: across every `.aether` file of the repository's corpus
 // and examples, the grammar starts a comment and a string literal exactly where
 // `aether tokens` does (so a `#` or `//` inside a string is never highlighted as a comment, and
-// a comment never hides a string). Skipped when the release binary has not been built,
+// a comment never hides a string), and it knows the verbs and builtins `aether explain` lists.
+// Skipped when the release binary has not been built,
 // except in CI, whose cargo steps build it before these tests.
 
 import { test } from "node:test";
@@ -148,4 +149,41 @@ test("the grammar starts comments and strings where the lexer does, across the c
   }
   assert.ok(compared > 1000, `compared only ${compared} tokens`);
   assert.deepEqual(problems, []);
+});
+
+/** The words of the longest `(a|b|c)` alternation in a regex. */
+function alternation(regex: string): string[] {
+  const groups = regex.match(/\((?:\w+\|)+\w+\)/g) ?? [];
+  return groups.map((g) => g.slice(1, -1).split("|")).sort((a, b) => b.length - a.length)[0] ?? [];
+}
+
+test("the grammar knows the command verbs and builtins that aether explain lists, and no others", { skip: missing() }, async () => {
+  const g = await grammar();
+  const explain = (what: string) =>
+    cp
+      .execFileSync(binary, ["explain", what], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => /^([A-Za-z_]\w*)/.exec(l)?.[1])
+      .filter((w): w is string => w !== undefined);
+  const verbs = explain("verbs");
+  const builtins = explain("builtins");
+  assert.ok(verbs.length > 50 && builtins.length > 40, `${verbs.length} verbs, ${builtins.length} builtins`);
+
+  const scopeOf = (line: string, word: string) => {
+    const tokens = g.tokenizeLine(line, textmate.INITIAL).tokens;
+    const t = tokens.find((t) => line.slice(t.startIndex, t.endIndex) === word);
+    return t ? t.scopes.join(" ") : "";
+  };
+  for (const verb of verbs) {
+    assert.match(scopeOf(`${verb} things from "x"`, verb), /keyword\.other\.command\.aether/, verb);
+  }
+  for (const builtin of builtins) {
+    assert.match(scopeOf(`x = ${builtin}(1)`, builtin), /support\.function\.builtin\.aether/, builtin);
+  }
+
+  const tm = JSON.parse(fs.readFileSync(path.join(root, "syntaxes", "aether.tmLanguage.json"), "utf8"));
+  const commandWords = alternation(tm.repository.commands.patterns[0].begin);
+  const builtinWords = alternation(tm.repository.calls.patterns[2].match);
+  assert.deepEqual([...commandWords].sort(), [...verbs].sort());
+  assert.deepEqual([...builtinWords].sort(), [...builtins].sort());
 });
