@@ -82,11 +82,19 @@ struct State<'a, 's> {
 pub const MAX_NESTING: usize = 20_000;
 pub const MAX_OPERATORS_PER_LINE: usize = 20_000;
 
-pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layout<'s> {
+/// Lays out `raw`, taken one at a time: `syntax::parse` passes a `Lexer`, so the raw tokens
+/// are never all in memory at once.
+pub fn layout<'s>(
+    src: &'s str,
+    raw: impl IntoIterator<Item = RawToken<'s>>,
+    lines: &LineIndex,
+) -> Layout<'s> {
     let mut st = State {
         src,
         lines,
-        out: Vec::with_capacity(raw.len() + 16),
+        // About one token per five bytes in the corpus: enough for most files without
+        // growing, and the pages of a large file's unused tail are never touched.
+        out: Vec::with_capacity(src.len() / 4 + 16),
         diags: Vec::new(),
         stack: vec![Frame::new(Kind::File, Span::empty(0))],
         pending_newline: None,
@@ -573,9 +581,8 @@ mod tests {
     use super::*;
 
     fn show(src: &str) -> String {
-        let raw = crate::syntax::lexer::lex(src);
         let lines = LineIndex::new(src);
-        let l = layout(src, &raw, &lines);
+        let l = layout(src, crate::syntax::lexer::Lexer::new(src), &lines);
         let mut s = String::new();
         for (t, sp) in &l.tokens {
             let text = match t {
