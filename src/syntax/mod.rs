@@ -121,7 +121,7 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
 fn reparse_failed<'s>(
     src: &'s str,
     tokens: &[(Token<'s>, Span)],
-    closers: &[usize],
+    closers: &[u32],
     fast: reuse::Outcome<'s>,
 ) -> Option<reuse::Outcome<'s>> {
     let fast_record = fast.record;
