@@ -2905,7 +2905,9 @@ where
                 let warnings = inp.state().warnings.len();
                 let checkpoint = inp.save();
                 match inp.parse(&stmt) {
-                    Ok(s) => {
+                    Ok(mut s) => {
+                        // Spare capacity given back while the next statement is parsed.
+                        crate::syntax::ast::Compact::compact(&mut s);
                         out.push(s);
                         let end = I::cursor_location(inp.cursor().inner());
                         inp.state().items.push(Item {
