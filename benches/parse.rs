@@ -73,13 +73,11 @@ fn benches(c: &mut Criterion) {
     let lines = aether::syntax::span::LineIndex::new(&big);
     let raw = aether::syntax::lexer::lex(&big);
     g.bench_function("layout", |b| {
-        b.iter_with_large_drop(|| aether::syntax::layout::layout(&big, raw.iter().copied(), &lines))
+        b.iter_with_large_drop(|| aether::syntax::layout::layout_lexed(&big, &raw, &lines))
     });
     drop(raw);
     g.bench_function("lex+layout", |b| {
-        b.iter_with_large_drop(|| {
-            aether::syntax::layout::layout(&big, aether::syntax::lexer::Lexer::new(&big), &lines)
-        })
+        b.iter_with_large_drop(|| aether::syntax::layout::layout_source(&big, &lines))
     });
     g.bench_function("lex+layout+parse", |b| {
         b.iter(|| aether::syntax::parse(&big).file.stmts.len())

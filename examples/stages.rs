@@ -1,14 +1,20 @@
 //! Heap and CPU time of each stage of `aether check` on one file:
-//! `cargo run --release --example stages -- FILE [RUNS]`
+//! `cargo run --release --example stages -- FILE [RUNS [STAGE]]`
 //!
 //! Memory, with a counting allocator: for each stage, the bytes it allocated that are still
 //! live when it ends, and the highest live total seen during it (the text itself included).
 //! Stages run as in `syntax::parse` and `lint::check::diagnose`: lex, layout, the bracket
 //! table, the parse, validation.
 //!
-//! Speed: lex (into a vector, and only counted), layout (over tokens lexed beforehand) and the two together, each the fastest
-//! of RUNS (default 10) by the thread's CPU time (Linux `schedstat`), so time the thread
-//! spends waiting for a core on a loaded machine is not counted.
+//! Speed: lex (into a vector, and only counted), layout (over tokens lexed beforehand) and
+//! the two together, each the fastest of RUNS (default 10) by the thread's CPU time (Linux
+//! `schedstat`), so time the thread spends waiting for a core on a loaded machine is not
+//! counted.
+//!
+//! With STAGE, only that stage runs, once, for an instruction count that load does not
+//! change (`valgrind --tool=callgrind`): `lex` (counted), `lex-vec` (into a vector),
+//! `lex-vec+layout` (minus `lex-vec`: the layout pass alone), `lex+layout` (as `parse` runs
+//! them), `none` (reading the file and the line index, which every stage includes).
 
 use aether::lint::check::{self, Settings};
 use aether::syntax;
@@ -97,6 +103,27 @@ fn main() {
         .nth(2)
         .and_then(|n| n.parse().ok())
         .unwrap_or(10);
+    // One stage only, for instruction counts (`valgrind --tool=callgrind`); `none` reads the
+    // file and builds the line index, the part every stage's count includes.
+    if let Some(stage) = std::env::args().nth(3) {
+        let text = std::fs::read_to_string(&path).expect("readable UTF-8 file");
+        let lines = syntax::span::LineIndex::new(&text);
+        let n = match stage.as_str() {
+            "lex" => syntax::lexer::Lexer::new(&text).count(),
+            "lex-vec" => syntax::lexer::lex(&text).len(),
+            // Minus `lex-vec`: the layout pass alone.
+            "lex-vec+layout" => {
+                let raw = syntax::lexer::lex(&text);
+                syntax::layout::layout_lexed(&text, &raw, &lines)
+                    .tokens
+                    .len()
+            }
+            "lex+layout" => syntax::layout::layout_source(&text, &lines).tokens.len(),
+            _ => 0,
+        };
+        println!("{stage}: {n} tokens");
+        return;
+    }
     let m = Meter::start();
     let text = std::fs::read_to_string(&path).expect("readable UTF-8 file");
     m.end("source text");
@@ -104,7 +131,7 @@ fn main() {
     let lines = syntax::span::LineIndex::new(&text);
     m.end("line index");
     let m = Meter::start();
-    let laid = syntax::layout::layout(&text, syntax::lexer::Lexer::new(&text), &lines);
+    let laid = syntax::layout::layout_source(&text, &lines);
     m.end(&format!("laid-out tokens ({})", laid.tokens.len()));
     let m = Meter::start();
     let closers = syntax::parser::closers(&laid.tokens);
@@ -142,10 +169,10 @@ fn main() {
     });
     let raw = syntax::lexer::lex(&text);
     speed("layout", n, runs, || {
-        syntax::layout::layout(&text, raw.iter().copied(), &lines)
+        syntax::layout::layout_lexed(&text, &raw, &lines)
     });
     drop(raw);
     speed("lex+layout", n, runs, || {
-        syntax::layout::layout(&text, syntax::lexer::Lexer::new(&text), &lines)
+        syntax::layout::layout_source(&text, &lines)
     });
 }

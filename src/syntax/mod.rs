@@ -27,8 +27,7 @@ pub mod visit;
 use ast::File;
 use chumsky::error::{RichPattern, RichReason};
 use diagnostic::{rules, Diagnostic};
-use layout::layout;
-use lexer::Lexer;
+use layout::layout_source;
 use parser::{decode_rule, Error, ParserState};
 use span::{LineIndex, Span};
 use token::Token;
@@ -70,7 +69,7 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
     let lines = LineIndex::new(src);
     // The layout pass takes the raw tokens one at a time as they are lexed: no vector of
     // them is built (on one large file it was the largest allocation alive).
-    let out = layout(src, Lexer::new(src), &lines);
+    let out = layout_source(src, &lines);
     let mut diagnostics = out.diagnostics;
     let tokens = out.tokens.as_slice();
     let closers = parser::closers(tokens);
