@@ -69,6 +69,16 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.sample_size(20);
     g.bench_function("lex", |b| b.iter(|| aether::syntax::lexer::lex(&big).len()));
+    // The layout pass alone, over tokens lexed outside the timed loop.
+    let lines = aether::syntax::span::LineIndex::new(&big);
+    let raw = aether::syntax::lexer::lex(&big);
+    g.bench_function("layout", |b| {
+        b.iter_with_large_drop(|| aether::syntax::layout::layout_lexed(&big, &raw, &lines))
+    });
+    drop(raw);
+    g.bench_function("lex+layout", |b| {
+        b.iter_with_large_drop(|| aether::syntax::layout::layout_source(&big, &lines))
+    });
     g.bench_function("lex+layout+parse", |b| {
         b.iter(|| aether::syntax::parse(&big).file.stmts.len())
     });

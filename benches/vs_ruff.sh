@@ -75,7 +75,7 @@ echo "load:   $(uptime | sed 's/.*load average/load average/') on $(nproc) cores
 echo "== corpora"
 "$gen" "$work/mixed" "$files" >/dev/null
 "$gen" "$work/clean" "$files" valid,run >/dev/null
-find "$work/clean" -name '*.aether' | LC_ALL=C sort | xargs cat >"$work/big.aether"
+find "$work"/clean/d* -name '*.aether' | LC_ALL=C sort | xargs cat >"$work/big.aether"
 mkdir -p "$work/big"
 mv "$work/big.aether" "$work/big/"
 for c in mixed clean big; do

@@ -11,7 +11,7 @@
 //! bracket gets an error and a synthetic closer, a stray closer an error and is dropped.
 
 use crate::syntax::diagnostic::{rules, Diagnostic};
-use crate::syntax::lexer::{indent_width, RawToken};
+use crate::syntax::lexer::{indent_width, Lexer, RawToken};
 use crate::syntax::span::{LineIndex, Span};
 use crate::syntax::token::Token;
 
@@ -82,11 +82,33 @@ struct State<'a, 's> {
 pub const MAX_NESTING: usize = 20_000;
 pub const MAX_OPERATORS_PER_LINE: usize = 20_000;
 
-pub fn layout<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layout<'s> {
+/// The layout of `src`'s tokens, taken from the lexer one at a time as they are made, so
+/// the raw tokens are never all in memory at once (what `syntax::parse` runs).
+pub fn layout_source<'s>(src: &'s str, lines: &LineIndex) -> Layout<'s> {
+    layout(src, Lexer::new(src), lines)
+}
+
+/// The layout of tokens lexed beforehand (`lexer::lex`).
+///
+/// These two entry points are not generic, so the pass is compiled inside this crate, with
+/// its helpers inlined, whoever calls it (an instance of the generic `layout` made in a
+/// bench or example crate took a third more instructions).
+pub fn layout_lexed<'s>(src: &'s str, raw: &[RawToken<'s>], lines: &LineIndex) -> Layout<'s> {
+    layout(src, raw.iter().copied(), lines)
+}
+
+/// Lays out `raw`, taken one at a time.
+fn layout<'s>(
+    src: &'s str,
+    raw: impl IntoIterator<Item = RawToken<'s>>,
+    lines: &LineIndex,
+) -> Layout<'s> {
     let mut st = State {
         src,
         lines,
-        out: Vec::with_capacity(raw.len() + 16),
+        // About one token per five bytes in the corpus: enough for most files without
+        // growing, and the pages of a large file's unused tail are never touched.
+        out: Vec::with_capacity(src.len() / 4 + 16),
         diags: Vec::new(),
         stack: vec![Frame::new(Kind::File, Span::empty(0))],
         pending_newline: None,
@@ -573,9 +595,8 @@ mod tests {
     use super::*;
 
     fn show(src: &str) -> String {
-        let raw = crate::syntax::lexer::lex(src);
         let lines = LineIndex::new(src);
-        let l = layout(src, &raw, &lines);
+        let l = layout_source(src, &lines);
         let mut s = String::new();
         for (t, sp) in &l.tokens {
             let text = match t {

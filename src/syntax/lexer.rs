@@ -25,100 +25,146 @@ pub struct RawToken<'s> {
     pub in_string: bool,
 }
 
+/// All raw tokens of `src`. The parse does not build this vector: the layout pass takes the
+/// tokens one at a time from a [`Lexer`].
 pub fn lex(src: &str) -> Vec<RawToken<'_>> {
     let mut out = Vec::with_capacity(src.len() / 4 + 8);
-    let mut lexer = Token::lexer(src);
-    // The last significant token, to tell regex from division and spot block scalars.
-    let mut prev: Option<Token> = None;
-    while let Some(result) = lexer.next() {
-        let range = lexer.span();
-        let span = Span::new(range.start, range.end);
+    out.extend(Lexer::new(src));
+    out
+}
+
+/// The raw tokens of a text, one at a time.
+pub struct Lexer<'s> {
+    src: &'s str,
+    logos: logos::Lexer<'s, Token<'s>>,
+    /// The last significant token, to tell regex from division and spot block scalars.
+    prev: Option<Token<'s>>,
+    /// The parts of a string literal with interpolations, handed out before lexing on.
+    queue: Vec<RawToken<'s>>,
+    queued: usize,
+}
+
+impl<'s> Lexer<'s> {
+    pub fn new(src: &'s str) -> Self {
+        Lexer {
+            src,
+            logos: Token::lexer(src),
+            prev: None,
+            queue: Vec::new(),
+            queued: 0,
+        }
+    }
+
+    /// The first of the tokens `push_string` queued.
+    fn dequeue(&mut self) -> Option<RawToken<'s>> {
+        let t = self.queue.get(self.queued).copied();
+        self.queued += 1;
+        t
+    }
+}
+
+fn raw(token: Token<'_>, start: usize, end: usize) -> RawToken<'_> {
+    RawToken {
+        token,
+        span: Span::new(start, end),
+        in_string: false,
+    }
+}
+
+impl<'s> Iterator for Lexer<'s> {
+    type Item = RawToken<'s>;
+
+    fn next(&mut self) -> Option<RawToken<'s>> {
+        if self.queued < self.queue.len() {
+            return self.dequeue();
+        }
+        let src = self.src;
+        let result = self.logos.next()?;
+        let range = self.logos.span();
         let token = match result {
             Ok(t) => t,
             Err(()) => Token::Error,
         };
-        match token {
-            Token::Newline | Token::Comment => {
-                out.push(RawToken {
-                    token,
-                    span,
-                    in_string: false,
-                });
-                continue;
-            }
-            Token::Slash if !prev.is_some_and(|p| p.ends_operand()) => {
-                if let Some(len) = scan_regex(&src[range.start..]) {
-                    lexer.bump(len - 1);
-                    let end = range.start + len;
-                    push(
-                        &mut out,
-                        Token::Regex(&src[range.start..end]),
-                        range.start,
-                        end,
-                    );
-                    prev = Some(Token::Regex(""));
-                    continue;
+        let (token, end) = match token {
+            Token::Newline | Token::Comment => return Some(raw(token, range.start, range.end)),
+            Token::Slash if !self.prev.is_some_and(|p| p.ends_operand()) => {
+                match scan_regex(&src[range.start..]) {
+                    Some(len) => {
+                        self.logos.bump(len - 1);
+                        let end = range.start + len;
+                        self.prev = Some(Token::Regex(""));
+                        (Token::Regex(&src[range.start..end]), end)
+                    }
+                    None => {
+                        self.prev = Some(token);
+                        (token, range.end)
+                    }
                 }
             }
-            Token::Pipe if prev == Some(Token::Colon) && rest_of_line_blank(&src[range.end..]) => {
+            Token::Pipe
+                if self.prev == Some(Token::Colon) && rest_of_line_blank(&src[range.end..]) =>
+            {
                 let end = scan_block_scalar(src, range.start);
-                lexer.bump(end - range.end);
-                push(
-                    &mut out,
-                    Token::BlockScalar(&src[range.start..end]),
-                    range.start,
-                    end,
-                );
-                prev = Some(Token::BlockScalar(""));
-                continue;
+                self.logos.bump(end - range.end);
+                self.prev = Some(Token::BlockScalar(""));
+                (Token::BlockScalar(&src[range.start..end]), end)
             }
             Token::TripleQuote(open) => {
                 let quote = &open[open.len() - 3..];
                 let body_start = range.end;
+                self.prev = Some(Token::StrEnd);
                 match src[body_start..].find(quote) {
                     Some(i) => {
                         let end = body_start + i + 3;
-                        lexer.bump(i + 3);
-                        push_string(&mut out, src, range.start, end, open.len(), 3);
-                        prev = Some(Token::StrEnd);
+                        self.logos.bump(i + 3);
+                        return self.string(range.start, end, open.len(), 3);
                     }
                     None => {
-                        lexer.bump(src.len() - body_start);
-                        push(
-                            &mut out,
-                            Token::Unterminated(&src[range.start..]),
-                            range.start,
-                            src.len(),
-                        );
-                        prev = Some(Token::StrEnd);
+                        self.logos.bump(src.len() - body_start);
+                        (Token::Unterminated(&src[range.start..]), src.len())
                     }
                 }
-                continue;
             }
             Token::Str(text) => {
+                self.prev = Some(token);
                 let prefix = usize::from(text.starts_with('f'));
-                push_string(&mut out, src, range.start, range.end, prefix + 1, 1);
-                prev = Some(token);
-                continue;
+                return self.string(range.start, range.end, prefix + 1, 1);
             }
-            _ => {}
-        }
-        out.push(RawToken {
-            token,
-            span,
-            in_string: false,
-        });
-        prev = Some(token);
+            _ => {
+                self.prev = Some(token);
+                (token, range.end)
+            }
+        };
+        Some(raw(token, range.start, end))
     }
-    out
+}
+
+impl<'s> Lexer<'s> {
+    /// A string literal `src[start..end]`: one `Str` token, or its interpolation parts queued.
+    fn string(
+        &mut self,
+        start: usize,
+        end: usize,
+        open: usize,
+        close: usize,
+    ) -> Option<RawToken<'s>> {
+        let text = &self.src[start..end];
+        // `'...'` strings never interpolate (`'{"debug": true}'` is JSON text); f-strings do,
+        // whatever their quotes.
+        if (!text.starts_with('f') && text.starts_with('\''))
+            || !text[open..text.len() - close].contains('{')
+        {
+            return Some(raw(Token::Str(text), start, end));
+        }
+        self.queue.clear();
+        self.queued = 0;
+        push_string(&mut self.queue, self.src, start, end, open, close);
+        self.dequeue()
+    }
 }
 
 fn push<'s>(out: &mut Vec<RawToken<'s>>, token: Token<'s>, start: usize, end: usize) {
-    out.push(RawToken {
-        token,
-        span: Span::new(start, end),
-        in_string: false,
-    });
+    out.push(raw(token, start, end));
 }
 
 fn rest_of_line_blank(rest: &str) -> bool {

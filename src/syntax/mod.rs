@@ -27,8 +27,7 @@ pub mod visit;
 use ast::File;
 use chumsky::error::{RichPattern, RichReason};
 use diagnostic::{rules, Diagnostic};
-use layout::layout;
-use lexer::lex;
+use layout::layout_source;
 use parser::{decode_rule, Error, ParserState};
 use span::{LineIndex, Span};
 use token::Token;
@@ -68,9 +67,9 @@ pub enum Pass {
 
 pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
     let lines = LineIndex::new(src);
-    // The raw tokens are dropped once laid out: they are not needed while parsing, and on
-    // one large file they were the largest allocation alive at the peak.
-    let out = layout(src, &lex(src), &lines);
+    // The layout pass takes the raw tokens one at a time as they are lexed: no vector of
+    // them is built (on one large file it was the largest allocation alive).
+    let out = layout_source(src, &lines);
     let mut diagnostics = out.diagnostics;
     let tokens = out.tokens.as_slice();
     let closers = parser::closers(tokens);
@@ -121,7 +120,7 @@ pub fn parse_with(src: &str, pass: Pass) -> Parsed<'_> {
 fn reparse_failed<'s>(
     src: &'s str,
     tokens: &[(Token<'s>, Span)],
-    closers: &[usize],
+    closers: &[u32],
     fast: reuse::Outcome<'s>,
 ) -> Option<reuse::Outcome<'s>> {
     let fast_record = fast.record;

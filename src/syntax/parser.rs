@@ -69,12 +69,12 @@ pub struct State<'t, 's> {
     /// what follows a bracket group look ahead in it by position without parsing the group.
     pub tokens: &'t [(Token<'s>, Span)],
     /// `closers(tokens)`.
-    pub closers: &'t [usize],
+    pub closers: &'t [u32],
     pub record: ParserState,
 }
 
 impl<'t, 's> State<'t, 's> {
-    pub fn new(src: &'s str, tokens: &'t [(Token<'s>, Span)], closers: &'t [usize]) -> Self {
+    pub fn new(src: &'s str, tokens: &'t [(Token<'s>, Span)], closers: &'t [u32]) -> Self {
         State {
             src,
             tokens,
@@ -86,7 +86,7 @@ impl<'t, 's> State<'t, 's> {
     /// For the opening bracket at `at` that starts a block `{ ... }` not followed by `else`,
     /// the position of its `}`.
     fn no_else_after(&self, at: usize) -> Option<usize> {
-        let close = *self.closers.get(at).filter(|&&c| c != usize::MAX)?;
+        let close = *self.closers.get(at).filter(|&&c| c != u32::MAX)? as usize;
         let ends_block = matches!(self.tokens.get(at), Some((Token::LBrace, _)))
             && matches!(self.tokens.get(close), Some((Token::RBrace, _)));
         let else_follows = matches!(self.tokens.get(close + 1), Some((Token::Ident("else"), _)));
@@ -806,18 +806,18 @@ where
 }
 
 /// For each token that opens a bracket group (`(`, `[`, `{`, a map's `{`), the position of
-/// the token that closes it; `usize::MAX` for other tokens. The layout pass balances the
+/// the token that closes it; `u32::MAX` for other tokens. The layout pass balances the
 /// stream, so this is the group's closer (inside string interpolations brackets are counted
 /// regardless of kind, as the lexer delimits them).
-pub fn closers(tokens: &[(Token<'_>, Span)]) -> Vec<usize> {
-    let mut out = vec![usize::MAX; tokens.len()];
+pub fn closers(tokens: &[(Token<'_>, Span)]) -> Vec<u32> {
+    let mut out = vec![u32::MAX; tokens.len()];
     let mut open = Vec::new();
     for (i, (t, _)) in tokens.iter().enumerate() {
         match t {
             Token::LParen | Token::LBracket | Token::LBrace | Token::LMap => open.push(i),
             Token::RParen | Token::RBracket | Token::RBrace => {
                 if let Some(o) = open.pop() {
-                    out[o] = i;
+                    out[o] = i as u32;
                 }
             }
             _ => {}
@@ -2905,7 +2905,9 @@ where
                 let warnings = inp.state().warnings.len();
                 let checkpoint = inp.save();
                 match inp.parse(&stmt) {
-                    Ok(s) => {
+                    Ok(mut s) => {
+                        // Spare capacity given back while the next statement is parsed.
+                        crate::syntax::ast::Compact::compact(&mut s);
                         out.push(s);
                         let end = I::cursor_location(inp.cursor().inner());
                         inp.state().items.push(Item {

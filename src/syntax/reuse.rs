@@ -39,7 +39,7 @@ pub struct Outcome<'s> {
 }
 
 /// The fast pass (`EmptyErr`) over the whole file.
-pub fn fast<'s>(src: &'s str, tokens: &[(Token<'s>, Span)], closers: &[usize]) -> Outcome<'s> {
+pub fn fast<'s>(src: &'s str, tokens: &[(Token<'s>, Span)], closers: &[u32]) -> Outcome<'s> {
     lend(src, tokens, closers, |input, state| {
         let result = FAST.with(|p| p.file.parse_with_state(input, state));
         let error_count = result.errors().count();
@@ -54,11 +54,7 @@ pub fn fast<'s>(src: &'s str, tokens: &[(Token<'s>, Span)], closers: &[usize]) -
 }
 
 /// The error pass (`Rich`) over the whole file.
-pub fn whole_file<'s>(
-    src: &'s str,
-    tokens: &[(Token<'s>, Span)],
-    closers: &[usize],
-) -> Outcome<'s> {
+pub fn whole_file<'s>(src: &'s str, tokens: &[(Token<'s>, Span)], closers: &[u32]) -> Outcome<'s> {
     lend(src, tokens, closers, |input, state| {
         let (stmts, errors) = RICH
             .with(|p| p.file.parse_with_state(input, state))
@@ -72,7 +68,7 @@ pub fn whole_file<'s>(
 pub fn statements<'s>(
     src: &'s str,
     tokens: &[(Token<'s>, Span)],
-    closers: &[usize],
+    closers: &[u32],
     revisit: Vec<usize>,
 ) -> Outcome<'s> {
     lend(src, tokens, closers, |input, state| {
@@ -132,7 +128,7 @@ fn rich_outcome<'s>(
 fn lend<'s>(
     src: &'s str,
     tokens: &[(Token<'s>, Span)],
-    closers: &[usize],
+    closers: &[u32],
     parse: impl FnOnce(In, &mut SimpleState<State<'static, 'static>>) -> Outcome<'static>,
 ) -> Outcome<'s> {
     // SAFETY: see above: the references only lose their lifetimes, and do not outlive this call.
@@ -140,7 +136,7 @@ fn lend<'s>(
         (
             std::mem::transmute::<&'s str, &'static str>(src),
             std::mem::transmute::<&[(Token<'s>, Span)], &'static [(Token<'static>, Span)]>(tokens),
-            std::mem::transmute::<&[usize], &'static [usize]>(closers),
+            std::mem::transmute::<&[u32], &'static [u32]>(closers),
         )
     };
     let mut state = SimpleState(State::new(src, tokens, closers));

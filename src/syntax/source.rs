@@ -54,11 +54,26 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     if meta.len() > MAX_SOURCE_BYTES {
         return Err(too_big());
     }
-    let file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_SOURCE_BYTES) as usize);
-    file.take(MAX_SOURCE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_reason(&e))?;
+    let mut file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
+    // One read of the size the metadata gave, plus one byte: when it returns that size, the
+    // file is read (a short read of a regular file is its end). Only a file that changed
+    // size meanwhile takes more reads (`read_to_end` stopped after its first read only when
+    // given room to spare, and otherwise made a second, empty read to see the end).
+    let size = meta.len() as usize;
+    let mut bytes = vec![0; size + 1];
+    let n = loop {
+        match file.read(&mut bytes) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_reason(&e)),
+        }
+    };
+    bytes.truncate(n);
+    if n != size {
+        file.take(MAX_SOURCE_BYTES + 1 - n as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_reason(&e))?;
+    }
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(too_big());
     }
