@@ -939,40 +939,105 @@ where
     } = late::<I, E, Expr<'s>>();
 
     // ---- layout-level pieces -------------------------------------------------------------
-    let line_end: P<'t, 's, I, E, ()> = choice((
-        one_of([
-            Token::Newline,
-            Token::Semi,
-            Token::RBrace,
-            Token::Dedent,
-            Token::InterpEnd,
-        ])
-        .ignored()
-        .rewind(),
-        end(),
-    ))
-    .boxed();
-    let term: P<'t, 's, I, E, ()> = choice((
-        just(Token::Semi)
-            .repeated()
-            .at_least(1)
-            .then(just(Token::Newline).or_not())
-            .ignored(),
-        just(Token::Newline).ignored(),
-        one_of([Token::RBrace, Token::Dedent]).ignored().rewind(),
-        end(),
-    ))
-    .lab("end of line")
-    .boxed();
+    // The fast pass reads the layout-level pieces below by looking at the next token, in
+    // `custom` parsers that accept exactly what the combinators of the error pass accept.
+    let line_end: P<'t, 's, I, E, ()> = if E::LABELS {
+        choice((
+            one_of([
+                Token::Newline,
+                Token::Semi,
+                Token::RBrace,
+                Token::Dedent,
+                Token::InterpEnd,
+            ])
+            .ignored()
+            .rewind(),
+            end(),
+        ))
+        .boxed()
+    } else {
+        custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let before = inp.cursor();
+            match inp.peek() {
+                None
+                | Some(
+                    Token::Newline | Token::Semi | Token::RBrace | Token::Dedent | Token::InterpEnd,
+                ) => Ok(()),
+                Some(_) => Err(E::custom(inp.span_since(&before), String::new())),
+            }
+        })
+        .boxed()
+    };
+    let term: P<'t, 's, I, E, ()> = if E::LABELS {
+        choice((
+            just(Token::Semi)
+                .repeated()
+                .at_least(1)
+                .then(just(Token::Newline).or_not())
+                .ignored(),
+            just(Token::Newline).ignored(),
+            one_of([Token::RBrace, Token::Dedent]).ignored().rewind(),
+            end(),
+        ))
+        .lab("end of line")
+        .boxed()
+    } else {
+        custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let before = inp.cursor();
+            match inp.peek() {
+                Some(Token::Semi) => {
+                    while inp.peek() == Some(Token::Semi) {
+                        inp.skip();
+                    }
+                    if inp.peek() == Some(Token::Newline) {
+                        inp.skip();
+                    }
+                    Ok(())
+                }
+                Some(Token::Newline) => {
+                    inp.skip();
+                    Ok(())
+                }
+                None | Some(Token::RBrace | Token::Dedent) => Ok(()),
+                Some(_) => Err(E::custom(inp.span_since(&before), String::new())),
+            }
+        })
+        .boxed()
+    };
 
-    let stmts: P<'t, 's, I, E, Vec<Stmt<'s>>> = choice((
-        one_of([Token::Newline, Token::Semi]).to(None),
-        stmt.clone().map(Some),
-    ))
-    .repeated()
-    .collect::<Vec<_>>()
-    .map(|v| v.into_iter().flatten().collect())
-    .boxed();
+    let stmts: P<'t, 's, I, E, Vec<Stmt<'s>>> = if E::LABELS {
+        choice((
+            one_of([Token::Newline, Token::Semi]).to(None),
+            stmt.clone().map(Some),
+        ))
+        .repeated()
+        .collect::<Vec<_>>()
+        .map(|v| v.into_iter().flatten().collect())
+        .boxed()
+    } else {
+        // Statements straight into one vector (collecting `Option`s and then flattening them
+        // built and copied a second one for every block).
+        let stmt = stmt.clone();
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let mut out = Vec::new();
+            loop {
+                if let Some(Token::Newline | Token::Semi) = inp.peek() {
+                    inp.skip();
+                    continue;
+                }
+                let checkpoint = inp.save();
+                match inp.parse(&stmt) {
+                    Ok(s) => out.push(s),
+                    Err(_) => {
+                        inp.rewind(checkpoint);
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .boxed()
+    };
 
     let brace_block: P<'t, 's, I, E, Block<'s>> = just(Token::LBrace)
         .ignore_then(stmts.clone())
