@@ -268,6 +268,93 @@ fn reserved_verb(w: &str) -> bool {
         )
 }
 
+/// Whether `next`, after a one-token operand, can continue the expression: a postfix, an
+/// operator or predicate, `?`, Python's `if` or (after a name) a lambda's `=>`.
+fn continues_operand(next: Option<Token<'_>>) -> bool {
+    next.is_some_and(|t| {
+        infix_of(t).is_some()
+            || matches!(
+                t,
+                Token::LParen
+                    | Token::Dot
+                    | Token::QuestionDot
+                    | Token::LBracket
+                    | Token::PlusPlus
+                    | Token::MinusMinus
+                    | Token::Question
+                    | Token::FatArrow
+                    | Token::Ident("exists" | "empty" | "not" | "is" | "if")
+            )
+    })
+}
+
+/// Words that start an expression form of their own (`keyword_form`).
+fn is_expr_keyword(w: &str) -> bool {
+    matches!(w, "lambda" | "function" | "fn" | "if" | "call" | "new")
+}
+
+/// Whether a line starting `first second` cannot be an expression statement: `first` is a
+/// plain name (or a word no expression starts with) that `second` neither continues nor
+/// ends (an expression statement ends at an assignment operator or the end of the line).
+fn name_cannot_lead_expr_stmt(first: Option<Token<'_>>, second: Option<Token<'_>>) -> bool {
+    let plain = match first {
+        Some(Token::Ident(w)) => !is_expr_keyword(w) && w != "not",
+        Some(Token::NumWord(_)) => true,
+        _ => false,
+    };
+    let Some(next) = second else { return false };
+    plain
+        && !continues_operand(second)
+        && !matches!(
+            next,
+            Token::Newline
+                | Token::Semi
+                | Token::RBrace
+                | Token::Dedent
+                | Token::InterpEnd
+                | Token::Eq
+                | Token::PlusEq
+                | Token::MinusEq
+                | Token::StarEq
+                | Token::SlashEq
+                | Token::PercentEq
+        )
+}
+
+/// The token `k` places after the parser's position (the fast pass's lookahead).
+fn token_ahead<'t, 's: 't, I, E>(
+    inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>,
+    k: usize,
+) -> Option<Token<'s>>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: ParseError<'t, 's, I>,
+{
+    let at = I::cursor_location(inp.cursor().inner());
+    inp.state().tokens.get(at + k).map(|(t, _)| *t)
+}
+
+/// The fast pass's ordered choice among the alternatives a lookahead kept: the first that
+/// parses, each tried from the same place.
+fn first_parse<'t, 's: 't, I, E, O>(
+    inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>,
+    alternatives: &[&P<'t, 's, I, E, O>],
+) -> Result<O, E>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: ParseError<'t, 's, I>,
+{
+    let start = inp.cursor();
+    for p in alternatives {
+        let checkpoint = inp.save();
+        match inp.parse(*p) {
+            Ok(out) => return Ok(out),
+            Err(_) => inp.rewind(checkpoint),
+        }
+    }
+    Err(E::custom(inp.span_since(&start), String::new()))
+}
+
 /// "Unexpected `t`" with nothing expected: merges with the alternatives' expectations.
 fn unexpected<'t, 's: 't, I, E>(t: Token<'s>, span: Span) -> E
 where
@@ -852,40 +939,105 @@ where
     } = late::<I, E, Expr<'s>>();
 
     // ---- layout-level pieces -------------------------------------------------------------
-    let line_end: P<'t, 's, I, E, ()> = choice((
-        one_of([
-            Token::Newline,
-            Token::Semi,
-            Token::RBrace,
-            Token::Dedent,
-            Token::InterpEnd,
-        ])
-        .ignored()
-        .rewind(),
-        end(),
-    ))
-    .boxed();
-    let term: P<'t, 's, I, E, ()> = choice((
-        just(Token::Semi)
-            .repeated()
-            .at_least(1)
-            .then(just(Token::Newline).or_not())
-            .ignored(),
-        just(Token::Newline).ignored(),
-        one_of([Token::RBrace, Token::Dedent]).ignored().rewind(),
-        end(),
-    ))
-    .lab("end of line")
-    .boxed();
+    // The fast pass reads the layout-level pieces below by looking at the next token, in
+    // `custom` parsers that accept exactly what the combinators of the error pass accept.
+    let line_end: P<'t, 's, I, E, ()> = if E::LABELS {
+        choice((
+            one_of([
+                Token::Newline,
+                Token::Semi,
+                Token::RBrace,
+                Token::Dedent,
+                Token::InterpEnd,
+            ])
+            .ignored()
+            .rewind(),
+            end(),
+        ))
+        .boxed()
+    } else {
+        custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let before = inp.cursor();
+            match inp.peek() {
+                None
+                | Some(
+                    Token::Newline | Token::Semi | Token::RBrace | Token::Dedent | Token::InterpEnd,
+                ) => Ok(()),
+                Some(_) => Err(E::custom(inp.span_since(&before), String::new())),
+            }
+        })
+        .boxed()
+    };
+    let term: P<'t, 's, I, E, ()> = if E::LABELS {
+        choice((
+            just(Token::Semi)
+                .repeated()
+                .at_least(1)
+                .then(just(Token::Newline).or_not())
+                .ignored(),
+            just(Token::Newline).ignored(),
+            one_of([Token::RBrace, Token::Dedent]).ignored().rewind(),
+            end(),
+        ))
+        .lab("end of line")
+        .boxed()
+    } else {
+        custom(|inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let before = inp.cursor();
+            match inp.peek() {
+                Some(Token::Semi) => {
+                    while inp.peek() == Some(Token::Semi) {
+                        inp.skip();
+                    }
+                    if inp.peek() == Some(Token::Newline) {
+                        inp.skip();
+                    }
+                    Ok(())
+                }
+                Some(Token::Newline) => {
+                    inp.skip();
+                    Ok(())
+                }
+                None | Some(Token::RBrace | Token::Dedent) => Ok(()),
+                Some(_) => Err(E::custom(inp.span_since(&before), String::new())),
+            }
+        })
+        .boxed()
+    };
 
-    let stmts: P<'t, 's, I, E, Vec<Stmt<'s>>> = choice((
-        one_of([Token::Newline, Token::Semi]).to(None),
-        stmt.clone().map(Some),
-    ))
-    .repeated()
-    .collect::<Vec<_>>()
-    .map(|v| v.into_iter().flatten().collect())
-    .boxed();
+    let stmts: P<'t, 's, I, E, Vec<Stmt<'s>>> = if E::LABELS {
+        choice((
+            one_of([Token::Newline, Token::Semi]).to(None),
+            stmt.clone().map(Some),
+        ))
+        .repeated()
+        .collect::<Vec<_>>()
+        .map(|v| v.into_iter().flatten().collect())
+        .boxed()
+    } else {
+        // Statements straight into one vector (collecting `Option`s and then flattening them
+        // built and copied a second one for every block).
+        let stmt = stmt.clone();
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let mut out = Vec::new();
+            loop {
+                if let Some(Token::Newline | Token::Semi) = inp.peek() {
+                    inp.skip();
+                    continue;
+                }
+                let checkpoint = inp.save();
+                match inp.parse(&stmt) {
+                    Ok(s) => out.push(s),
+                    Err(_) => {
+                        inp.rewind(checkpoint);
+                        break;
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .boxed()
+    };
 
     let brace_block: P<'t, 's, I, E, Block<'s>> = just(Token::LBrace)
         .ignore_then(stmts.clone())
@@ -1020,17 +1172,34 @@ where
         })
         .boxed();
 
-    let arg: P<'t, 's, I, E, Arg<'s>> = choice((
-        just(Token::Ellipsis)
-            .ignore_then(expr.clone())
-            .map(|value| Arg::Spread { value }),
-        word()
-            .then_ignore(one_of([Token::Eq, Token::Colon]))
-            .then(expr.clone())
-            .map(|(name, value)| Arg::Keyword { name, value }),
-        element.clone().map(|value| Arg::Positional { value }),
-    ))
-    .boxed();
+    let arg_spread: P<'t, 's, I, E, Arg<'s>> = just(Token::Ellipsis)
+        .ignore_then(expr.clone())
+        .map(|value| Arg::Spread { value })
+        .boxed();
+    let arg_keyword: P<'t, 's, I, E, Arg<'s>> = word()
+        .then_ignore(one_of([Token::Eq, Token::Colon]))
+        .then(expr.clone())
+        .map(|(name, value)| Arg::Keyword { name, value })
+        .boxed();
+    let arg_positional: P<'t, 's, I, E, Arg<'s>> = element
+        .clone()
+        .map(|value| Arg::Positional { value })
+        .boxed();
+    let arg: P<'t, 's, I, E, Arg<'s>> = if E::LABELS {
+        choice((arg_spread, arg_keyword, arg_positional)).boxed()
+    } else {
+        // The fast pass: only the alternatives the next two tokens allow, in the same order.
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            match (token_ahead(inp, 0), token_ahead(inp, 1)) {
+                (Some(Token::Ellipsis), _) => inp.parse(&arg_spread),
+                (Some(Token::Ident(_) | Token::NumWord(_)), Some(Token::Eq | Token::Colon)) => {
+                    first_parse(inp, &[&arg_keyword, &arg_positional])
+                }
+                _ => inp.parse(&arg_positional),
+            }
+        })
+        .boxed()
+    };
     let args: P<'t, 's, I, E, Vec<Arg<'s>>> = arg
         .separated_by(just(Token::Comma))
         .allow_trailing()
@@ -1266,36 +1435,48 @@ where
     })
     .boxed();
 
-    let list_item: P<'t, 's, I, E, Expr<'s>> = choice((
-        just(Token::Ellipsis)
-            .ignore_then(expr.clone())
-            .map_with(|x, e| {
-                Expr::new(
-                    ExprKind::Unary {
-                        op: UnOp::Spread,
-                        expr: boxed(x),
-                    },
-                    sp(e.span()),
-                )
-            }),
-        choice((
-            word().map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
-            string.clone(),
-        ))
-        .then_ignore(just(Token::Colon))
-        .then(expr.clone())
-        .map_with(|(key, value), e| {
+    let list_spread: P<'t, 's, I, E, Expr<'s>> = just(Token::Ellipsis)
+        .ignore_then(expr.clone())
+        .map_with(|x, e| {
             Expr::new(
-                ExprKind::ListPair {
-                    key: boxed(key),
-                    value: boxed(value),
+                ExprKind::Unary {
+                    op: UnOp::Spread,
+                    expr: boxed(x),
                 },
                 sp(e.span()),
             )
-        }),
-        element.clone(),
+        })
+        .boxed();
+    let list_pair: P<'t, 's, I, E, Expr<'s>> = choice((
+        word().map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
+        string.clone(),
     ))
+    .then_ignore(just(Token::Colon))
+    .then(expr.clone())
+    .map_with(|(key, value), e| {
+        Expr::new(
+            ExprKind::ListPair {
+                key: boxed(key),
+                value: boxed(value),
+            },
+            sp(e.span()),
+        )
+    })
     .boxed();
+    let list_item: P<'t, 's, I, E, Expr<'s>> = if E::LABELS {
+        choice((list_spread, list_pair, element.clone())).boxed()
+    } else {
+        let element = element.clone();
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            match (token_ahead(inp, 0), token_ahead(inp, 1)) {
+                (Some(Token::Ellipsis), _) => inp.parse(&list_spread),
+                (Some(Token::Ident(_) | Token::NumWord(_) | Token::Str(_)), Some(Token::Colon))
+                | (Some(Token::StrStart(_)), _) => first_parse(inp, &[&list_pair, &element]),
+                _ => inp.parse(&element),
+            }
+        })
+        .boxed()
+    };
 
     let map_key: P<'t, 's, I, E, Expr<'s>> = choice((
         word().map(|n| Expr::new(ExprKind::Name { name: n.node }, n.span)),
@@ -1309,19 +1490,51 @@ where
             .delimited_by(just(Token::LBracket), just(Token::RBracket)),
     ))
     .boxed();
-    let map_entry: P<'t, 's, I, E, MapEntry<'s>> = choice((
-        just(Token::Ellipsis)
-            .ignore_then(expr.clone())
-            .map(|value| MapEntry::Spread { value }),
-        map_key
-            .then_ignore(just(Token::Colon))
-            .then(expr.clone())
-            .map(|(key, value)| MapEntry::Pair { key, value }),
-        word()
-            .then_ignore(one_of([Token::Comma, Token::RBrace]).rewind())
-            .map(|name| MapEntry::Shorthand { name }),
-    ))
-    .boxed();
+    let map_spread: P<'t, 's, I, E, MapEntry<'s>> = just(Token::Ellipsis)
+        .ignore_then(expr.clone())
+        .map(|value| MapEntry::Spread { value })
+        .boxed();
+    let map_pair: P<'t, 's, I, E, MapEntry<'s>> = map_key
+        .then_ignore(just(Token::Colon))
+        .then(expr.clone())
+        .map(|(key, value)| MapEntry::Pair { key, value })
+        .boxed();
+    let map_shorthand: P<'t, 's, I, E, MapEntry<'s>> = word()
+        .then_ignore(one_of([Token::Comma, Token::RBrace]).rewind())
+        .map(|name| MapEntry::Shorthand { name })
+        .boxed();
+    let map_entry: P<'t, 's, I, E, MapEntry<'s>> = if E::LABELS {
+        choice((map_spread, map_pair, map_shorthand)).boxed()
+    } else {
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let (first, second) = (token_ahead(inp, 0), token_ahead(inp, 1));
+            if first == Some(Token::Ellipsis) {
+                return inp.parse(&map_spread);
+            }
+            let pair = matches!(first, Some(Token::StrStart(_) | Token::LBracket))
+                || second == Some(Token::Colon)
+                    && matches!(
+                        first,
+                        Some(
+                            Token::Ident(_)
+                                | Token::NumWord(_)
+                                | Token::Int(_)
+                                | Token::Float(_)
+                                | Token::DollarIdent(_)
+                                | Token::Str(_)
+                        )
+                    );
+            let shorthand = matches!(first, Some(Token::Ident(_) | Token::NumWord(_)))
+                && matches!(second, Some(Token::Comma | Token::RBrace));
+            match (pair, shorthand) {
+                (true, true) => first_parse(inp, &[&map_pair, &map_shorthand]),
+                (true, false) => inp.parse(&map_pair),
+                (false, true) => inp.parse(&map_shorthand),
+                (false, false) => first_parse(inp, &[]),
+            }
+        })
+        .boxed()
+    };
     let map: P<'t, 's, I, E, Expr<'s>> = choice((
         // `{{name}}`: a template placeholder used as a value.
         just(Token::LMap)
@@ -1347,7 +1560,7 @@ where
 
     // Words that start an expression form of their own; checked once before trying them.
     let keyword_form: P<'t, 's, I, E, Expr<'s>> = select! {
-        Token::Ident(w) if matches!(w, "lambda" | "function" | "fn" | "if" | "call" | "new") => ()
+        Token::Ident(w) if is_expr_keyword(w) => ()
     }
     .rewind()
     .ignore_then(choice((
@@ -1438,8 +1651,7 @@ where
     ))
     .boxed();
 
-    let atom: P<'t, 's, I, E, Expr<'s>> = choice((
-        select! {
+    let a_literal: P<'t, 's, I, E, Expr<'s>> = select! {
             Token::Int(s) = e => Expr::new(number(Token::Int(s)), sp(e.span())),
             Token::Float(s) = e => Expr::new(number(Token::Float(s)), sp(e.span())),
             Token::Hex(s) = e => Expr::new(number(Token::Hex(s)), sp(e.span())),
@@ -1451,68 +1663,121 @@ where
             Token::Ident("false") = e => Expr::new(ExprKind::Bool { value: false }, sp(e.span())),
             Token::Ident("null") = e => Expr::new(ExprKind::Null, sp(e.span())),
             Token::Ident("undefined") = e => Expr::new(ExprKind::Null, sp(e.span())),
-        },
-        string.clone(),
-        keyword_form,
-        // A name, or a one-parameter lambda `x => e`.
-        name_expr
-            .clone()
-            .then(
-                just(Token::FatArrow)
-                    .ignore_then(lambda_body.clone())
-                    .or_not(),
-            )
-            .map_with(|(name, lambda), e| match lambda {
-                None => Expr::new(ExprKind::Name { name: name.node }, name.span),
-                Some(body) => Expr::new(
-                    ExprKind::Lambda {
-                        params: vec![Param {
-                            name,
-                            pattern: Vec::new(),
-                            ty: None,
-                            default: None,
-                            rest: false,
-                        }],
-                        body,
-                    },
-                    sp(e.span()),
-                ),
-            }),
-        paren,
-        list_item
-            .separated_by(just(Token::Comma))
-            .allow_trailing()
-            .collect::<Vec<_>>()
-            .delimited_by(just(Token::LBracket), just(Token::RBracket))
-            .map_with(|items, e| Expr::new(ExprKind::List { items }, sp(e.span()))),
-        map,
-        select! {
-            Token::Error = e => e.span(),
-            Token::Control = e => e.span(),
-            Token::Unterminated(_) = e => e.span(),
-        }
-        .validate(
-            |span, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's, E>>, emitter| {
-                let text = &e.state().src[sp(span).range()];
-                let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
-                    (
-                        &rules::UNTERMINATED_STRING,
-                        "unterminated string literal".to_string(),
-                    )
-                } else {
-                    (
-                        &rules::INVALID_CHARACTER,
-                        format!("invalid character '{}'", text.escape_debug()),
-                    )
-                };
-                e.state().mark_error();
-                emitter.emit(E::custom(span, encode_rule(rule, &msg)));
-                Expr::new(ExprKind::Error, sp(e.span()))
-            },
-        ),
-    ))
-    .lab("expression")
+    }
     .boxed();
+    // A name, or a one-parameter lambda `x => e`.
+    let a_name: P<'t, 's, I, E, Expr<'s>> = name_expr
+        .clone()
+        .then(
+            just(Token::FatArrow)
+                .ignore_then(lambda_body.clone())
+                .or_not(),
+        )
+        .map_with(|(name, lambda), e| match lambda {
+            None => Expr::new(ExprKind::Name { name: name.node }, name.span),
+            Some(body) => Expr::new(
+                ExprKind::Lambda {
+                    params: vec![Param {
+                        name,
+                        pattern: Vec::new(),
+                        ty: None,
+                        default: None,
+                        rest: false,
+                    }],
+                    body,
+                },
+                sp(e.span()),
+            ),
+        })
+        .boxed();
+    let a_list: P<'t, 's, I, E, Expr<'s>> = list_item
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LBracket), just(Token::RBracket))
+        .map_with(|items, e| Expr::new(ExprKind::List { items }, sp(e.span())))
+        .boxed();
+    let a_error: P<'t, 's, I, E, Expr<'s>> = select! {
+        Token::Error = e => e.span(),
+        Token::Control = e => e.span(),
+        Token::Unterminated(_) = e => e.span(),
+    }
+    .validate(
+        |span, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t, 's, E>>, emitter| {
+            let text = &e.state().src[sp(span).range()];
+            let (rule, msg) = if text.starts_with(['"', '\'', 'f']) && !text.is_empty() {
+                (
+                    &rules::UNTERMINATED_STRING,
+                    "unterminated string literal".to_string(),
+                )
+            } else {
+                (
+                    &rules::INVALID_CHARACTER,
+                    format!("invalid character '{}'", text.escape_debug()),
+                )
+            };
+            e.state().mark_error();
+            emitter.emit(E::custom(span, encode_rule(rule, &msg)));
+            Expr::new(ExprKind::Error, sp(e.span()))
+        },
+    )
+    .boxed();
+    // One-token operands, for the fast pass's shortcut in `expr` below.
+    let lone = (a_literal.clone(), string.clone(), a_name.clone());
+    let atom: P<'t, 's, I, E, Expr<'s>> = if E::LABELS {
+        choice((
+            a_literal,
+            string.clone(),
+            keyword_form,
+            a_name,
+            paren,
+            a_list,
+            map,
+            a_error,
+        ))
+        .lab("expression")
+    } else {
+        // The fast pass: the alternatives above that can start with the next token, in the
+        // same order (only a word of `keyword_form` starts two of them).
+        let string = string.clone();
+        custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+            let start = inp.cursor();
+            let (first, second) = match inp.peek() {
+                Some(
+                    Token::Int(_)
+                    | Token::Float(_)
+                    | Token::Hex(_)
+                    | Token::Percent(_)
+                    | Token::Duration(_)
+                    | Token::Regex(_)
+                    | Token::DollarIdent(_)
+                    | Token::Ident("true" | "false" | "null" | "undefined"),
+                ) => (&a_literal, None),
+                Some(Token::Str(_) | Token::StrStart(_)) => (&string, None),
+                Some(Token::Ident("lambda" | "function" | "fn" | "if" | "call" | "new")) => {
+                    (&keyword_form, Some(&a_name))
+                }
+                Some(Token::Ident(_) | Token::NumWord(_)) => (&a_name, None),
+                Some(Token::LParen) => (&paren, None),
+                Some(Token::LBracket) => (&a_list, None),
+                Some(Token::LMap) => (&map, None),
+                Some(Token::Error | Token::Control | Token::Unterminated(_)) => (&a_error, None),
+                _ => return Err(E::custom(inp.span_since(&start), String::new())),
+            };
+            let Some(second) = second else {
+                return inp.parse(first);
+            };
+            let checkpoint = inp.save();
+            match inp.parse(first) {
+                Ok(x) => Ok(x),
+                Err(_) => {
+                    inp.rewind(checkpoint);
+                    inp.parse(second)
+                }
+            }
+        })
+        .boxed()
+    };
 
     #[derive(Clone)]
     enum Post<'s> {
@@ -1658,15 +1923,30 @@ where
         .collect::<Vec<_>>()
         .then(postfixed.clone())
         .boxed();
+    let link = choice((
+        predicate_op.map(|p| (p, None)),
+        infix_op
+            .then(unit.clone())
+            .map(|(op, rest)| (op, Some(rest))),
+    ));
+    // The fast pass looks at the next token once: most operands are followed by no operator.
+    let link: P<'t, 's, I, E, _> = if E::LABELS {
+        link.boxed()
+    } else {
+        select! {
+            t if infix_of(t).is_some()
+                || matches!(t, Token::Ident("exists" | "empty" | "not" | "is")) => ()
+        }
+        .rewind()
+        .ignore_then(link)
+        .boxed()
+    };
     let operators: P<'t, 's, I, E, Expr<'s>> = unit
         .clone()
         .then(
             open_here
                 .clone()
-                .ignore_then(choice((
-                    predicate_op.map(|p| (p, None)),
-                    infix_op.then(unit).map(|(op, rest)| (op, Some(rest))),
-                )))
+                .ignore_then(link)
                 .repeated()
                 .collect::<Vec<_>>(),
         )
@@ -1712,29 +1992,64 @@ where
         })
         .boxed();
     ternary_definition.define(ternary.clone().lab("expression"));
-    expr_definition.define(
-        ternary
-            .clone()
-            .then(
-                select! { Token::Ident("if") => () }
-                    .rewind()
-                    .ignore_then(
-                        open_here
-                            .clone()
-                            .ignore_then(kw("if"))
-                            .ignore_then(ternary.clone())
-                            .then_ignore(kw("else"))
-                            .then(expr.clone())
-                            .fast_memo(),
-                    )
-                    .or_not(),
-            )
-            .map_with(|(then, rest), e| match rest {
-                None => then,
-                Some((cond, otherwise)) => conditional(cond, then, otherwise, sp(e.span())),
+    let full_expr = ternary
+        .clone()
+        .then(
+            select! { Token::Ident("if") => () }
+                .rewind()
+                .ignore_then(
+                    open_here
+                        .clone()
+                        .ignore_then(kw("if"))
+                        .ignore_then(ternary.clone())
+                        .then_ignore(kw("else"))
+                        .then(expr.clone())
+                        .fast_memo(),
+                )
+                .or_not(),
+        )
+        .map_with(|(then, rest), e| match rest {
+            None => then,
+            Some((cond, otherwise)) => conditional(cond, then, otherwise, sp(e.span())),
+        })
+        .lab("expression");
+    if E::LABELS {
+        expr_definition.define(full_expr);
+    } else {
+        // The fast pass: a literal, simple string or name that nothing continues is the whole
+        // expression (every prefix, postfix and operator layer above would only look at the
+        // next token and fail), so it is parsed as that operand alone.
+        let (literal, string, name) = lone;
+        expr_definition.define(
+            custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
+                if !continues_operand(token_ahead(inp, 1)) {
+                    let lone = match token_ahead(inp, 0) {
+                        Some(
+                            Token::Int(_)
+                            | Token::Float(_)
+                            | Token::Hex(_)
+                            | Token::Percent(_)
+                            | Token::Duration(_)
+                            | Token::Regex(_)
+                            | Token::DollarIdent(_)
+                            | Token::Ident("true" | "false" | "null" | "undefined"),
+                        ) => Some(&literal),
+                        Some(Token::Str(_)) => Some(&string),
+                        Some(Token::Ident(w)) if !reserved_in_expr(w) && !is_expr_keyword(w) => {
+                            Some(&name)
+                        }
+                        Some(Token::NumWord(_)) => Some(&name),
+                        _ => None,
+                    };
+                    if let Some(p) = lone {
+                        return inp.parse(p);
+                    }
+                }
+                inp.parse(&full_expr)
             })
-            .lab("expression"),
-    );
+            .boxed(),
+        );
+    }
 
     // ---- phrases, values and entries ------------------------------------------------------
     // One token or a balanced bracket group; phrases are sequences of these.
@@ -2762,75 +3077,148 @@ where
     let k_recall = with_span(recall_stmt.boxed());
     let k_end = with_span(stray_end.boxed());
     let k_simple = with_span(simple);
-    let keyword_stmt: P<'t, 's, I, E, Stmt<'s>> = if E::LABELS {
+    let g_step = with_span(step.boxed());
+    let g_typed_assign = with_span(typed_assign.boxed());
+    let g_expr = with_span(expr_stmt.boxed());
+    let g_named_block = with_span(named_block.boxed());
+    let g_foreign_line = with_span(foreign_line);
+    let statement: P<'t, 's, I, E, Stmt<'s>> = if E::LABELS {
         // The error pass: an ordered choice, so errors keep their positions.
-        select! { Token::Ident(w) if is_statement_keyword(w) => () }
-            .rewind()
-            .ignore_then(choice((
-                k_foreign.clone(),
-                k_orphan.clone(),
-                choice((
-                    k_let.clone(),
-                    k_define_as.clone(),
-                    k_fn.clone(),
-                    k_export.clone(),
-                    k_plugin.clone(),
-                    k_plugin_directive.clone(),
-                    k_if.clone(),
-                    k_for.clone(),
-                    k_while.clone(),
-                    k_try.clone(),
-                    k_match.clone(),
-                )),
-                choice((
-                    k_when.clone(),
-                    k_trigger.clone(),
-                    k_remember.clone(),
-                    k_recall.clone(),
-                    k_end.clone(),
-                    k_simple.clone(),
-                )),
-            )))
-            .boxed()
+        choice((
+            select! { Token::Ident(w) if is_statement_keyword(w) => () }
+                .rewind()
+                .ignore_then(choice((
+                    k_foreign,
+                    k_orphan,
+                    choice((
+                        k_let,
+                        k_define_as,
+                        k_fn,
+                        k_export,
+                        k_plugin,
+                        k_plugin_directive,
+                        k_if,
+                        k_for,
+                        k_while,
+                        k_try,
+                        k_match,
+                    )),
+                    choice((k_when, k_trigger, k_remember, k_recall, k_end, k_simple)),
+                ))),
+            list_item_stmt,
+            g_step,
+            g_typed_assign,
+            key_value,
+            g_expr,
+            g_named_block,
+            g_foreign_line,
+            command,
+        ))
+        .boxed()
     } else {
         // The fast pass: the same alternatives in the same order, but only those that can
-        // start with the line's first word (the others would fail on it). Error positions
-        // do not matter here: any failure sends the file to the error pass.
+        // match the line's first tokens (the others would fail on them). Error positions do
+        // not matter here: any failure sends the file to the error pass.
         custom(move |inp: &mut InputRef<'t, '_, I, Extra<'t, 's, E>>| {
             let start = inp.cursor();
-            let first = inp.peek();
-            // At most three forms share a first word; a fixed array avoids an allocation.
-            let none: Option<&P<'t, 's, I, E, Stmt<'s>>> = None;
-            let alternatives = match first {
-                Some(Token::Ident(w)) => match w {
-                    "def" | "class" | "const" | "then" | "fi" | "done" | "esac" => {
-                        [Some(&k_foreign), none, none]
-                    }
-                    "export" => [Some(&k_foreign), Some(&k_fn), Some(&k_export)],
-                    "import" => [Some(&k_foreign), Some(&k_simple), none],
-                    "else" | "elif" | "catch" | "except" | "finally" => {
-                        [Some(&k_orphan), none, none]
-                    }
-                    "let" | "var" => [Some(&k_let), none, none],
-                    "define" => [Some(&k_define_as), Some(&k_fn), none],
-                    "async" | "fn" | "function" => [Some(&k_fn), none, none],
-                    "plugin" => [Some(&k_plugin), Some(&k_plugin_directive), none],
-                    "if" => [Some(&k_if), none, none],
-                    "for" => [Some(&k_for), none, none],
-                    "while" => [Some(&k_while), none, none],
-                    "try" => [Some(&k_try), none, none],
-                    "match" => [Some(&k_match), none, none],
-                    "when" => [Some(&k_when), none, none],
-                    "on" | "every" | "monitor" | "simulate" => [Some(&k_trigger), none, none],
-                    "remember" => [Some(&k_remember), none, none],
-                    "recall" => [Some(&k_recall), none, none],
-                    "end" => [Some(&k_end), none, none],
-                    "return" | "throw" | "raise" | "break" | "continue" | "wait" | "use"
-                    | "log" | "think" | "await" => [Some(&k_simple), none, none],
-                    _ => [none, none, none],
-                },
-                _ => [none, none, none],
+            let at = I::cursor_location(start.inner());
+            let tokens = inp.state().tokens;
+            let tok = |i: usize| tokens.get(at + i).map(|(t, _)| *t);
+            let (first, second) = (tok(0), tok(1));
+            let mut alternatives: [Option<&P<'t, 's, I, E, Stmt<'s>>>; 11] = [None; 11];
+            let mut n = 0;
+            let mut push = |p| {
+                alternatives[n] = Some(p);
+                n += 1;
             };
+            // Keyword-led forms: at most three share a first word.
+            if let Some(Token::Ident(w)) = first {
+                match w {
+                    "def" | "class" | "const" | "then" | "fi" | "done" | "esac" => push(&k_foreign),
+                    "export" => {
+                        push(&k_foreign);
+                        push(&k_fn);
+                        push(&k_export);
+                    }
+                    "import" => {
+                        push(&k_foreign);
+                        push(&k_simple);
+                    }
+                    "else" | "elif" | "catch" | "except" | "finally" => push(&k_orphan),
+                    "let" | "var" => push(&k_let),
+                    "define" => {
+                        push(&k_define_as);
+                        push(&k_fn);
+                    }
+                    "async" | "fn" | "function" => push(&k_fn),
+                    "plugin" => {
+                        push(&k_plugin);
+                        push(&k_plugin_directive);
+                    }
+                    "if" => push(&k_if),
+                    "for" => push(&k_for),
+                    "while" => push(&k_while),
+                    "try" => push(&k_try),
+                    "match" => push(&k_match),
+                    "when" => push(&k_when),
+                    "on" | "every" | "monitor" | "simulate" => push(&k_trigger),
+                    "remember" => push(&k_remember),
+                    "recall" => push(&k_recall),
+                    "end" => push(&k_end),
+                    "return" | "throw" | "raise" | "break" | "continue" | "wait" | "use"
+                    | "log" | "think" | "await" => push(&k_simple),
+                    _ => {}
+                }
+            }
+            // The generic forms, each only where its first tokens can start it.
+            let word_first = matches!(first, Some(Token::Ident(_) | Token::NumWord(_)));
+            let colon_second = second == Some(Token::Colon);
+            if first == Some(Token::Minus) {
+                push(&list_item_stmt);
+            }
+            if matches!(first, Some(Token::Int(_))) && second == Some(Token::Dot) {
+                push(&g_step);
+            }
+            // `name: Type = value`: a type is a word.
+            if word_first
+                && colon_second
+                && matches!(tok(2), Some(Token::Ident(_) | Token::NumWord(_)))
+            {
+                push(&g_typed_assign);
+            }
+            let key_first = matches!(
+                first,
+                Some(Token::Ident(_) | Token::NumWord(_) | Token::DollarIdent(_) | Token::Int(_))
+            );
+            if key_first && colon_second
+                || matches!(first, Some(Token::Str(_) | Token::StrStart(_)))
+            {
+                push(&key_value);
+            }
+            if !name_cannot_lead_expr_stmt(first, second) {
+                push(&g_expr);
+            }
+            // `name {`, `name label {`, `name(args) {`.
+            let verb_first = matches!(first, Some(Token::Ident(w)) if !reserved_verb(w));
+            if verb_first
+                && match second {
+                    Some(Token::LBrace) => true,
+                    Some(Token::Ident(_) | Token::NumWord(_)) => tok(2) == Some(Token::LBrace),
+                    Some(Token::LParen) => match inp.state().closers.get(at + 1) {
+                        Some(&close) if close != usize::MAX => {
+                            tokens.get(close + 1).map(|(t, _)| *t) == Some(Token::LBrace)
+                        }
+                        _ => true,
+                    },
+                    _ => false,
+                }
+            {
+                push(&g_named_block);
+            }
+            push(&g_foreign_line);
+            if verb_first {
+                push(&command);
+            }
             for p in alternatives.into_iter().flatten() {
                 let checkpoint = inp.save();
                 match inp.parse(p) {
@@ -2844,20 +3232,10 @@ where
     };
 
     stmt_definition.define(
-        choice((
-            keyword_stmt,
-            list_item_stmt,
-            with_span(step.boxed()),
-            with_span(typed_assign.boxed()),
-            key_value,
-            with_span(expr_stmt.boxed()),
-            with_span(named_block.boxed()),
-            with_span(foreign_line),
-            command,
-        ))
-        .recover_with(via_parser(skip_line))
-        .lab("statement")
-        .boxed(),
+        statement
+            .recover_with(via_parser(skip_line))
+            .lab("statement")
+            .boxed(),
     );
 
     // The top-level statements listed in `ParserState::revisit`, each parsed where it starts,
