@@ -112,7 +112,21 @@ pub fn serve_on(connection: &Connection, settings: Settings) -> io::Result<ExitC
         "serverInfo": { "name": "aether", "version": env!("CARGO_PKG_VERSION") },
     });
     connection.initialize_finish(id, result).map_err(protocol)?;
+    // `lsp-server` hands messages over one at a time (a rendezvous channel), so its reader
+    // parses the next one only once the last is taken. Taking them at once into a queue of
+    // our own lets the reader run ahead while a check runs, so the changes that arrive meanwhile
+    // are waiting when it ends and only the latest text is checked.
+    let (ahead, incoming) = std::sync::mpsc::channel();
+    let receiver = connection.receiver.clone();
+    std::thread::spawn(move || {
+        while let Ok(m) = receiver.recv() {
+            if ahead.send(m).is_err() {
+                break;
+            }
+        }
+    });
     let mut server = Server {
+        incoming,
         connection,
         settings,
         encoding,
@@ -135,6 +149,8 @@ pub fn serve_on(connection: &Connection, settings: Settings) -> io::Result<ExitC
 
 pub struct Server<'c> {
     connection: &'c Connection,
+    /// The client's messages, read ahead of the one being handled.
+    incoming: std::sync::mpsc::Receiver<Message>,
     settings: Settings,
     encoding: Encoding,
     /// Where diagnostic codes link to: `docs/diagnostics.md`, `None` when not found.
@@ -154,11 +170,11 @@ impl Server<'_> {
     /// The next message; when none is waiting, the changed documents are checked before
     /// blocking (so a burst of changes is checked once, on its last text).
     fn next(&mut self) -> Option<Message> {
-        if let Ok(m) = self.connection.receiver.try_recv() {
+        if let Ok(m) = self.incoming.try_recv() {
             return Some(m);
         }
         self.check_dirty();
-        self.connection.receiver.recv().ok()
+        self.incoming.recv().ok()
     }
 
     fn check_dirty(&mut self) {
