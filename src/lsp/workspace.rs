@@ -2,7 +2,7 @@
 //! symbols.
 //!
 //! The project's files are the `.aether` files `aether check DIR` finds under the workspace
-//! folders (`bulk::discover`), plus the open ones. An open file is read from the editor's
+//! folders (`project::files`), plus the open ones. An open file is read from the editor's
 //! text, any other from disk; a file read from disk is indexed once and kept until a save or
 //! a watched-file change (`Workspace::forget`), never on the didChange path. Modules are
 //! found as the CLI finds them (`project::modules::find_module`, with the file's
@@ -93,7 +93,7 @@ impl Workspace {
     pub fn files(&mut self, open: &OpenDocs) -> Vec<PathBuf> {
         let roots = &self.roots;
         let found = self.files.get_or_insert_with(|| {
-            crate::bulk::discover::discover(roots)
+            crate::project::files::discover(roots)
                 .files
                 .into_iter()
                 .map(|p| canonical(&p))
