@@ -59,9 +59,19 @@ impl Client {
         Client::start_with(&[], json!({})).0
     }
 
+    /// A server whose workspace is the folder `root`.
+    fn start_in(root_dir: &Path) -> Client {
+        let root_uri = format!("file://{}", root_dir.display());
+        Client::start_full(&[], json!({}), json!(root_uri)).0
+    }
+
     /// A server with these environment variables, initialized with these client
     /// capabilities; the `initialize` result too.
     fn start_with(env: &[(&str, &str)], capabilities: Value) -> (Client, Value) {
+        Client::start_full(env, capabilities, Value::Null)
+    }
+
+    fn start_full(env: &[(&str, &str)], capabilities: Value, root_uri: Value) -> (Client, Value) {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aether"));
         cmd.arg("lsp")
             .current_dir(root())
@@ -101,7 +111,7 @@ impl Client {
         };
         let init = c.request(
             "initialize",
-            json!({ "processId": null, "rootUri": null, "capabilities": capabilities }),
+            json!({ "processId": null, "rootUri": root_uri, "capabilities": capabilities }),
         );
         assert_eq!(
             init["result"]["capabilities"]["textDocumentSync"]["change"], 1,
@@ -678,4 +688,660 @@ fn exit_without_shutdown_is_status_1() {
     let mut c = Client::start();
     c.notify("exit", Value::Null);
     assert_eq!(wait(&mut c.child), Some(1));
+}
+
+/// (line, character) of the `nth` occurrence (0-based) of `needle` in `text` (ASCII).
+fn pos(text: &str, needle: &str, nth: usize) -> (u64, u64) {
+    let at = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle} #{nth} not in {text}"))
+        .0;
+    let line = text[..at].matches('\n').count();
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line as u64, col as u64)
+}
+
+/// (file name, line, character) of each location, sorted.
+fn places(locations: &Value) -> Vec<(String, u64, u64)> {
+    let mut out: Vec<_> = locations
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {locations}"))
+        .iter()
+        .map(|l| {
+            let uri = l["uri"].as_str().unwrap();
+            (
+                uri.rsplit('/').next().unwrap().to_string(),
+                l["range"]["start"]["line"].as_u64().unwrap(),
+                l["range"]["start"]["character"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn at_pos(name: &str, p: (u64, u64)) -> (String, u64, u64) {
+    (name.to_string(), p.0, p.1)
+}
+
+const UTIL: &str = "fn helper(a, b = 1) {
+    return a + b
+}
+plugin tools {
+    fn sharpen(x) {
+        return x
+    }
+    on_run {
+        sharpen(1)
+    }
+    fn restart() {
+        on_run()
+    }
+}
+";
+
+const MAIN: &str = "import \"lib/util\" as util
+total = util.helper(1)
+fn twice(n) {
+    return util.helper(n, b=n)
+}
+total = twice(total)
+log total
+util.sharpen(2)
+emit build_failed(\"x\")
+when build_failed(job):
+    log job
+";
+
+const OTHER: &str = "import \"lib/util\"
+x = util.helper(2)
+call lib/util.helper(3)
+";
+
+/// A project: `aether.toml` (the root modules are found under), `lib/util.aether`,
+/// `main.aether` and `other.aether`.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("aether.toml"), "").unwrap();
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    std::fs::write(dir.path().join("lib/util.aether"), UTIL).unwrap();
+    std::fs::write(dir.path().join("main.aether"), MAIN).unwrap();
+    std::fs::write(dir.path().join("other.aether"), OTHER).unwrap();
+    dir
+}
+
+fn references(c: &mut Client, uri: &str, p: (u64, u64), declaration: bool) -> Value {
+    c.request(
+        "textDocument/references",
+        json!({
+            "textDocument": { "uri": uri },
+            "position": { "line": p.0, "character": p.1 },
+            "context": { "includeDeclaration": declaration },
+        }),
+    )["result"]
+        .clone()
+}
+
+#[test]
+fn references_follow_scopes_and_imports_across_the_project() {
+    let dir = project();
+    let main = format!("file://{}", dir.path().join("main.aether").display());
+    let util = format!("file://{}", dir.path().join("lib/util.aether").display());
+    let mut c = Client::start_in(dir.path());
+    let published = c.open(&main, MAIN);
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+    let m = |needle: &str, nth: usize| at_pos("main.aether", pos(MAIN, needle, nth));
+
+    // A variable: its binding, the re-binding and the reads; without the declaration, not
+    // the first binding.
+    let total = references(&mut c, &main, pos(MAIN, "total", 0), true);
+    let expected = vec![m("total", 0), m("total", 1), m("total", 2), m("total", 3)];
+    assert_eq!(places(&total), expected);
+    let total = references(&mut c, &main, pos(MAIN, "total", 3), false);
+    assert_eq!(places(&total), expected[1..]);
+
+    // A parameter: only inside its function.
+    let n = references(&mut c, &main, pos(MAIN, "n)", 0), true);
+    let (l, ch) = pos(MAIN, "=n", 0);
+    assert_eq!(
+        places(&n),
+        [
+            m("n)", 0),
+            m("n, b", 0),
+            ("main.aether".to_string(), l, ch + 1)
+        ]
+    );
+
+    // An import: its alias and every use of it.
+    let alias = references(&mut c, &main, pos(MAIN, "util.helper", 0), true);
+    assert_eq!(
+        places(&alias),
+        [
+            m("util\n", 0),
+            m("util.helper", 0),
+            m("util.helper", 1),
+            m("util.sharpen", 0),
+        ]
+    );
+
+    // A module's function, from a call through the import: its definition in the module,
+    // the calls in the open file and in a file of the project that is not open (through
+    // its own import and through `call lib/util.helper`).
+    let helper = (
+        pos(MAIN, "util.helper", 0).0,
+        pos(MAIN, "util.helper", 0).1 + 6,
+    );
+    let found = references(&mut c, &main, helper, true);
+    let o = |needle: &str, nth: usize| at_pos("other.aether", pos(OTHER, needle, nth));
+    assert_eq!(
+        places(&found),
+        [
+            at_pos("util.aether", pos(UTIL, "helper", 0)),
+            (
+                m("util.helper", 0).0,
+                m("util.helper", 0).1,
+                m("util.helper", 0).2 + 5
+            ),
+            (
+                m("util.helper", 1).0,
+                m("util.helper", 1).1,
+                m("util.helper", 1).2 + 5
+            ),
+            (o("helper", 0).0, o("helper", 0).1, o("helper", 0).2),
+            (o("helper", 1).0, o("helper", 1).1, o("helper", 1).2),
+        ]
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+    );
+
+    // A plugin's function, from its definition in the module (opened): the call in its
+    // lifecycle block and the one through the import in main.aether.
+    c.open(&util, UTIL);
+    let u = |needle: &str, nth: usize| at_pos("util.aether", pos(UTIL, needle, nth));
+    let sharpen = references(&mut c, &util, pos(UTIL, "sharpen", 0), true);
+    let mut want = vec![
+        u("sharpen", 0),
+        u("sharpen", 1),
+        (m("sharpen", 0).0, m("sharpen", 0).1, m("sharpen", 0).2),
+    ];
+    want.sort();
+    assert_eq!(places(&sharpen), want);
+
+    // A lifecycle block and the call of it inside its plugin.
+    let on_run = references(&mut c, &util, pos(UTIL, "on_run", 0), true);
+    assert_eq!(places(&on_run), [u("on_run", 0), u("on_run", 1)]);
+
+    // An event: the handler's head declares it; `emit` names it.
+    let event = references(&mut c, &main, pos(MAIN, "build_failed", 1), true);
+    assert_eq!(places(&event), [m("build_failed", 0), m("build_failed", 1)]);
+    // The handler's payload is bound in the handler.
+    let job = references(&mut c, &main, pos(MAIN, "job", 1), true);
+    assert_eq!(places(&job), [m("job", 0), m("job", 1)]);
+    c.shutdown();
+}
+
+#[test]
+fn definitions_lead_into_module_files() {
+    let dir = project();
+    let main = format!("file://{}", dir.path().join("main.aether").display());
+    let other = format!("file://{}", dir.path().join("other.aether").display());
+    let util = format!("file://{}", dir.path().join("lib/util.aether").display());
+    let mut c = Client::start_in(dir.path());
+    c.open(&main, MAIN);
+    let (l, ch) = pos(MAIN, "helper", 0);
+    let d = c.at("textDocument/definition", &main, l as u32, ch as u32 + 2);
+    assert_eq!(d["uri"], util.as_str(), "{d}");
+    assert_eq!(d["range"]["start"], json!({ "line": 0, "character": 3 }));
+    // A plugin's function, through the module.
+    let (l, ch) = pos(MAIN, "sharpen", 0);
+    let d = c.at("textDocument/definition", &main, l as u32, ch as u32);
+    assert_eq!(d["uri"], util.as_str(), "{d}");
+    assert_eq!(d["range"]["start"], json!({ "line": 4, "character": 7 }));
+    // The import's path: the module file itself.
+    let d = c.at("textDocument/definition", &main, 0, 10);
+    assert_eq!(d["uri"], util.as_str(), "{d}");
+    assert_eq!(d["range"]["start"], json!({ "line": 0, "character": 0 }));
+    // The alias stays in the file: its import line.
+    let (l, ch) = pos(MAIN, "util.sharpen", 0);
+    let d = c.at("textDocument/definition", &main, l as u32, ch as u32);
+    assert_eq!(d["uri"], main.as_str());
+    assert_eq!(d["range"]["start"], json!({ "line": 0, "character": 21 }));
+    // `call lib/util.helper(3)` in another file.
+    c.open(&other, OTHER);
+    let (l, ch) = pos(OTHER, "helper", 1);
+    let d = c.at("textDocument/definition", &other, l as u32, ch as u32 + 1);
+    assert_eq!(d["uri"], util.as_str(), "{d}");
+    assert_eq!(d["range"]["start"], json!({ "line": 0, "character": 3 }));
+    c.shutdown();
+}
+
+fn workspace_symbols(c: &mut Client, query: &str) -> Vec<(String, String, Option<String>)> {
+    let r = c.request("workspace/symbol", json!({ "query": query }))["result"].clone();
+    r.as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["location"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                s["containerName"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn workspace_symbols_search_the_project() {
+    let dir = project();
+    // Below `target/` the walk of `aether check DIR` does not look.
+    std::fs::create_dir(dir.path().join("target")).unwrap();
+    std::fs::write(
+        dir.path().join("target/skip.aether"),
+        "fn sharpened() {\n}\n",
+    )
+    .unwrap();
+    let mut c = Client::start_in(dir.path());
+    // Nothing open: the files are read from disk.
+    assert_eq!(
+        workspace_symbols(&mut c, "sharp"),
+        [(
+            "sharpen".to_string(),
+            "util.aether".to_string(),
+            Some("tools".to_string())
+        )]
+    );
+    // In order, ignoring case, not necessarily together: "TWc" is in neither; "twe" is
+    // `twice`.
+    let names: Vec<String> = workspace_symbols(&mut c, "twe")
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(names, ["twice"]);
+    assert!(workspace_symbols(&mut c, "zzz").is_empty());
+    // An open file is searched in the editor's text, not the one on disk.
+    let main = format!("file://{}", dir.path().join("main.aether").display());
+    c.open(&main, &MAIN.replace("fn twice(n)", "fn thrice(n)"));
+    assert!(workspace_symbols(&mut c, "twice").is_empty());
+    assert_eq!(workspace_symbols(&mut c, "thrice")[0].1, "main.aether");
+    c.shutdown();
+}
+
+fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap_or_else(|| panic!("{items}"))
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn host_functions_from_aether_toml_in_hover_and_completion() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("aether.toml"),
+        "[host]\nfunctions = [\"page_oncall(team, message=?)\", \"current_time\"]\n",
+    )
+    .unwrap();
+    let text = "page_oncall(\"ops\", message=\"x\")\nt = current_time()\n";
+    let file = dir.path().join("job.aether");
+    std::fs::write(&file, text).unwrap();
+    let uri = format!("file://{}", file.display());
+    let mut c = Client::start();
+    assert_eq!(c.open(&uri, text)["diagnostics"], json!([]));
+    let h = c.at("textDocument/hover", &uri, 0, 2);
+    let value = h["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("page_oncall(team, message=?)"), "{value}");
+    assert!(value.contains("host function"), "{value}");
+    assert!(value.contains("aether.toml"), "{value}");
+    let h = c.at("textDocument/hover", &uri, 1, 6);
+    let value = h["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("current_time"), "{value}");
+    assert!(value.contains("any arguments"), "{value}");
+    let items = c.at("textDocument/completion", &uri, 1, 0);
+    let l = labels(&items);
+    assert!(l.contains(&"page_oncall".to_string()), "{l:?}");
+    assert!(l.contains(&"current_time".to_string()), "{l:?}");
+    let notify = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "page_oncall")
+        .unwrap();
+    assert_eq!(notify["detail"], "page_oncall(team, message=?)");
+    c.shutdown();
+}
+
+#[test]
+fn keyword_arguments_are_completed_inside_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("aether.toml"),
+        "[host]\nfunctions = [\"page_oncall(team, message=?)\"]\n",
+    )
+    .unwrap();
+    let text = "fn deploy(target, region = \"eu\", dry = false) {\n    return target\n}\ndeploy(\"x\", \ndeploy(\"x\", dry=true, \nstore(\npage_oncall(\nx = [deploy(1), \n";
+    let file = dir.path().join("job.aether");
+    let uri = format!("file://{}", file.display());
+    let mut c = Client::start();
+    c.open(&uri, text);
+    let end_of = |line: u32| {
+        let l = text.lines().nth(line as usize).unwrap();
+        l.len() as u32
+    };
+    let kwargs = |c: &mut Client, line: u32| -> Vec<String> {
+        let items = c.at("textDocument/completion", &uri, line, end_of(line));
+        labels(&items)
+            .into_iter()
+            .filter(|l| l.ends_with('='))
+            .collect()
+    };
+    // The first argument is given by position: `region` and `dry` are left.
+    assert_eq!(kwargs(&mut c, 3), ["region=", "dry="]);
+    // ... and `dry` by keyword.
+    assert_eq!(kwargs(&mut c, 4), ["region="]);
+    // A builtin and a host function.
+    assert_eq!(kwargs(&mut c, 5), ["value=", "tag="]);
+    assert_eq!(kwargs(&mut c, 6), ["team=", "message="]);
+    // Not a call's argument list (a list's item): no keyword arguments.
+    assert!(kwargs(&mut c, 7).is_empty());
+    // Keyword arguments come first, then the names in scope.
+    let items = c.at("textDocument/completion", &uri, 3, end_of(3));
+    assert_eq!(labels(&items)[0], "region=");
+    assert!(labels(&items).contains(&"deploy".to_string()));
+    c.shutdown();
+}
+
+/// The text edits of a workspace edit for the file `uri`, from `changes` or
+/// `documentChanges`.
+fn edits_for(edit: &Value, uri: &str) -> Vec<Value> {
+    if let Some(e) = edit["changes"][uri].as_array() {
+        return e.clone();
+    }
+    edit["documentChanges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{edit}"))
+        .iter()
+        .filter(|c| c["textDocument"]["uri"] == uri)
+        .flat_map(|c| c["edits"].as_array().unwrap().clone())
+        .collect()
+}
+
+fn declare_action(c: &mut Client, uri: &str) -> Value {
+    let actions = code_actions(c, uri, 1, Some("quickfix"));
+    actions
+        .into_iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Declare `frobnicate` as host function")
+        })
+        .unwrap_or_else(|| panic!("no declare action"))
+}
+
+#[test]
+fn declaring_an_unknown_function_in_aether_toml_clears_the_error() {
+    // An existing aether.toml with CRLF line endings and a table of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("aether.toml");
+    let before = "# project\r\n[lint]\r\nignore = [\"W004\"]\r\n";
+    std::fs::write(&toml, before).unwrap();
+    let text = "x = 1\nfrobnicate(x)\n";
+    let file = dir.path().join("job.aether");
+    std::fs::write(&file, text).unwrap();
+    let uri = format!("file://{}", file.display());
+    let toml_uri = format!("file://{}", toml.display());
+    let mut c = Client::start_in(dir.path());
+    assert_eq!(
+        lsp_diagnostics(&c.open(&uri, text)),
+        [("V001".to_string(), 2)]
+    );
+    let action = declare_action(&mut c, &uri);
+    assert_eq!(action["diagnostics"][0]["code"], "V001");
+    let edits = edits_for(&action["edit"], &toml_uri);
+    let after = apply(before, &edits);
+    assert_eq!(
+        after,
+        "# project\r\n[lint]\r\nignore = [\"W004\"]\r\n\r\n[host]\r\nfunctions = [\"frobnicate\"]\r\n"
+    );
+    std::fs::write(&toml, &after).unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(c.diagnostics(&uri)["diagnostics"], json!([]));
+    c.shutdown();
+
+    // No aether.toml: one is created at the workspace root, for a file below it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("jobs")).unwrap();
+    let file = dir.path().join("jobs/job.aether");
+    std::fs::write(&file, text).unwrap();
+    let uri = format!("file://{}", file.display());
+    let toml = dir.path().join("aether.toml");
+    let toml_uri = format!("file://{}", toml.display());
+    let mut c = Client::start_in(dir.path());
+    c.open(&uri, text);
+    let action = declare_action(&mut c, &uri);
+    let changes = action["edit"]["documentChanges"].as_array().unwrap();
+    assert_eq!(changes[0]["kind"], "create");
+    assert_eq!(changes[0]["uri"], toml_uri.as_str());
+    let created = apply("", &edits_for(&action["edit"], &toml_uri));
+    assert_eq!(created, "[host]\nfunctions = [\"frobnicate\"]\n");
+    std::fs::write(&toml, &created).unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(c.diagnostics(&uri)["diagnostics"], json!([]));
+    c.shutdown();
+}
+
+/// The tokens of `textDocument/semanticTokens/full`, decoded: (text, type, modifiers).
+fn semantic_tokens(
+    c: &mut Client,
+    uri: &str,
+    text: &str,
+    legend: &Value,
+) -> Vec<(String, String, Vec<String>)> {
+    let r = c.request(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": uri } }),
+    )["result"]
+        .clone();
+    let data: Vec<u64> = r["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let types = legend["tokenTypes"].as_array().unwrap();
+    let mods = legend["tokenModifiers"].as_array().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut line, mut col) = (0u64, 0u64);
+    data.chunks(5)
+        .map(|t| {
+            if t[0] > 0 {
+                line += t[0];
+                col = t[1];
+            } else {
+                col += t[1];
+            }
+            let s = &lines[line as usize][col as usize..(col + t[2]) as usize];
+            let m = (0..mods.len())
+                .filter(|i| t[4] & (1 << i) != 0)
+                .map(|i| mods[i].as_str().unwrap().to_string())
+                .collect();
+            (
+                s.to_string(),
+                types[t[3] as usize].as_str().unwrap().to_string(),
+                m,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn semantic_tokens_follow_the_tree_in_each_dialect() {
+    let (mut c, init) = Client::start_with(&[], json!({}));
+    let provider = &init["capabilities"]["semanticTokensProvider"];
+    assert_eq!(provider["range"], true);
+    let legend = provider["legend"].clone();
+    // Only the protocol's standard types and modifiers.
+    let standard = [
+        "keyword",
+        "function",
+        "method",
+        "parameter",
+        "variable",
+        "property",
+        "string",
+        "number",
+        "comment",
+        "operator",
+        "namespace",
+        "event",
+        "macro",
+        "decorator",
+        "type",
+        "enumMember",
+    ];
+    for t in legend["tokenTypes"].as_array().unwrap() {
+        assert!(standard.contains(&t.as_str().unwrap()), "{t}");
+    }
+    let has = |toks: &[(String, String, Vec<String>)], text: &str, ty: &str, m: &[&str]| {
+        let want = (
+            text.to_string(),
+            ty.to_string(),
+            m.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        );
+        assert!(toks.contains(&want), "{want:?} not in {toks:?}");
+    };
+
+    let braces = "import \"lib/util\" as util\nplugin cache {\n    fn warm(x) {\n        return x + util.size(limit=1)\n    }\n    on_run {\n        warm(2.5)\n    }\n}\nlet cfg = { ttl: 30s }\n# done\n";
+    let uri = uri_of(Path::new("corpus/virtual_braces.aether"));
+    c.open(&uri, braces);
+    let t = semantic_tokens(&mut c, &uri, braces, &legend);
+    has(&t, "import", "keyword", &[]);
+    has(&t, "\"lib/util\"", "namespace", &[]);
+    has(&t, "util", "namespace", &["declaration"]);
+    has(&t, "plugin", "keyword", &[]);
+    has(&t, "cache", "namespace", &["declaration"]);
+    has(&t, "fn", "keyword", &[]);
+    has(&t, "warm", "function", &["declaration"]);
+    has(&t, "x", "parameter", &["declaration"]);
+    has(&t, "x", "parameter", &[]);
+    has(&t, "+", "operator", &[]);
+    has(&t, "size", "method", &[]);
+    has(&t, "limit", "parameter", &[]);
+    has(&t, "on_run", "event", &["declaration"]);
+    has(&t, "warm", "function", &[]);
+    has(&t, "2.5", "number", &[]);
+    has(&t, "cfg", "variable", &["declaration"]);
+    has(&t, "ttl", "property", &[]);
+    has(&t, "30s", "number", &[]);
+    has(&t, "# done", "comment", &[]);
+    assert_eq!(t[0], ("import".into(), "keyword".into(), vec![]));
+
+    let indented =
+        "goal: \"ship\"\nfunction greet(name):\n    msg = f\"hi {name}\"\n    print(msg)\n";
+    let uri = uri_of(Path::new("corpus/virtual_indent.aether"));
+    c.open(&uri, indented);
+    let t = semantic_tokens(&mut c, &uri, indented, &legend);
+    has(&t, "goal", "macro", &[]);
+    has(&t, "\"ship\"", "string", &[]);
+    has(&t, "function", "keyword", &[]);
+    has(&t, "greet", "function", &["declaration"]);
+    has(&t, "name", "parameter", &["declaration"]);
+    has(&t, "msg", "variable", &["declaration"]);
+    has(&t, "print", "function", &["defaultLibrary"]);
+    has(&t, "msg", "variable", &[]);
+    // The interpolation's name is the parameter, between string pieces.
+    has(&t, "name", "parameter", &[]);
+    let i = t.iter().position(|x| x.0 == "f\"").unwrap();
+    let pieces: Vec<(&str, &str)> = t[i..i + 4]
+        .iter()
+        .map(|(s, ty, _)| (s.as_str(), ty.as_str()))
+        .collect();
+    assert_eq!(
+        pieces,
+        [
+            ("f\"", "string"),
+            ("hi ", "string"),
+            ("name", "parameter"),
+            ("\"", "string")
+        ]
+    );
+
+    let ended = "define warm_cache(target)\n    remember(\"warmed \" + target) as \"cache\"\nend\nwhen load > 90%:\n    learn from \"quiet hours\"\nend\n";
+    let uri = uri_of(Path::new("corpus/virtual_end.aether"));
+    c.open(&uri, ended);
+    let t = semantic_tokens(&mut c, &uri, ended, &legend);
+    has(&t, "define", "keyword", &[]);
+    has(&t, "warm_cache", "function", &["declaration"]);
+    has(&t, "target", "parameter", &["declaration"]);
+    has(&t, "target", "parameter", &[]);
+    has(&t, "remember", "keyword", &[]);
+    has(&t, "end", "keyword", &[]);
+    has(&t, "when", "keyword", &[]);
+    has(&t, "90%", "number", &[]);
+    has(&t, ">", "operator", &[]);
+    has(&t, "learn", "function", &["defaultLibrary"]);
+    has(&t, "\"quiet hours\"", "string", &[]);
+
+    // A range: only the tokens of the lines asked for.
+    let r = c.request(
+        "textDocument/semanticTokens/range",
+        json!({ "textDocument": { "uri": uri }, "range": {
+            "start": { "line": 2, "character": 0 }, "end": { "line": 2, "character": 3 } } }),
+    )["result"]
+        .clone();
+    assert_eq!(r["data"], json!([2, 0, 3, 0, 0]), "{r}");
+    c.shutdown();
+}
+
+#[test]
+fn a_burst_of_changes_is_checked_on_its_last_text() {
+    let mut c = Client::start();
+    let path = "corpus/validation/unknown_function_did_you_mean.aether";
+    let (uri, text, _) = c.open_file(path);
+    let fixed = text.replace("summarise(", "summarize(");
+    for v in 2..=30 {
+        let t = if v == 30 { &fixed } else { &text };
+        c.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": v },
+                "contentChanges": [{ "text": t }],
+            }),
+        );
+    }
+    // Whatever was coalesced, the last diagnostics are those of version 30, and they come
+    // before the answer to a request sent after the changes.
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert!(h.get("error").is_none(), "{h}");
+    let mut last = Value::Null;
+    while let Some(i) = c
+        .queue
+        .iter()
+        .position(|m| m["method"] == "textDocument/publishDiagnostics")
+    {
+        last = c.queue.remove(i).unwrap();
+    }
+    assert_eq!(last["params"]["version"], 30, "{last}");
+    assert_eq!(last["params"]["diagnostics"], json!([]));
+    c.shutdown();
 }

@@ -4,7 +4,8 @@
 use crate::fix;
 use crate::lint::check::Settings;
 use crate::lsp::document::{path_to_uri_string, Document, Encoding};
-use crate::lsp::index::{rank, DefKind, Symbol, SymbolKind};
+use crate::lsp::host::HostNames;
+use crate::lsp::index::{rank, DefKind, Symbol};
 use crate::lsp::Analysis;
 use crate::registry::{builtins, vocabulary};
 use crate::syntax::diagnostic::{Diagnostic, Severity};
@@ -66,9 +67,25 @@ pub fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
             },
         )),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
-        completion_provider: Some(lsp::CompletionOptions::default()),
+        // `(` and `,` open an argument: keyword arguments are offered there.
+        completion_provider: Some(lsp::CompletionOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            ..Default::default()
+        }),
         definition_provider: Some(lsp::OneOf::Left(true)),
         document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        references_provider: Some(lsp::OneOf::Left(true)),
+        workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                lsp::SemanticTokensOptions {
+                    legend: crate::lsp::semantic::legend(),
+                    range: Some(true),
+                    full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
+                    ..Default::default()
+                },
+            ),
+        ),
         code_action_provider: Some(lsp::CodeActionProviderCapability::Options(
             lsp::CodeActionOptions {
                 code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, FIX_ALL]),
@@ -142,6 +159,8 @@ pub fn to_lsp(
 
 pub struct ActionContext<'a> {
     pub settings: &'a Settings,
+    /// Where a new `aether.toml` goes when the file has none.
+    pub workspace_root: Option<&'a std::path::Path>,
     pub encoding: Encoding,
     pub docs_url: Option<&'a str>,
 }
@@ -207,6 +226,17 @@ pub fn code_actions(
                 ..Default::default()
             }));
         }
+        let unknown: Vec<&Diagnostic> = (analysis.diagnostics.iter())
+            .filter(|d| d.span.start <= end && d.span.end >= start)
+            .collect();
+        actions.extend(crate::lsp::host::declare_actions(
+            doc,
+            &unknown,
+            cx.settings,
+            cx.workspace_root,
+            cx.encoding,
+            |d| to_lsp(d, doc, cx.encoding, cx.docs_url),
+        ));
     }
     let any_safe = analysis.diagnostics.iter().any(|d| {
         d.fix
@@ -244,7 +274,7 @@ pub fn code_actions(
 }
 
 /// The word (identifier) under or just before the cursor.
-fn word_at(text: &str, offset: usize) -> Option<Span> {
+pub(crate) fn word_at(text: &str, offset: usize) -> Option<Span> {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     let mut start = offset.min(text.len());
     while !text.is_char_boundary(start) {
@@ -269,13 +299,15 @@ fn markdown(value: String) -> lsp::HoverContents {
 }
 
 /// The file's own definition of the name under the cursor (function with its parameters,
-/// parameter, variable, import, plugin, block), else the builtin or command verb of that
-/// name, as `aether explain NAME` shows it.
+/// parameter, variable, import, plugin, block), else the builtin, the host function its
+/// `aether.toml` declares, or the command verb of that name, as `aether explain NAME` shows
+/// it.
 pub fn hover(
     doc: &Document,
     analysis: &Analysis,
     pos: Position,
     enc: Encoding,
+    host: &HostNames,
 ) -> Option<lsp::Hover> {
     let offset = doc.offset(pos, enc);
     let word = word_at(&doc.text, offset)?;
@@ -283,7 +315,7 @@ pub fn hover(
     let line = |d: &crate::lsp::index::Def| doc.lines.line(d.span.start as usize) + 1;
     let value = if let Some(def) = analysis.index.resolve(name, offset) {
         match &def.kind {
-            DefKind::Function { signature } => format!(
+            DefKind::Function { signature, .. } => format!(
                 "```aether\n{signature}\n```\nfunction defined on line {}",
                 line(def)
             ),
@@ -297,7 +329,7 @@ pub fn hover(
                 "```aether\n{name}\n```\nvariable, first assigned on line {}",
                 line(def)
             ),
-            DefKind::Import { module } => {
+            DefKind::Import { module, .. } => {
                 format!(
                     "```aether\n{name}\n```\nimport of `{module}` (line {})",
                     line(def)
@@ -311,6 +343,10 @@ pub fn hover(
                 "```aether\n{name}\n```\nblock declared on line {}",
                 line(def)
             ),
+            DefKind::Event => format!(
+                "```aether\n{name}\n```\nevent, handled on line {}",
+                line(def)
+            ),
         }
     } else if let Some(b) = builtins::lookup(name) {
         format!(
@@ -318,6 +354,8 @@ pub fn hover(
             b.signature(),
             b.doc
         )
+    } else if let Some(text) = host.hover(name) {
+        text
     } else if let Some(v) = vocabulary::lookup(name) {
         format!("```aether\n{}\n```\n(command verb)\n\n{}", v.name, v.doc)
     } else {
@@ -329,25 +367,29 @@ pub fn hover(
     })
 }
 
-/// The names visible at the cursor (innermost first), then the builtins and the command
-/// verbs they do not shadow. The client filters by what has been typed.
+/// Inside a call's parentheses, the keyword arguments not yet given (`name=`) first; then
+/// the names visible at the cursor (innermost first), the builtins, the host functions and
+/// the command verbs they do not shadow. The client filters by what has been typed.
 pub fn completion(
     doc: &Document,
     analysis: &Analysis,
     pos: Position,
     enc: Encoding,
+    host: &HostNames,
 ) -> lsp::CompletionResponse {
     let offset = doc.offset(pos, enc);
+    let mut items = keyword_arguments(doc, analysis, offset, host);
     let mut defs: Vec<_> = analysis.index.visible(offset).collect();
     defs.sort_by_key(|d| rank(d));
     let mut seen = HashSet::new();
-    let mut items = Vec::new();
     for d in defs {
         if !seen.insert(d.name.clone()) {
             continue;
         }
         let (kind, detail) = match &d.kind {
-            DefKind::Function { signature } => (CompletionItemKind::FUNCTION, signature.clone()),
+            DefKind::Function { signature, .. } => {
+                (CompletionItemKind::FUNCTION, signature.clone())
+            }
             DefKind::Parameter { of } => (
                 CompletionItemKind::VARIABLE,
                 match of {
@@ -356,9 +398,12 @@ pub fn completion(
                 },
             ),
             DefKind::Variable => (CompletionItemKind::VARIABLE, "variable".into()),
-            DefKind::Import { module } => (CompletionItemKind::MODULE, format!("import {module}")),
+            DefKind::Import { module, .. } => {
+                (CompletionItemKind::MODULE, format!("import {module}"))
+            }
             DefKind::Plugin => (CompletionItemKind::MODULE, "plugin".into()),
             DefKind::Block => (CompletionItemKind::EVENT, "block".into()),
+            DefKind::Event => (CompletionItemKind::EVENT, "event".into()),
         };
         items.push(CompletionItem {
             label: d.name.clone(),
@@ -378,6 +423,11 @@ pub fn completion(
             });
         }
     }
+    for item in host.completions() {
+        if seen.insert(item.label.clone()) {
+            items.push(item);
+        }
+    }
     for v in vocabulary::VERBS {
         if seen.insert(v.name.to_string()) {
             items.push(CompletionItem {
@@ -392,32 +442,116 @@ pub fn completion(
     lsp::CompletionResponse::Array(items)
 }
 
-/// Where the name under the cursor is defined in this file.
-pub fn definition(
+struct OpenCall {
+    callee: String,
+    /// Where the callee's name is, to resolve it by the scopes there.
+    at: usize,
+    /// Arguments before the cursor given by position: they fill the first parameters.
+    positional: usize,
+    given: Vec<String>,
+}
+
+/// The call whose argument list holds `offset`, read from the real lexer's tokens up to the
+/// cursor (the text being typed rarely parses): the callee's name and where it is, and the
+/// keyword arguments already given and how many positional ones come before the cursor.
+/// Only when the cursor starts an argument (`f(`, `f(a, `, or a word typed there).
+fn open_call(text: &str, offset: usize) -> Option<OpenCall> {
+    use crate::syntax::token::Token;
+    let tokens = crate::syntax::lexer::lex(text.get(..offset)?);
+    let mut tokens: Vec<_> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Newline | Token::Comment))
+        .collect();
+    // A word being typed right at the cursor is the prefix the client filters by.
+    if let Some(last) = tokens.last() {
+        if matches!(last.token, Token::Ident(_)) && last.span.end as usize == offset {
+            tokens.pop();
+        }
+    }
+    if !matches!(
+        tokens.last().map(|t| t.token),
+        Some(Token::LParen | Token::Comma)
+    ) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut given = Vec::new();
+    let mut commas = 0usize;
+    for i in (0..tokens.len()).rev() {
+        match tokens[i].token {
+            Token::RParen | Token::RBracket | Token::RBrace => depth += 1,
+            Token::LBracket | Token::LBrace | Token::LMap if depth == 0 => return None,
+            Token::LBracket | Token::LBrace | Token::LMap => depth -= 1,
+            Token::LParen if depth > 0 => depth -= 1,
+            Token::Comma if depth == 0 => commas += 1,
+            Token::LParen => {
+                let callee = tokens.get(i.checked_sub(1)?)?;
+                let Token::Ident(name) = callee.token else {
+                    return None;
+                };
+                return Some(OpenCall {
+                    callee: name.to_string(),
+                    at: callee.span.start as usize,
+                    positional: commas.saturating_sub(given.len()),
+                    given,
+                });
+            }
+            Token::Eq if depth == 0 => {
+                if let Some(Token::Ident(k)) = i.checked_sub(1).map(|j| tokens[j].token) {
+                    given.push(k.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `name=` for each parameter of the called function (the file's, a builtin or a host
+/// function) that the call does not give yet.
+fn keyword_arguments(
     doc: &Document,
     analysis: &Analysis,
-    pos: Position,
-    enc: Encoding,
-) -> Option<lsp::GotoDefinitionResponse> {
-    let offset = doc.offset(pos, enc);
-    let word = word_at(&doc.text, offset)?;
-    let def = analysis.index.resolve(&doc.text[word.range()], offset)?;
-    Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location {
-        uri: doc.uri.clone(),
-        range: doc.range(def.span, enc),
-    }))
+    offset: usize,
+    host: &HostNames,
+) -> Vec<CompletionItem> {
+    let Some(OpenCall {
+        callee,
+        at,
+        positional,
+        given,
+    }) = open_call(&doc.text, offset)
+    else {
+        return Vec::new();
+    };
+    let params: Vec<String> = match analysis.index.resolve(&callee, at).map(|d| &d.kind) {
+        Some(DefKind::Function { params, .. }) => params.clone(),
+        Some(_) => Vec::new(),
+        None => match builtins::lookup(&callee) {
+            Some(b) => b.params.iter().map(|p| p.to_string()).collect(),
+            None => host.params(&callee),
+        },
+    };
+    params
+        .into_iter()
+        .skip(positional)
+        .filter(|p| !given.contains(p))
+        .enumerate()
+        .map(|(i, p)| CompletionItem {
+            label: format!("{p}="),
+            kind: Some(CompletionItemKind::FIELD),
+            detail: Some(format!("keyword argument of {callee}")),
+            // Before every name, in the order of the parameters.
+            sort_text: Some(format!("0{i:03}")),
+            insert_text: Some(format!("{p}=")),
+            ..Default::default()
+        })
+        .collect()
 }
 
 pub fn symbols(doc: &Document, analysis: &Analysis, enc: Encoding) -> lsp::DocumentSymbolResponse {
     fn convert(doc: &Document, s: &Symbol, enc: Encoding) -> lsp::DocumentSymbol {
-        let kind = match s.kind {
-            SymbolKind::Plugin => lsp::SymbolKind::MODULE,
-            SymbolKind::Function => lsp::SymbolKind::FUNCTION,
-            SymbolKind::Block => lsp::SymbolKind::NAMESPACE,
-            SymbolKind::Handler => lsp::SymbolKind::EVENT,
-            SymbolKind::Goal => lsp::SymbolKind::STRING,
-            SymbolKind::Section => lsp::SymbolKind::NAMESPACE,
-        };
+        let kind = crate::lsp::workspace::protocol_kind(s.kind);
         #[allow(deprecated)]
         lsp::DocumentSymbol {
             name: if s.name.is_empty() {
@@ -448,6 +582,21 @@ pub fn symbols(doc: &Document, analysis: &Analysis, enc: Encoding) -> lsp::Docum
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_calls_from_the_tokens_before_the_cursor() {
+        let call = |t: &str| open_call(t, t.len()).map(|c| (c.callee, c.positional, c.given));
+        assert_eq!(call("x = f("), Some(("f".into(), 0, vec![])));
+        assert_eq!(
+            call("f(g(1), b=2, "),
+            Some(("f".into(), 1, vec!["b".to_string()]))
+        );
+        assert_eq!(call("f(a, re"), Some(("f".into(), 1, vec![])));
+        // A word typed as the first argument: the prefix of a keyword argument.
+        assert_eq!(call("f(re"), Some(("f".into(), 0, vec![])));
+        assert_eq!(call("f(a) "), None);
+        assert_eq!(call("[f(1), "), None);
+    }
 
     #[test]
     fn words_under_the_cursor() {

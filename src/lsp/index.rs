@@ -1,6 +1,11 @@
 //! What the server knows about one file's names, built from the parser's tree in one walk:
-//! the definitions (functions, parameters, variables, imports, plugins, named blocks) with the
-//! part of the file where each is visible, and the outline (document symbols).
+//! the definitions (functions, parameters, variables, imports, plugins, named blocks, events)
+//! with the part of the file where each is visible, the places that use a name, and the
+//! outline (document symbols).
+//!
+//! Definition and references are one mechanism: a name at an offset means what
+//! [`Index::resolve`] gives there, so the references of a definition are the uses (and
+//! re-bindings) that resolve to it.
 //!
 //! Scopes follow the validator's (`lint::validate::scope`): a function, lambda, plugin, named
 //! block or event handler is a scope, and bindings are function-scoped, so a variable
@@ -16,6 +21,11 @@ pub enum DefKind {
     /// `fn name(a, b = 1)`: the header as written (keyword, name, parameters).
     Function {
         signature: String,
+        /// Parameter names in order (for keyword-argument completion).
+        params: Vec<String>,
+        /// Top level or directly in a top-level plugin: what a module exports
+        /// (`lint::validate::modules`), so other files can call it through an import.
+        exported: bool,
     },
     /// A parameter of the named function (or of a lambda: `None`).
     Parameter {
@@ -24,10 +34,34 @@ pub enum DefKind {
     Variable,
     Import {
         module: String,
+        /// The module path as written (string or slash path), which leads into the module.
+        path: Span,
     },
     Plugin,
     /// A named or lifecycle block (`on_run { }`, `workflow Nightly { }`), or a behavior.
     Block,
+    /// `when build_failed(job):` declares the event `build_failed` in the enclosing scope,
+    /// as the validator binds it.
+    Event,
+}
+
+/// A place that names something: resolved at its own offset, like a definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UseKind {
+    /// A plain name (`x`, `$x`, `f` in `f()`).
+    Name,
+    /// `object.name` where `object` is a plain name (an import's alias, when it resolves to
+    /// one).
+    Member { object: String },
+    /// `call sys/util.name(...)`: a module path or an alias, then the function.
+    Path { module: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct Use {
+    pub name: String,
+    pub span: Span,
+    pub kind: UseKind,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +98,7 @@ pub struct Symbol {
 #[derive(Clone, Debug, Default)]
 pub struct Index {
     pub defs: Vec<Def>,
+    pub uses: Vec<Use>,
     pub symbols: Vec<Symbol>,
 }
 
@@ -72,12 +107,15 @@ impl Index {
         let mut b = Builder {
             src,
             defs: Vec::new(),
+            uses: Vec::new(),
+            binding: None,
             // The file's scope has no end: a cursor at the very end of the text is in it.
             scopes: vec![Scope {
                 span: Span {
                     start: 0,
                     end: u32::MAX,
                 },
+                plugin: false,
                 code: true,
             }],
             mapping_depth: 0,
@@ -86,6 +124,7 @@ impl Index {
         visit::walk_file(&mut b, file);
         Index {
             defs: b.defs,
+            uses: b.uses,
             symbols: b.symbols.pop().unwrap_or_default(),
         }
     }
@@ -106,6 +145,63 @@ impl Index {
             .iter()
             .filter(move |d| d.scope.start <= at && at < d.scope.end)
     }
+
+    /// The definition a name at `offset` denotes: the binding itself when the offset is on a
+    /// definition's name, else what the name resolves to there.
+    pub fn def_at(&self, name: &str, offset: usize) -> Option<&Def> {
+        let at = offset as u32;
+        let own = self
+            .defs
+            .iter()
+            .find(|d| d.name == name && d.span.start <= at && at <= d.span.end);
+        match own {
+            // A re-assignment (`x = 2` after `x = 1`) denotes the first binding.
+            Some(d) if matches!(d.kind, DefKind::Variable) => self.resolve(name, offset),
+            Some(d) => Some(d),
+            None => self.resolve(name, offset),
+        }
+    }
+
+    /// The use (plain, member or path) under `offset`, if any.
+    pub fn use_at(&self, offset: usize) -> Option<&Use> {
+        let at = offset as u32;
+        self.uses
+            .iter()
+            .find(|u| u.span.start <= at && at <= u.span.end)
+    }
+
+    /// Where `def` is named in this file: its binding (when `declaration`), re-bindings,
+    /// and every plain use that resolves to it.
+    pub fn references(&self, def: &Def, declaration: bool) -> Vec<Span> {
+        let same = |d: Option<&Def>| d.is_some_and(|d| d.span == def.span);
+        let mut out: Vec<Span> = Vec::new();
+        for d in self.defs.iter().filter(|d| d.name == def.name) {
+            if d.span == def.span {
+                if declaration {
+                    out.push(d.span);
+                }
+            } else if matches!(d.kind, DefKind::Variable)
+                && same(self.resolve(&d.name, d.span.start as usize))
+            {
+                out.push(d.span);
+            }
+        }
+        for u in self.uses.iter().filter(|u| u.name == def.name) {
+            if u.kind == UseKind::Name && same(self.resolve(&u.name, u.span.start as usize)) {
+                out.push(u.span);
+            }
+        }
+        out.sort_by_key(|s| s.start);
+        out.dedup();
+        out
+    }
+
+    /// The function `name` this file exports (top level, or in a top-level plugin).
+    pub fn export(&self, name: &str) -> Option<&Def> {
+        self.defs
+            .iter()
+            .find(|d| d.name == name && matches!(d.kind, DefKind::Function { exported: true, .. }))
+    }
 }
 
 /// Innermost scope first, functions first, then the earliest binding.
@@ -119,6 +215,8 @@ pub fn rank(d: &Def) -> (u32, bool, u32) {
 
 struct Scope {
     span: Span,
+    /// A plugin's body: functions directly in it are exported with the file's.
+    plugin: bool,
     /// Whether statement-level `key: value` entries here are assignments (code blocks), not
     /// metadata (plugin bodies, named configuration blocks).
     code: bool,
@@ -127,6 +225,9 @@ struct Scope {
 struct Builder<'t> {
     src: &'t str,
     defs: Vec<Def>,
+    uses: Vec<Use>,
+    /// The target of the assignment being walked, which the walk reaches first.
+    binding: Option<Span>,
     scopes: Vec<Scope>,
     /// How many entry suites (`steps:` + indented lines) we are inside: entries there are
     /// mappings, not assignments.
@@ -157,6 +258,25 @@ impl Builder<'_> {
         });
     }
 
+    fn use_name(&mut self, name: &str, span: Span, kind: UseKind) {
+        if !name.is_empty() {
+            self.uses.push(Use {
+                name: name.to_string(),
+                span,
+                kind,
+            });
+        }
+    }
+
+    /// Top level or directly in a top-level plugin.
+    fn exports_here(&self) -> bool {
+        match self.scopes.as_slice() {
+            [_] => true,
+            [_, p] => p.plugin,
+            _ => false,
+        }
+    }
+
     fn params(&mut self, params: &[Param<'_>], of: Option<&str>, scope: Span) {
         for p in params {
             let kind = DefKind::Parameter {
@@ -174,7 +294,11 @@ impl Builder<'_> {
 
     /// Walk `f` inside a new scope.
     fn scoped(&mut self, span: Span, code: bool, f: impl FnOnce(&mut Self)) {
-        self.scopes.push(Scope { span, code });
+        self.scopes.push(Scope {
+            span,
+            code,
+            plugin: false,
+        });
         let depth = std::mem::take(&mut self.mapping_depth);
         f(self);
         self.mapping_depth = depth;
@@ -277,7 +401,12 @@ impl<'a> Visitor<'a> for Builder<'_> {
                     .find('(')
                     .map(|i| signature[i..].to_string())
                     .filter(|d| !d.is_empty());
-                self.def(name.node, DefKind::Function { signature }, name.span);
+                let kind = DefKind::Function {
+                    signature,
+                    params: params.iter().map(|p| p.name.node.to_string()).collect(),
+                    exported: self.exports_here(),
+                };
+                self.def(name.node, kind, name.span);
                 self.symbol(
                     name.node.to_string(),
                     detail,
@@ -302,7 +431,14 @@ impl<'a> Visitor<'a> for Builder<'_> {
                     SymbolKind::Plugin,
                     stmt.span,
                     name.span,
-                    |b| b.scoped(stmt.span, false, |b| visit::walk_stmt(b, stmt)),
+                    |b| {
+                        b.scoped(stmt.span, false, |b| {
+                            if let Some(s) = b.scopes.last_mut() {
+                                s.plugin = true;
+                            }
+                            visit::walk_stmt(b, stmt)
+                        })
+                    },
                 );
             }
             StmtKind::NamedBlock { name, label, .. } => {
@@ -326,7 +462,53 @@ impl<'a> Visitor<'a> for Builder<'_> {
                     |b| b.scoped(stmt.span, true, |b| visit::walk_stmt(b, stmt)),
                 );
             }
-            StmtKind::When { .. } | StmtKind::Trigger { .. } => {
+            StmtKind::When { cond, body } => {
+                let (head, selection) = self.head(stmt.span);
+                // `when build_failed(job):` declares the event and binds its payload in the
+                // handler, as the validator does (`event_handler`).
+                let (event, args) = match &cond.node {
+                    ExprKind::Name { name } => (Some((*name, cond.span)), &[][..]),
+                    ExprKind::Call { callee, args } => match callee.node {
+                        ExprKind::Name { name } => (Some((name, callee.span)), &args[..]),
+                        _ => (None, &[][..]),
+                    },
+                    _ => (None, &[][..]),
+                };
+                if let Some((name, span)) = event {
+                    self.def(name, DefKind::Event, span);
+                }
+                self.symbol(
+                    head,
+                    Some("handler".into()),
+                    SymbolKind::Handler,
+                    stmt.span,
+                    selection,
+                    |b| {
+                        b.scoped(stmt.span, true, |b| {
+                            if event.is_none() {
+                                b.visit_expr(cond);
+                            }
+                            for a in args {
+                                match a {
+                                    Arg::Keyword { name, value } => {
+                                        b.def(name.node, DefKind::Variable, name.span);
+                                        b.visit_expr(value);
+                                    }
+                                    Arg::Positional { value } => match value.node {
+                                        ExprKind::Name { name } => {
+                                            b.def(name, DefKind::Variable, value.span)
+                                        }
+                                        _ => b.visit_expr(value),
+                                    },
+                                    Arg::Spread { value } => b.visit_expr(value),
+                                }
+                            }
+                            b.visit_block(body);
+                        })
+                    },
+                );
+            }
+            StmtKind::Trigger { .. } => {
                 let (head, selection) = self.head(stmt.span);
                 self.symbol(
                     head,
@@ -369,6 +551,8 @@ impl<'a> Visitor<'a> for Builder<'_> {
             StmtKind::Assign { target, .. } => {
                 if let ExprKind::Name { name } | ExprKind::Var { name } = target.node {
                     self.def(name, DefKind::Variable, target.span);
+                    // The target is a binding, not a use.
+                    self.binding = Some(target.span);
                 }
                 visit::walk_stmt(self, stmt);
             }
@@ -395,6 +579,7 @@ impl<'a> Visitor<'a> for Builder<'_> {
                     name,
                     DefKind::Import {
                         module: path.node.clone(),
+                        path: path.span,
                     },
                     span,
                 );
@@ -430,6 +615,43 @@ impl<'a> Visitor<'a> for Builder<'_> {
                 }
                 visit::walk_expr(b, expr);
             }),
+            ExprKind::Name { name } | ExprKind::Var { name } => {
+                if self.binding.take() != Some(expr.span) {
+                    self.use_name(name, expr.span, UseKind::Name)
+                }
+            }
+            ExprKind::Member { object, name, .. } => {
+                if let ExprKind::Name { name: o } = object.node {
+                    let kind = UseKind::Member {
+                        object: o.to_string(),
+                    };
+                    self.use_name(name.node, name.span, kind);
+                }
+                visit::walk_expr(self, expr);
+            }
+            ExprKind::CallPath(call) => {
+                // `sys/util.name`: the module, then the function's name at the end.
+                let path = &call.path;
+                if let Some((module, name)) = path.node.rsplit_once('.') {
+                    let end = path.span.end as usize;
+                    let span = Span::new(end.saturating_sub(name.len()), end);
+                    let kind = UseKind::Path {
+                        module: module.to_string(),
+                    };
+                    self.use_name(name, span, kind);
+                } else {
+                    self.use_name(&path.node, path.span, UseKind::Name);
+                }
+                visit::walk_expr(self, expr);
+            }
+            ExprKind::Map { entries } => {
+                for e in entries {
+                    if let MapEntry::Shorthand { name } = e {
+                        self.use_name(name.node, name.span, UseKind::Name);
+                    }
+                }
+                visit::walk_expr(self, expr);
+            }
             _ => visit::walk_expr(self, expr),
         }
     }
@@ -464,7 +686,9 @@ mod tests {
         assert_eq!(
             f.kind,
             DefKind::Function {
-                signature: "fn rule(name, level = \"warn\")".into()
+                signature: "fn rule(name, level = \"warn\")".into(),
+                params: vec!["name".into(), "level".into()],
+                exported: true,
             }
         );
         assert_eq!(&src[f.span.range()], "rule");
@@ -479,15 +703,12 @@ mod tests {
             let d = ix.resolve(name, offset).unwrap_or_else(|| panic!("{name}"));
             (d.kind.clone(), &src[d.span.range()])
         };
-        assert_eq!(
-            kind("util", "util.go"),
-            (
-                DefKind::Import {
-                    module: "sys/util".into()
-                },
-                "util"
-            )
+        let (util, at) = kind("util", "util.go");
+        assert!(
+            matches!(&util, DefKind::Import { module, .. } if module == "sys/util"),
+            "{util:?}"
         );
+        assert_eq!(at, "util");
         assert_eq!(kind("item", "log item"), (DefKind::Variable, "item"));
         assert_eq!(kind("err", "log err"), (DefKind::Variable, "err"));
         assert_eq!(kind("cache", "on_run()"), (DefKind::Plugin, "cache"));
@@ -513,5 +734,37 @@ mod tests {
         for s in &ix.symbols {
             assert!(s.span.start <= s.selection.start && s.selection.end <= s.span.end);
         }
+        // A plugin's functions are exported with the file's; a block's are not.
+        assert!(ix.export("warm").is_some());
+    }
+
+    #[test]
+    fn references_are_the_uses_that_resolve_to_a_definition() {
+        let src = "x = 1\nfn f(x) {\n    return x + 1\n}\nx = f(x)\nwhen done(job):\n    log job\n";
+        let ix = index(src);
+        let spans = |name: &str, at: usize, decl: bool| -> Vec<usize> {
+            let d = ix.def_at(name, at).unwrap();
+            ix.references(d, decl)
+                .iter()
+                .map(|s| s.start as usize)
+                .collect()
+        };
+        // The global `x`: its binding, the re-binding on line 5 and the argument; not the
+        // parameter or its use.
+        let global = [
+            0,
+            src.rfind("x = f").unwrap(),
+            src.rfind("f(x)").unwrap() + 2,
+        ];
+        assert_eq!(spans("x", 0, true), global);
+        assert_eq!(spans("x", 0, false), global[1..]);
+        let param = src.find("f(x)").unwrap() + 2;
+        assert_eq!(spans("x", param, true), [param, src.find("x + 1").unwrap()]);
+        let job = src.find("job)").unwrap();
+        assert_eq!(spans("job", job, true), [job, src.rfind("job").unwrap()]);
+        assert_eq!(
+            ix.def_at("done", src.find("done").unwrap()).unwrap().kind,
+            DefKind::Event
+        );
     }
 }

@@ -3,20 +3,28 @@
 //! Takes in: the editor's open documents (full text on every change). Gives out: the CLI's
 //! diagnostics for each document (the same parse and `lint::check::diagnose`, with the
 //! `aether.toml` the CLI would find for the file), the fixes of `aether check --fix` as code
-//! actions (one per diagnostic, and "fix all" through `fix::migrate`), hover from the
-//! registry behind `aether explain` and from the file's own functions, the outline, go to
-//! definition within the file, and completion.
+//! actions (one per diagnostic, "fix all" through `fix::migrate`, and declaring an unknown
+//! function in `aether.toml`), hover from the registry behind `aether explain`, the file's own
+//! names and the host's, the outline, go to definition and find references (within the file
+//! by its scopes, and into and out of modules through imports), workspace symbols, semantic
+//! tokens, and completion (keyword arguments inside a call).
 //! Depends on: `syntax`, `registry`, `project`, `lint` and `fix`; never on `run`, `bulk` or
 //! the CLI.
 //!
 //! One thread handles every message in order (CRAFT.md, "Language servers"): a check of a
 //! 5,000-line file takes milliseconds, so there is nothing to gain from a worker pool yet.
+//! A change is applied at once but checked only when no message is waiting (or before the
+//! next request), so a burst of keystrokes costs one check of the latest text, not one per
+//! keystroke. Semantic tokens and everything about other files are computed on request.
 //! Every handler runs under `catch_unwind`: a panic becomes an error response (or, for a
 //! notification, a log message) and the server keeps serving.
 
 pub mod document;
 mod features;
+mod host;
 pub mod index;
+pub mod semantic;
+mod workspace;
 
 use crate::lint::check::{diagnose, Settings};
 use crate::syntax::diagnostic::{internal_error, Diagnostic};
@@ -26,7 +34,8 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use lsp_types::{notification as notif, request as req, InitializeParams, Uri};
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -57,6 +66,28 @@ pub fn analyse(text: &str, path: Option<&std::path::Path>, settings: &Settings) 
     }
 }
 
+/// The names and outline of a file that is not open (a module, a file of the project), with
+/// no check: what cross-file navigation needs.
+pub fn analyse_names(text: &str) -> Index {
+    catch_unwind(AssertUnwindSafe(|| {
+        let parsed = crate::syntax::parse(text);
+        Index::build(text, &parsed.file)
+    }))
+    .unwrap_or_default()
+}
+
+/// The folders of the workspace: its folders, else its root.
+fn workspace_roots(init: &InitializeParams) -> Vec<std::path::PathBuf> {
+    let mut roots: Vec<_> = (init.workspace_folders.iter().flatten())
+        .filter_map(|f| document::uri_to_path(&f.uri))
+        .collect();
+    #[allow(deprecated)]
+    if roots.is_empty() {
+        roots.extend(init.root_uri.as_ref().and_then(document::uri_to_path));
+    }
+    roots
+}
+
 /// Serve one client on stdin/stdout until it says `exit`: exit status 0 after a `shutdown`,
 /// 1 without one (as the protocol asks).
 pub fn serve(settings: Settings) -> io::Result<ExitCode> {
@@ -81,12 +112,28 @@ pub fn serve_on(connection: &Connection, settings: Settings) -> io::Result<ExitC
         "serverInfo": { "name": "aether", "version": env!("CARGO_PKG_VERSION") },
     });
     connection.initialize_finish(id, result).map_err(protocol)?;
+    // `lsp-server` hands messages over one at a time (a rendezvous channel), so its reader
+    // parses the next one only once the last is taken. Taking them at once into a queue of
+    // our own lets the reader run ahead while a check runs, so the changes that arrive meanwhile
+    // are waiting when it ends and only the latest text is checked.
+    let (ahead, incoming) = std::sync::mpsc::channel();
+    let receiver = connection.receiver.clone();
+    std::thread::spawn(move || {
+        while let Ok(m) = receiver.recv() {
+            if ahead.send(m).is_err() {
+                break;
+            }
+        }
+    });
     let mut server = Server {
+        incoming,
         connection,
         settings,
         encoding,
         docs_url,
+        workspace: RefCell::new(workspace::Workspace::new(workspace_roots(&init))),
         docs: HashMap::new(),
+        dirty: HashSet::new(),
         shutdown: false,
         config_error_shown: false,
     };
@@ -102,21 +149,52 @@ pub fn serve_on(connection: &Connection, settings: Settings) -> io::Result<ExitC
 
 pub struct Server<'c> {
     connection: &'c Connection,
+    /// The client's messages, read ahead of the one being handled.
+    incoming: std::sync::mpsc::Receiver<Message>,
     settings: Settings,
     encoding: Encoding,
     /// Where diagnostic codes link to: `docs/diagnostics.md`, `None` when not found.
     docs_url: Option<String>,
     docs: HashMap<Uri, (Document, Analysis)>,
+    /// Files on disk, read and indexed on request (definitions in modules, references,
+    /// workspace symbols).
+    workspace: RefCell<workspace::Workspace>,
+    /// Open documents changed since their last check.
+    dirty: HashSet<Uri>,
     shutdown: bool,
     /// A broken `aether.toml` is logged once per refresh, not on every keystroke.
     config_error_shown: bool,
 }
 
 impl Server<'_> {
+    /// The next message; when none is waiting, the changed documents are checked before
+    /// blocking (so a burst of changes is checked once, on its last text).
+    fn next(&mut self) -> Option<Message> {
+        if let Ok(m) = self.incoming.try_recv() {
+            return Some(m);
+        }
+        self.check_dirty();
+        self.incoming.recv().ok()
+    }
+
+    fn check_dirty(&mut self) {
+        let mut dirty: Vec<Uri> = self.dirty.drain().collect();
+        dirty.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        for uri in dirty {
+            if let Some((doc, _)) = self.docs.remove(&uri) {
+                self.check(doc);
+            }
+        }
+    }
+
     fn main_loop(&mut self) -> ExitCode {
-        while let Ok(msg) = self.connection.receiver.recv() {
+        while let Some(msg) = self.next() {
             match msg {
-                Message::Request(r) => self.on_request(r),
+                Message::Request(r) => {
+                    // A request answers about the latest text.
+                    self.check_dirty();
+                    self.on_request(r)
+                }
                 Message::Notification(n) if n.method == notif::Exit::METHOD => {
                     return if self.shutdown {
                         ExitCode::SUCCESS
@@ -193,19 +271,68 @@ impl Server<'_> {
             }
             req::HoverRequest::METHOD => self.answer::<req::HoverRequest>(r, |s, p| {
                 let at = &p.text_document_position_params;
-                s.doc(&at.text_document.uri)
-                    .and_then(|(d, a)| features::hover(d, a, at.position, s.encoding))
+                let (d, a) = s.doc(&at.text_document.uri)?;
+                let host = host::HostNames::of(&s.settings, d.path.as_deref());
+                features::hover(d, a, at.position, s.encoding, &host)
             }),
             req::Completion::METHOD => self.answer::<req::Completion>(r, |s, p| {
                 let at = &p.text_document_position;
-                s.doc(&at.text_document.uri)
-                    .map(|(d, a)| features::completion(d, a, at.position, s.encoding))
+                let (d, a) = s.doc(&at.text_document.uri)?;
+                let host = host::HostNames::of(&s.settings, d.path.as_deref());
+                Some(features::completion(d, a, at.position, s.encoding, &host))
             }),
             req::GotoDefinition::METHOD => self.answer::<req::GotoDefinition>(r, |s, p| {
                 let at = &p.text_document_position_params;
-                s.doc(&at.text_document.uri)
-                    .and_then(|(d, a)| features::definition(d, a, at.position, s.encoding))
+                let (d, a) = s.doc(&at.text_document.uri)?;
+                let offset = d.offset(at.position, s.encoding);
+                let mut ws = s.workspace.borrow_mut();
+                workspace::definition(
+                    &mut ws,
+                    &s.docs,
+                    &s.settings,
+                    d,
+                    &a.index,
+                    offset,
+                    s.encoding,
+                )
+                .map(lsp_types::GotoDefinitionResponse::Scalar)
             }),
+            req::References::METHOD => self.answer::<req::References>(r, |s, p| {
+                let at = &p.text_document_position;
+                let (d, a) = s.doc(&at.text_document.uri)?;
+                let offset = d.offset(at.position, s.encoding);
+                let mut ws = s.workspace.borrow_mut();
+                let found = workspace::references(
+                    &mut ws,
+                    &s.docs,
+                    &s.settings,
+                    d,
+                    &a.index,
+                    offset,
+                    p.context.include_declaration,
+                    s.encoding,
+                );
+                Some(found)
+            }),
+            req::WorkspaceSymbolRequest::METHOD => {
+                self.answer::<req::WorkspaceSymbolRequest>(r, |s, p| {
+                    let mut ws = s.workspace.borrow_mut();
+                    let found = workspace::symbols(&mut ws, &s.docs, &p.query, s.encoding);
+                    Some(lsp_types::WorkspaceSymbolResponse::Flat(found))
+                })
+            }
+            req::SemanticTokensFullRequest::METHOD => self
+                .answer::<req::SemanticTokensFullRequest>(r, |s, p| {
+                    let (d, _) = s.doc(&p.text_document.uri)?;
+                    let tokens = semantic::tokens(d, s.encoding, None);
+                    Some(lsp_types::SemanticTokensResult::Tokens(tokens))
+                }),
+            req::SemanticTokensRangeRequest::METHOD => self
+                .answer::<req::SemanticTokensRangeRequest>(r, |s, p| {
+                    let (d, _) = s.doc(&p.text_document.uri)?;
+                    let tokens = semantic::tokens(d, s.encoding, Some(p.range));
+                    Some(lsp_types::SemanticTokensRangeResult::Tokens(tokens))
+                }),
             req::DocumentSymbolRequest::METHOD => {
                 self.answer::<req::DocumentSymbolRequest>(r, |s, p| {
                     s.doc(&p.text_document.uri)
@@ -214,8 +341,10 @@ impl Server<'_> {
             }
             req::CodeActionRequest::METHOD => self.answer::<req::CodeActionRequest>(r, |s, p| {
                 s.doc(&p.text_document.uri).map(|(d, a)| {
+                    let ws = s.workspace.borrow();
                     let cx = features::ActionContext {
                         settings: &s.settings,
+                        workspace_root: ws.roots.first().map(|p| p.as_path()),
                         encoding: s.encoding,
                         docs_url: s.docs_url.as_deref(),
                     };
@@ -286,11 +415,11 @@ impl Server<'_> {
                     return;
                 };
                 let uri = p.text_document.uri;
-                let Some((mut doc, _)) = self.docs.remove(&uri) else {
+                let Some((doc, _)) = self.docs.get_mut(&uri) else {
                     return;
                 };
                 doc.apply(p.text_document.version, p.content_changes, self.encoding);
-                self.check(doc);
+                self.dirty.insert(uri);
             }
             notif::DidSaveTextDocument::METHOD => {
                 // A save may have changed a module or an `aether.toml` that other open
@@ -304,6 +433,7 @@ impl Server<'_> {
                 };
                 let uri = p.text_document.uri;
                 self.docs.remove(&uri);
+                self.dirty.remove(&uri);
                 self.notify::<notif::PublishDiagnostics>(lsp_types::PublishDiagnosticsParams {
                     uri,
                     diagnostics: Vec::new(),
@@ -316,6 +446,8 @@ impl Server<'_> {
 
     /// New settings (nothing cached), then every open document checked again.
     fn refresh(&mut self) {
+        self.workspace.borrow_mut().forget();
+        self.dirty.clear();
         match self.settings.fresh() {
             Ok(s) => {
                 self.settings = s;

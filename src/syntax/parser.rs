@@ -165,6 +165,18 @@ fn sp(s: Span) -> Span {
     s
 }
 
+/// Whether the parser treats `w` as a keyword where it is not a name: the words of the
+/// keyword-led forms, the reserved words and the literals. The language server highlights
+/// the words the tree does not name with this (`lsp::semantic`).
+pub fn is_keyword(w: &str) -> bool {
+    is_statement_keyword(w)
+        || reserved_verb(w)
+        || matches!(
+            w,
+            "true" | "false" | "null" | "None" | "True" | "False" | "as" | "is" | "new" | "do"
+        )
+}
+
 /// First words of the keyword-led statement forms (and of foreign markers).
 fn is_statement_keyword(w: &str) -> bool {
     matches!(
