@@ -83,10 +83,16 @@ impl<'t, 's> State<'t, 's> {
         }
     }
 
+    /// The position of the token that closes the bracket at `at`, if it is an opener.
+    fn closer(&self, at: usize) -> Option<usize> {
+        let close = *self.closers.get(at)?;
+        (close != u32::MAX).then_some(close as usize)
+    }
+
     /// For the opening bracket at `at` that starts a block `{ ... }` not followed by `else`,
     /// the position of its `}`.
     fn no_else_after(&self, at: usize) -> Option<usize> {
-        let close = *self.closers.get(at).filter(|&&c| c != u32::MAX)? as usize;
+        let close = self.closer(at)?;
         let ends_block = matches!(self.tokens.get(at), Some((Token::LBrace, _)))
             && matches!(self.tokens.get(close), Some((Token::RBrace, _)));
         let else_follows = matches!(self.tokens.get(close + 1), Some((Token::Ident("else"), _)));
@@ -3216,11 +3222,11 @@ where
                 && match second {
                     Some(Token::LBrace) => true,
                     Some(Token::Ident(_) | Token::NumWord(_)) => tok(2) == Some(Token::LBrace),
-                    Some(Token::LParen) => match inp.state().closers.get(at + 1) {
-                        Some(&close) if close != usize::MAX => {
+                    Some(Token::LParen) => match inp.state().closer(at + 1) {
+                        Some(close) => {
                             tokens.get(close + 1).map(|(t, _)| *t) == Some(Token::LBrace)
                         }
-                        _ => true,
+                        None => true,
                     },
                     _ => false,
                 }
