@@ -1,9 +1,9 @@
 //! Checking many files: discovery, sharding, a parallel pool, and results handed back in sorted
 //! path order whatever the number of threads.
 //!
-//! Files are checked in chunks: each chunk runs in parallel, then its results are passed to
-//! the caller in order and dropped, so memory stays flat as the corpus grows (a result keeps
-//! its file's text only when it has diagnostics to render).
+//! Worker threads take files from a shared counter; results are passed to the caller in
+//! order as soon as they are ready and dropped, so memory stays flat as the corpus grows (a
+//! result keeps its file's text only when it has diagnostics to render).
 
 use crate::bulk::discover;
 use crate::lint::check::{self, Outcome, Settings};
@@ -66,8 +66,6 @@ pub struct FileResult {
     pub elapsed: std::time::Duration,
 }
 
-const CHUNK: usize = 2048;
-
 /// What [`check_all`] tells a progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
@@ -86,7 +84,6 @@ pub fn check_all(
     progress: &(dyn Fn(Progress) + Sync),
     mut each: impl FnMut(FileResult) -> std::io::Result<()>,
 ) -> std::io::Result<usize> {
-    use rayon::prelude::*;
     let found = discover::discover(roots);
     let in_shard = |p: &PathBuf| match opts.shard {
         None => true,
@@ -116,42 +113,125 @@ pub fn check_all(
                 .map(|i| i.0.as_path()),
         )
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .stack_size(crate::syntax::STACK_SIZE)
-        .build()
-        .map_err(std::io::Error::other)?;
     let total = items.len();
     progress(Progress::Found(total));
-    for chunk in items.chunks(CHUNK) {
-        let results: Vec<FileResult> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|(path, problem)| {
-                    let started = std::time::Instant::now();
-                    let mut outcome = match problem {
-                        None => check::check_path(path, settings),
-                        Some(why) => unreadable(path, why),
-                    };
-                    if outcome.diagnostics.is_empty() {
-                        // Nothing will point into the text: do not keep it.
-                        outcome.text = String::new();
-                        outcome.lines = LineIndex::new("");
-                    }
-                    progress(Progress::Checked);
-                    FileResult {
-                        path: path.clone(),
-                        outcome,
-                        elapsed: started.elapsed(),
-                    }
-                })
-                .collect()
-        });
-        for r in results {
-            each(r)?;
+    let jobs = match opts.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let check_one = |(path, problem): &(PathBuf, Option<String>)| {
+        let started = std::time::Instant::now();
+        let mut outcome = match problem {
+            None => check::check_path(path, settings),
+            Some(why) => unreadable(path, why),
+        };
+        if outcome.diagnostics.is_empty() {
+            // Nothing will point into the text: do not keep it.
+            outcome.text = String::new();
+            outcome.lines = LineIndex::new("");
         }
-    }
+        progress(Progress::Checked);
+        FileResult {
+            path: path.clone(),
+            outcome,
+            elapsed: started.elapsed(),
+        }
+    };
+    in_order(&items, jobs, &check_one, &mut each)?;
     Ok(total)
+}
+
+/// How far the workers may run ahead of the file being handed to the caller: the results
+/// in between wait in memory (each keeps its text only when it has diagnostics).
+const WINDOW: usize = 2048;
+
+/// How many items a worker takes at a time: the caller's thread wakes once per batch, not
+/// once per file (a wake-up per file cost more system time than the barriers it replaced).
+const BATCH: usize = 16;
+
+/// Run `work` over `items` on `jobs` threads and hand each result to `each` in the items'
+/// order, as soon as it and all before it are done. Workers take the next batch from a
+/// shared counter, so none idles while another has work (a barrier per chunk of files left
+/// one core idle at the end of every chunk and both idle while results were written), and
+/// the caller writes results while later files are checked. A worker waits when it is
+/// `WINDOW` items ahead of the caller, so memory stays flat whatever the corpus size. When
+/// `each` fails, the workers stop taking items and the error is returned.
+fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    work: &(dyn Fn(&T) -> R + Sync),
+    each: &mut dyn FnMut(R) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // How many results the caller has been handed; the lock and condition variable are only
+    // used by a worker that is a window ahead.
+    let handed = AtomicUsize::new(0);
+    let gate = (Mutex::new(()), Condvar::new());
+    let (tx, rx) = mpsc::channel::<(usize, Vec<R>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            let tx = tx.clone();
+            let (next, stop, handed, gate) = (&next, &stop, &handed, &gate);
+            let worker = move || loop {
+                let start = next.fetch_add(BATCH, Ordering::Relaxed);
+                if start >= items.len() || stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                if start >= handed.load(Ordering::Acquire) + WINDOW {
+                    let (lock, cv) = gate;
+                    let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    while start >= handed.load(Ordering::Acquire) + WINDOW
+                        && !stop.load(Ordering::Relaxed)
+                    {
+                        guard = cv.wait(guard).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
+                let batch = &items[start..items.len().min(start + BATCH)];
+                if tx.send((start, batch.iter().map(work).collect())).is_err() {
+                    return;
+                }
+            };
+            std::thread::Builder::new()
+                .stack_size(crate::syntax::STACK_SIZE)
+                .spawn_scoped(scope, worker)?;
+        }
+        drop(tx);
+        let wake = || {
+            // Taking the lock orders this with a worker between its check and its wait.
+            drop(gate.0.lock().unwrap_or_else(|e| e.into_inner()));
+            gate.1.notify_all();
+        };
+        // Batches that arrived before the one the caller needs next, by their first item.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut first = 0; // the first item not handed to the caller yet
+        let result = (|| {
+            for (start, results) in rx.iter() {
+                waiting.insert(start, results);
+                while let Some(results) = waiting.remove(&first) {
+                    first += results.len();
+                    for r in results {
+                        each(r)?;
+                    }
+                }
+                let before = handed.swap(first, Ordering::Release);
+                // Only a worker a window ahead waits; wake it when it may go on.
+                if next.load(Ordering::Relaxed) >= before + WINDOW {
+                    wake();
+                }
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+            wake();
+        }
+        // Dropping the receiver makes any worker still sending stop.
+        drop(rx);
+        result
+    })
 }
 
 /// A path the walk could not read (permissions, a symlink loop, a file deleted mid-run).
@@ -172,6 +252,63 @@ fn unreadable(path: &std::path::Path, why: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_come_in_item_order_whatever_the_threads() {
+        // Items finish out of order (the slow ones sleep); more items than the window.
+        let items: Vec<usize> = (0..super::WINDOW * 2 + 37).collect();
+        for jobs in [1, 2, 5] {
+            let mut seen = Vec::new();
+            super::in_order(
+                &items,
+                jobs,
+                &|&i: &usize| {
+                    if i % 997 == 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    i * 2
+                },
+                &mut |r| {
+                    seen.push(r);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                seen,
+                items.iter().map(|i| i * 2).collect::<Vec<_>>(),
+                "jobs {jobs}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failing_caller_stops_the_workers() {
+        let items: Vec<usize> = (0..100_000).collect();
+        let worked = std::sync::atomic::AtomicUsize::new(0);
+        let mut handed = 0;
+        let err = super::in_order(
+            &items,
+            2,
+            &|&i: &usize| {
+                worked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                i
+            },
+            &mut |i| {
+                handed += 1;
+                if i == 10 {
+                    Err(std::io::Error::other("disk full"))
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+        assert_eq!(handed, 11);
+        // The window bounds how far the workers got before they saw the stop.
+        assert!(worked.load(std::sync::atomic::Ordering::Relaxed) < 10 + super::WINDOW + 8);
+    }
 
     #[test]
     fn shards_partition_the_paths() {
