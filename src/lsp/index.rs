@@ -330,6 +330,20 @@ impl Builder<'_> {
         }
     }
 
+    /// An event handler (`when ready:`, `on event "x":`, `every 5 minutes:`): an outline symbol
+    /// named by its first line, around a code scope that `f` walks.
+    fn handler(&mut self, span: Span, f: impl FnOnce(&mut Self)) {
+        let (head, selection) = self.head(span);
+        self.symbol(
+            head,
+            Some("handler".into()),
+            SymbolKind::Handler,
+            span,
+            selection,
+            |b| b.scoped(span, true, f),
+        );
+    }
+
     /// The first line of a statement, without a trailing `{` or `:`, at most 80 characters:
     /// the outline's name for statements that have no name of their own.
     fn head(&self, span: Span) -> (String, Span) {
@@ -463,7 +477,6 @@ impl<'a> Visitor<'a> for Builder<'_> {
                 );
             }
             StmtKind::When { cond, body } => {
-                let (head, selection) = self.head(stmt.span);
                 // `when build_failed(job):` declares the event and binds its payload in the
                 // handler, as the validator does (`event_handler`).
                 let (event, args) = match &cond.node {
@@ -477,48 +490,29 @@ impl<'a> Visitor<'a> for Builder<'_> {
                 if let Some((name, span)) = event {
                     self.def(name, DefKind::Event, span);
                 }
-                self.symbol(
-                    head,
-                    Some("handler".into()),
-                    SymbolKind::Handler,
-                    stmt.span,
-                    selection,
-                    |b| {
-                        b.scoped(stmt.span, true, |b| {
-                            if event.is_none() {
-                                b.visit_expr(cond);
+                self.handler(stmt.span, |b| {
+                    if event.is_none() {
+                        b.visit_expr(cond);
+                    }
+                    for a in args {
+                        match a {
+                            Arg::Keyword { name, value } => {
+                                b.def(name.node, DefKind::Variable, name.span);
+                                b.visit_expr(value);
                             }
-                            for a in args {
-                                match a {
-                                    Arg::Keyword { name, value } => {
-                                        b.def(name.node, DefKind::Variable, name.span);
-                                        b.visit_expr(value);
-                                    }
-                                    Arg::Positional { value } => match value.node {
-                                        ExprKind::Name { name } => {
-                                            b.def(name, DefKind::Variable, value.span)
-                                        }
-                                        _ => b.visit_expr(value),
-                                    },
-                                    Arg::Spread { value } => b.visit_expr(value),
+                            Arg::Positional { value } => match value.node {
+                                ExprKind::Name { name } => {
+                                    b.def(name, DefKind::Variable, value.span)
                                 }
-                            }
-                            b.visit_block(body);
-                        })
-                    },
-                );
+                                _ => b.visit_expr(value),
+                            },
+                            Arg::Spread { value } => b.visit_expr(value),
+                        }
+                    }
+                    b.visit_block(body);
+                });
             }
-            StmtKind::Trigger { .. } => {
-                let (head, selection) = self.head(stmt.span);
-                self.symbol(
-                    head,
-                    Some("handler".into()),
-                    SymbolKind::Handler,
-                    stmt.span,
-                    selection,
-                    |b| b.scoped(stmt.span, true, |b| visit::walk_stmt(b, stmt)),
-                );
-            }
+            StmtKind::Trigger { .. } => self.handler(stmt.span, |b| visit::walk_stmt(b, stmt)),
             StmtKind::Section { key, .. } => {
                 let name = self.src.get(key.range()).unwrap_or("section").to_string();
                 self.symbol(

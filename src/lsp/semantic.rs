@@ -293,18 +293,8 @@ impl<'a> Visitor<'a> for Names<'_> {
                         MapEntry::Spread { .. } => {}
                     }
                 }
-                for e in entries {
-                    match e {
-                        MapEntry::Pair { key, value } => {
-                            if !matches!(key.node, ExprKind::Name { .. }) {
-                                self.visit_expr(key);
-                            }
-                            self.visit_expr(value);
-                        }
-                        MapEntry::Spread { value } => self.visit_expr(value),
-                        MapEntry::Shorthand { .. } => {}
-                    }
-                }
+                // Shorthand names are classified above.
+                visit::walk_map_reads(self, entries, |_, _| {});
                 return;
             }
             ExprKind::ListPair { key, .. } => {

@@ -210,6 +210,22 @@ pub fn find(
     }))
 }
 
+/// The file that defines `target`: the requesting document itself (its text and index as
+/// the editor has them, and its own URI, even when it has no path on disk), else that file
+/// as the project sees it.
+fn defining<'a>(
+    ws: &mut Workspace,
+    open: &'a OpenDocs,
+    doc: &'a Document,
+    index: &'a Index,
+    target: &Target,
+) -> Option<View<'a>> {
+    match &target.path {
+        Some(p) if doc.path.as_deref().map(canonical).as_ref() != Some(p) => ws.view(p, open),
+        _ => Some(View::Open(doc, index)),
+    }
+}
+
 pub fn definition(
     ws: &mut Workspace,
     open: &OpenDocs,
@@ -227,15 +243,7 @@ pub fn definition(
                 range: lsp::Range::default(),
             })
         }
-        Found::Def(t) => match &t.path {
-            Some(p) if doc.path.as_deref().map(canonical).as_ref() != Some(p) => {
-                Some(ws.view(p, open)?.location(t.def.span, enc))
-            }
-            _ => Some(lsp::Location {
-                uri: doc.uri.clone(),
-                range: doc.range(t.def.span, enc),
-            }),
-        },
+        Found::Def(t) => Some(defining(ws, open, doc, index, &t)?.location(t.def.span, enc)),
     }
 }
 
@@ -256,23 +264,10 @@ pub fn references(
     let Some(Found::Def(target)) = find(ws, open, settings, doc, index, offset) else {
         return Vec::new();
     };
-    let here = doc.path.as_deref().map(canonical);
     let mut out = Vec::new();
-    match &target.path {
-        Some(p) if here.as_ref() != Some(p) => {
-            if let Some(v) = ws.view(p, open) {
-                for s in v.index().references(&target.def, declaration) {
-                    out.push(v.location(s, enc));
-                }
-            }
-        }
-        _ => {
-            for s in index.references(&target.def, declaration) {
-                out.push(lsp::Location {
-                    uri: doc.uri.clone(),
-                    range: doc.range(s, enc),
-                });
-            }
+    if let Some(v) = defining(ws, open, doc, index, &target) {
+        for s in v.index().references(&target.def, declaration) {
+            out.push(v.location(s, enc));
         }
     }
     let (Some(defined_in), DefKind::Function { exported: true, .. }) =

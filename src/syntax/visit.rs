@@ -223,6 +223,32 @@ pub fn walk_param<'a, V: Visitor<'a>>(v: &mut V, param: &'a Param<'a>) {
     }
 }
 
+/// A map literal's entries as code that reads names: every value, and each key that is an
+/// expression, but not a bare-word key (`{ error: x }`: the word is the key's text, not a
+/// read of `error`). A shorthand entry (`{ x }`) reads `x` but has no expression of its own:
+/// `shorthand` gets its name, in source order with the rest.
+///
+/// Not what [`walk_expr`] does (it visits every key, for visitors that want all the tree);
+/// for those that track which names are read (the validator, the editor's highlighting).
+pub fn walk_map_reads<'a, V: Visitor<'a>>(
+    v: &mut V,
+    entries: &'a [MapEntry<'a>],
+    mut shorthand: impl FnMut(&mut V, &'a Name<'a>),
+) {
+    for e in entries {
+        match e {
+            MapEntry::Pair { key, value } => {
+                if !matches!(key.node, ExprKind::Name { .. }) {
+                    v.visit_expr(key);
+                }
+                v.visit_expr(value);
+            }
+            MapEntry::Spread { value } => v.visit_expr(value),
+            MapEntry::Shorthand { name } => shorthand(v, name),
+        }
+    }
+}
+
 pub fn walk_expr<'a, V: Visitor<'a>>(v: &mut V, expr: &'a Expr<'a>) {
     match &expr.node {
         ExprKind::Null

@@ -1494,24 +1494,13 @@ impl<'a> Visitor<'a> for Validator<'a, '_> {
             }
             ExprKind::Map { entries } => {
                 self.check_map_keys(entries);
-                for e in entries {
-                    match e {
-                        MapEntry::Pair { key, value } => {
-                            // `{ error: x }`: a bare word key is the key's text, not a read.
-                            if !matches!(key.node, ExprKind::Name { .. }) {
-                                self.visit_expr(key);
-                            }
-                            self.visit_expr(value);
-                        }
-                        MapEntry::Spread { value } => self.visit_expr(value),
-                        // `{ True }` means `{ True: True }`: no spelling keeps both.
-                        MapEntry::Shorthand { name } => {
-                            if !self.python_literal(name.node, name.span, false) {
-                                self.check_read(name.node, name.span)
-                            }
-                        }
+                // `{ error: x }`: a bare word key is the key's text, not a read.
+                visit::walk_map_reads(self, entries, |v, name| {
+                    // `{ True }` means `{ True: True }`: no spelling keeps both.
+                    if !v.python_literal(name.node, name.span, false) {
+                        v.check_read(name.node, name.span)
                     }
-                }
+                });
             }
             ExprKind::ListPair { key, value } => {
                 if !matches!(key.node, ExprKind::Name { .. }) {

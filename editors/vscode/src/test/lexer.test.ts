@@ -12,19 +12,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as oniguruma from "vscode-oniguruma";
 import * as textmate from "vscode-textmate";
+import { binary, missing, repo } from "./binary";
 
+// The extension's folder (`editors/vscode`), whose grammar is tested.
 const root = path.resolve(__dirname, "..", "..");
-const repo = path.resolve(root, "..", "..");
-const binary = path.join(repo, "target", "release", process.platform === "win32" ? "aether.exe" : "aether");
-
-/** Skip without the release binary, except in CI (`CI` set), where the cargo steps build it. */
-function missing(): string | false {
-  if (fs.existsSync(binary)) {
-    return false;
-  }
-  assert.ok(!process.env.CI, `CI: ${binary} is missing; the cargo steps should have built it`);
-  return `no ${binary}; run cargo build --release first`;
-}
 
 /** Known differences, each a limit of a line-by-line grammar. */
 const KNOWN: Record<string, string[]> = {

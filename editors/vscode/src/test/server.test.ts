@@ -6,21 +6,9 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as cp from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import { resolveServer, serverArgs } from "../resolve";
-
-const repo = path.resolve(__dirname, "..", "..", "..", "..");
-const binary = path.join(repo, "target", "release", process.platform === "win32" ? "aether.exe" : "aether");
-
-/** Skip without the release binary, except in CI (`CI` set), where the cargo steps build it. */
-function missing(): string | false {
-  if (fs.existsSync(binary)) {
-    return false;
-  }
-  assert.ok(!process.env.CI, `CI: ${binary} is missing; the cargo steps should have built it`);
-  return `no ${binary}; run cargo build --release first`;
-}
+import { binary, missing, repo } from "./binary";
 
 /** Send LSP messages over stdio and collect the replies until `done` says stop. */
 function session(
