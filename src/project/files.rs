@@ -60,12 +60,87 @@ pub fn discover(roots: &[PathBuf]) -> Found {
             }
         }
     }
-    found.files.sort();
+    // `Path`'s order splits both paths into components at every comparison (2% of a bulk
+    // check of 4,000 files); the same order from keys built once per path.
+    found.files.sort_by_cached_key(|p| order_key(p));
     found.files.dedup();
     found.problems.sort();
     found
 }
 
+/// A byte string that sorts as `Path`'s `Ord` does: for each component, its kind in
+/// `Component`'s declaration order, its bytes, and a 0 that ends it (so a component sorts
+/// before every longer one it begins, and a path before the paths below it). A Windows
+/// prefix sorts by its text, where `Path` compares its parsed parts.
+fn order_key(p: &Path) -> Vec<u8> {
+    use std::path::Component;
+    let mut key = Vec::with_capacity(p.as_os_str().len() + 8);
+    for c in p.components() {
+        let (kind, bytes) = match c {
+            Component::Prefix(x) => (1, x.as_os_str().as_encoded_bytes()),
+            Component::RootDir => (2, &[][..]),
+            Component::CurDir => (3, &[][..]),
+            Component::ParentDir => (4, &[][..]),
+            Component::Normal(x) => (5, x.as_encoded_bytes()),
+        };
+        key.push(kind);
+        key.extend_from_slice(bytes);
+        key.push(0);
+    }
+    key
+}
+
 fn is_aether(p: &Path) -> bool {
     p.extension().is_some_and(|x| x == "aether")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_keys_sort_as_paths_do() {
+        let names = [
+            "a",
+            "a/b",
+            "a-b",
+            "a.b",
+            "a/b/c",
+            "a/-",
+            "a/.x",
+            "-x",
+            "/a",
+            "/",
+            "./a",
+            "../a",
+            "..",
+            ".",
+            "a/../b",
+            "b",
+            "B",
+            "a//b",
+            "a/./b",
+            "é/a",
+            "z",
+            "a b/c",
+            "a/b.aether",
+            "a/b-c.aether",
+            "a/b/c.aether",
+            "/-",
+            "/a/b",
+            ".hidden/x",
+        ];
+        let paths: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
+        for a in &paths {
+            for b in &paths {
+                assert_eq!(
+                    order_key(a).cmp(&order_key(b)),
+                    a.cmp(b),
+                    "{} vs {}",
+                    a.display(),
+                    b.display()
+                );
+            }
+        }
+    }
 }
