@@ -906,6 +906,9 @@ pub trait Compact {
     fn compact(&mut self);
 }
 
+/// The size of source (bytes) from which the parser compacts its statements.
+pub const COMPACT_FROM: usize = 64 << 10;
+
 impl<T: Compact> Compact for Vec<T> {
     fn compact(&mut self) {
         self.shrink_to_fit();
