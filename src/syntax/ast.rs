@@ -7,6 +7,7 @@
 
 use crate::syntax::span::Span;
 use serde::Serialize;
+use std::borrow::Cow;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Spanned<T> {
@@ -702,8 +703,10 @@ pub enum StrKind {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum StrPart<'s> {
+    /// The text with its escapes resolved: borrowed from the source when it has none (most
+    /// literals), so a string costs no allocation of its own.
     #[serde(rename = "StrText")]
-    Text { text: String },
+    Text { text: Cow<'s, str> },
     Interp {
         expr: Expr<'s>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -1148,7 +1151,11 @@ impl Compact for StmtKind<'_> {
 impl Compact for StrPart<'_> {
     fn compact(&mut self) {
         match self {
-            StrPart::Text { text } => text.shrink_to_fit(),
+            StrPart::Text { text } => {
+                if let Cow::Owned(t) = text {
+                    t.shrink_to_fit()
+                }
+            }
             StrPart::Interp { expr, .. } => expr.compact(),
             StrPart::Raw { .. } => {}
         }

@@ -17,6 +17,7 @@ use chumsky::prelude::{
     Parser, Recursive, Rich,
 };
 use chumsky::{select, Boxed};
+use std::borrow::Cow;
 
 pub type Error<'t, 's> = Rich<'t, Token<'s>, Span>;
 
@@ -454,7 +455,13 @@ where
     )
 }
 
-fn cook(text: &str, fstring: bool) -> String {
+/// A string literal's text with its escapes resolved; the source text itself when it has
+/// none (no allocation).
+fn cook(text: &str, fstring: bool) -> Cow<'_, str> {
+    let escaped = |b: &u8| *b == b'\\' || (fstring && (*b == b'{' || *b == b'}'));
+    if !text.as_bytes().iter().any(escaped) {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -482,7 +489,7 @@ fn cook(text: &str, fstring: bool) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 fn str_kind(open: &str) -> StrKind {
@@ -589,7 +596,7 @@ fn string_text(s: &Expr<'_>) -> String {
         ExprKind::Str { parts, .. } => parts
             .iter()
             .map(|p| match p {
-                StrPart::Text { text } => text.as_str(),
+                StrPart::Text { text } => text.as_ref(),
                 _ => "",
             })
             .collect(),
@@ -1278,7 +1285,7 @@ where
                             (Some(t), _) => StrPart::Text { text: cook(t, f) },
                             (_, Some(p)) => p,
                             _ => StrPart::Text {
-                                text: String::new(),
+                                text: Cow::Borrowed(""),
                             },
                         })
                         .collect();

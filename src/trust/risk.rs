@@ -158,7 +158,7 @@ fn literal_text(e: &Expr<'_>) -> Option<String> {
             parts
                 .iter()
                 .filter_map(|p| match p {
-                    StrPart::Text { text } => Some(text.as_str()),
+                    StrPart::Text { text } => Some(text.as_ref()),
                     _ => None,
                 })
                 .collect(),

@@ -1183,7 +1183,7 @@ impl<'a> Validator<'a, '_> {
                     ExprKind::Int { value } => Some((value.to_string(), key.span)),
                     ExprKind::Str { parts, .. } => match parts.as_slice() {
                         [] => Some((String::new(), key.span)),
-                        [StrPart::Text { text }] => Some((text.clone(), key.span)),
+                        [StrPart::Text { text }] => Some((text.to_string(), key.span)),
                         _ => None,
                     },
                     _ => None,
