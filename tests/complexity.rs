@@ -28,6 +28,13 @@
 
 use std::fmt::Write as _;
 use std::sync::mpsc;
+
+// The allocator the `aether` binary runs with, so the times are those users see. With glibc's
+// allocator and small files' trees no longer compacted, single deep forms (`fn_block` at 640
+// levels) took 4x the time of half their depth in two of three runs, with this one none of
+// four (presumably glibc's heap bookkeeping: compacting only adds parser work).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
