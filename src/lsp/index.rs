@@ -638,14 +638,10 @@ impl<'a> Visitor<'a> for Builder<'_> {
                 }
                 visit::walk_expr(self, expr);
             }
-            ExprKind::Map { entries } => {
-                for e in entries {
-                    if let MapEntry::Shorthand { name } = e {
-                        self.use_name(name.node, name.span, UseKind::Name);
-                    }
-                }
-                visit::walk_expr(self, expr);
-            }
+            // A bare-word key names a field, not the variable of that name.
+            ExprKind::Map { entries } => visit::walk_map_reads(self, entries, |b, name| {
+                b.use_name(name.node, name.span, UseKind::Name)
+            }),
             _ => visit::walk_expr(self, expr),
         }
     }
@@ -759,6 +755,27 @@ mod tests {
         assert_eq!(
             ix.def_at("done", src.find("done").unwrap()).unwrap().kind,
             DefKind::Event
+        );
+    }
+
+    #[test]
+    fn a_bare_word_map_key_is_not_a_reference() {
+        // `x` as a key names a field; `x` as a value and `{ x }` read the variable.
+        let src = "x = 1\ncfg = { x: 2, y: x, z: [x] }\nshort = { x }\n";
+        let ix = index(src);
+        let d = ix.def_at("x", 0).unwrap();
+        let refs: Vec<usize> = ix
+            .references(d, false)
+            .iter()
+            .map(|s| s.start as usize)
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                src.find("y: x").unwrap() + 3,
+                src.find("[x]").unwrap() + 1,
+                src.find("{ x }").unwrap() + 2,
+            ]
         );
     }
 }
