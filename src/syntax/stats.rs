@@ -225,6 +225,90 @@ impl ser::Error for Unserializable {
     }
 }
 
+/// Calls the method-making macro `$make` with the serializer methods of booleans and
+/// integers (both serializers treat them alike), then any further `method: type` pairs.
+macro_rules! with_integers {
+    ($make:ident $(, $method:ident: $t:ty)* $(,)?) => {
+        $make! {
+            serialize_bool: bool,
+            serialize_i8: i8,
+            serialize_i16: i16,
+            serialize_i32: i32,
+            serialize_i64: i64,
+            serialize_i128: i128,
+            serialize_u8: u8,
+            serialize_u16: u16,
+            serialize_u32: u32,
+            serialize_u64: u64,
+            serialize_u128: u128,
+            $($method: $t,)*
+        }
+    };
+}
+
+/// Serializer methods of the counter for values JSON writes as something other than a string.
+macro_rules! scalars {
+    ($($method:ident: $t:ty),* $(,)?) => {$(
+        fn $method(self, _: $t) -> Result<bool, Unserializable> {
+            self.scalar()
+        }
+    )*};
+}
+
+/// `MapKey` methods for keys JSON writes as strings that are neither `"kind"` nor `"frame"`.
+macro_rules! other_keys {
+    ($($method:ident: $t:ty),* $(,)?) => {$(
+        fn $method(self, _: $t) -> Result<Field, Unserializable> {
+            Ok(Field::Other)
+        }
+    )*};
+}
+
+/// The sequence traits, all walked as one JSON array.
+macro_rules! array_impls {
+    ($($tr:ident::$method:ident),* $(,)?) => {$(
+        impl ser::$tr for Array<'_> {
+            type Ok = bool;
+            type Error = Unserializable;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unserializable> {
+                self.element(v)
+            }
+            fn end(self) -> Result<bool, Unserializable> {
+                Ok(self.var)
+            }
+        }
+    )*};
+}
+
+/// The struct traits, walked as a JSON object with static keys.
+macro_rules! struct_impls {
+    ($($tr:ident),*) => {$(
+        impl ser::$tr for Object<'_> {
+            type Ok = bool;
+            type Error = Unserializable;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> Result<(), Unserializable> {
+                self.entry(Field::of(key), v)
+            }
+            fn end(self) -> Result<bool, Unserializable> {
+                self.close()
+            }
+        }
+    )*};
+}
+
+/// A float map key: `serde_json` writes a finite one as a string and refuses the others.
+fn float_key(finite: bool) -> Result<Field, Unserializable> {
+    if finite {
+        Ok(Field::Other)
+    } else {
+        Err(Unserializable)
+    }
+}
+
 /// The `Ok` of every value is whether a `Var` node is at or inside it, which is what decides a
 /// command line's dialect.
 impl<'c> Serializer for &'c mut Counter {
@@ -240,56 +324,14 @@ impl<'c> Serializer for &'c mut Counter {
     // `{"Variant": {...}}`: likewise, only the inner object can have a kind.
     type SerializeStructVariant = Object<'c>;
 
-    fn serialize_bool(self, _: bool) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_i8(self, _: i8) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_i16(self, _: i16) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_i32(self, _: i32) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_i64(self, _: i64) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    // serde's default refuses 128-bit integers; `serde_json` writes them.
-    fn serialize_i128(self, _: i128) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_u8(self, _: u8) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_u16(self, _: u16) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_u32(self, _: u32) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_u64(self, _: u64) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_u128(self, _: u128) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    // NaN and infinities are written as `null`: still not a string.
-    fn serialize_f32(self, _: f32) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
-    fn serialize_f64(self, _: f64) -> Result<bool, Unserializable> {
-        self.scalar()
-    }
+    // 128-bit integers: serde's default refuses them, `serde_json` writes them. Floats: NaN
+    // and infinities are written as `null`, still not a string. Bytes: an array of numbers.
+    with_integers!(scalars, serialize_f32: f32, serialize_f64: f64, serialize_bytes: &[u8]);
     fn serialize_char(self, v: char) -> Result<bool, Unserializable> {
         self.string(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result<bool, Unserializable> {
         self.string(v)
-    }
-    // An array of numbers in JSON.
-    fn serialize_bytes(self, _: &[u8]) -> Result<bool, Unserializable> {
-        self.scalar()
     }
     fn serialize_none(self) -> Result<bool, Unserializable> {
         self.scalar()
@@ -437,35 +479,8 @@ impl Object<'_> {
     }
 }
 
-impl ser::SerializeStruct for Object<'_> {
-    type Ok = bool;
-    type Error = Unserializable;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Unserializable> {
-        self.entry(Field::of(key), v)
-    }
-    fn end(self) -> Result<bool, Unserializable> {
-        self.close()
-    }
-}
-
-impl ser::SerializeStructVariant for Object<'_> {
-    type Ok = bool;
-    type Error = Unserializable;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Unserializable> {
-        self.entry(Field::of(key), v)
-    }
-    fn end(self) -> Result<bool, Unserializable> {
-        self.close()
-    }
-}
+// A struct and a struct variant's inner object are JSON objects with static keys.
+struct_impls!(SerializeStruct, SerializeStructVariant);
 
 impl ser::SerializeMap for Object<'_> {
     type Ok = bool;
@@ -496,48 +511,12 @@ impl Array<'_> {
     }
 }
 
-impl ser::SerializeSeq for Array<'_> {
-    type Ok = bool;
-    type Error = Unserializable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unserializable> {
-        self.element(v)
-    }
-    fn end(self) -> Result<bool, Unserializable> {
-        Ok(self.var)
-    }
-}
-
-impl ser::SerializeTuple for Array<'_> {
-    type Ok = bool;
-    type Error = Unserializable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unserializable> {
-        self.element(v)
-    }
-    fn end(self) -> Result<bool, Unserializable> {
-        Ok(self.var)
-    }
-}
-
-impl ser::SerializeTupleStruct for Array<'_> {
-    type Ok = bool;
-    type Error = Unserializable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unserializable> {
-        self.element(v)
-    }
-    fn end(self) -> Result<bool, Unserializable> {
-        Ok(self.var)
-    }
-}
-
-impl ser::SerializeTupleVariant for Array<'_> {
-    type Ok = bool;
-    type Error = Unserializable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unserializable> {
-        self.element(v)
-    }
-    fn end(self) -> Result<bool, Unserializable> {
-        Ok(self.var)
-    }
+// Every sequence-like shape is a JSON array.
+array_impls! {
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
 }
 
 /// A map key as `serde_json` writes it: strings, chars, unit variants, numbers and booleans
@@ -583,52 +562,14 @@ impl Serializer for MapKey {
     fn collect_str<T: std::fmt::Display + ?Sized>(self, v: &T) -> Result<Field, Unserializable> {
         Ok(Field::of(&v.to_string()))
     }
-    fn serialize_bool(self, _: bool) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_i8(self, _: i8) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_i16(self, _: i16) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_i32(self, _: i32) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_i64(self, _: i64) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_i128(self, _: i128) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_u8(self, _: u8) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_u16(self, _: u16) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_u32(self, _: u32) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_u64(self, _: u64) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
-    fn serialize_u128(self, _: u128) -> Result<Field, Unserializable> {
-        Ok(Field::Other)
-    }
+    // Numbers and booleans become string keys that are neither `"kind"` nor `"frame"`;
+    // a non-finite float is refused.
+    with_integers!(other_keys);
     fn serialize_f32(self, v: f32) -> Result<Field, Unserializable> {
-        if v.is_finite() {
-            Ok(Field::Other)
-        } else {
-            Err(Unserializable)
-        }
+        float_key(v.is_finite())
     }
     fn serialize_f64(self, v: f64) -> Result<Field, Unserializable> {
-        if v.is_finite() {
-            Ok(Field::Other)
-        } else {
-            Err(Unserializable)
-        }
+        float_key(v.is_finite())
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<Field, Unserializable> {
         Err(Unserializable)
