@@ -47,19 +47,15 @@ impl ModuleCache {
     /// The exports of the module `module` imported from `from` (the checked file), if its file
     /// can be found and read.
     pub fn resolve(&self, module: &str, from: Option<&Path>) -> Option<Arc<Exports>> {
-        let dir = from.and_then(Path::parent).map(Path::to_path_buf);
-        let key = match &dir {
+        let key = match from.and_then(Path::parent) {
             Some(dir) => {
-                let lookup = (dir.clone(), module.to_string());
+                let lookup = (dir.to_path_buf(), module.to_string());
                 let known = lock(&self.found).get(&lookup).cloned();
-                match known {
-                    Some(found) => found,
-                    None => {
-                        let found = self.find(module, from);
-                        lock(&self.found).insert(lookup, found.clone());
-                        found
-                    }
-                }
+                known.unwrap_or_else(|| {
+                    let found = self.find(module, from);
+                    lock(&self.found).insert(lookup, found.clone());
+                    found
+                })
             }
             None => self.find(module, from),
         }?;

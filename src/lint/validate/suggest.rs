@@ -146,14 +146,18 @@ pub fn near_miss<'c>(name: &str, known: impl IntoIterator<Item = &'c str>) -> Op
         if name.is_ascii() && c.is_ascii() {
             return ascii_slip(name.as_bytes(), c.as_bytes());
         }
-        let lower = lower.get_or_insert_with(|| name.to_lowercase());
-        slip(lower, c)
+        let (lower, len) = lower.get_or_insert_with(|| {
+            let lower = name.to_lowercase();
+            let len = lower.chars().count();
+            (lower, len)
+        });
+        slip(lower, *len, c)
     })
 }
 
-/// `near_miss`'s test for one candidate, on lowercased `name`, for any text.
-fn slip(lower: &str, c: &str) -> bool {
-    let len = lower.chars().count();
+/// `near_miss`'s test for one candidate, on lowercased `name` of `len` characters, for any
+/// text.
+fn slip(lower: &str, len: usize, c: &str) -> bool {
     // Lowercasing keeps ASCII lengths: a length two or more away is neither a dropped or
     // doubled letter nor a swap.
     if c.is_ascii() && c.len().abs_diff(len) > 1 {
@@ -358,7 +362,7 @@ mod tests {
             for b in words {
                 assert_eq!(
                     super::ascii_slip(a.as_bytes(), b.as_bytes()),
-                    super::slip(&a.to_lowercase(), b),
+                    super::slip(&a.to_lowercase(), a.to_lowercase().chars().count(), b),
                     "{a} vs {b}"
                 );
             }
